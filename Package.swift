@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+// BertKit: fine-tune and evaluate BERT models on Linux, in Swift.
+// Imports point down only: CBLAS/CYAML -> Tensor, Tokenizers -> Backbone -> Heads -> Tasks -> Runner -> bertkit.
+import PackageDescription
+
+let package = Package(
+    name: "BertKit",
+    products: [
+        .executable(name: "bertkit", targets: ["bertkit"]),
+        .library(name: "BertKit", targets: ["Tensor", "Tokenizers", "Backbone", "Heads", "Tasks", "Runner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // OpenBLAS: headers only. The engine dlopens the library itself so that it can choose the
+        // kernel (OPENBLAS_CORETYPE) before the library reads it (DESIGN.md, "OpenBLAS and the CPUs").
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "Tensor", dependencies: ["CBLAS"], linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "Tokenizers"),
+        .target(name: "Backbone", dependencies: ["Tensor", "Tokenizers"]),
+        .target(name: "Heads", dependencies: ["Tensor", "Backbone"]),
+        .target(name: "Tasks", dependencies: ["CYAML", "Tensor", "Tokenizers", "Backbone", "Heads"]),
+        .target(name: "Runner", dependencies: [
+            "Tensor", "Tokenizers", "Backbone", "Heads", "Tasks",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "bertkit", dependencies: ["Runner", "Heads"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "BackboneTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "Tasks"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Tasks", "Heads", "Backbone", "Tensor"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

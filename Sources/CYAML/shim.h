@@ -1,0 +1,2 @@
+// libyaml (Debian: libyaml-dev): the event parser the task-file reader walks.
+#include <yaml.h>

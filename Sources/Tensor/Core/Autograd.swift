@@ -1,0 +1,94 @@
+/// Reverse-mode autograd in one screen (micrograd's idea, with coarse ops).
+///
+/// An op computes its output, then `Autograd.record` attaches a `GraphNode` (the op value, which
+/// names what its forward saved, plus its inputs) to that output. `loss.backward()` sorts the
+/// nodes topologically and runs each op's `backward` in reverse order; every backward adds (+=)
+/// into its inputs' `grad`. Under `Autograd.noGrad` nothing is recorded.
+
+/// An op's backward: what it saved in its forward is stored in the conforming value's fields.
+/// Code outside the Tensor module adds an op by conforming to this and calling `Autograd.record`.
+public protocol Operation {
+    /// Shown in profiles and error messages.
+    var name: String { get }
+    /// Adds d(loss)/d(input) into `inputs[i].gradBuffer()` for every input with `requiresGrad`.
+    /// `output` is the tensor the forward produced and `gradOutput` is d(loss)/d(output).
+    func backward(gradOutput: Tensor, inputs: [Tensor], output: Tensor)
+}
+
+/// One recorded application of an op.
+public final class GraphNode {
+    public let operation: Operation
+    public let inputs: [Tensor]
+    init(operation: Operation, inputs: [Tensor]) {
+        self.operation = operation
+        self.inputs = inputs
+    }
+}
+
+public enum Autograd {
+    /// False inside `noGrad`. The graph is built by one thread at a time (the training loop);
+    /// ops parallelise inside their kernels, never across graph construction.
+    nonisolated(unsafe) public private(set) static var isRecording = true
+
+    /// Runs `body` without recording any node (inference, evaluation, optimizer updates).
+    public static func noGrad<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = isRecording
+        isRecording = false
+        defer { isRecording = previous }
+        return try body()
+    }
+
+    /// True when an op on `inputs` must record a node.
+    @inlinable public static func needsGraph(_ inputs: [Tensor]) -> Bool {
+        isRecording && inputs.contains { $0.requiresGrad }
+    }
+
+    /// Makes `operation` the creator of `output` when recording and some input requires a gradient.
+    /// Returns `output` so a forward can end with `return Autograd.record(...)`.
+    @discardableResult
+    public static func record(_ operation: Operation, inputs: [Tensor], output: Tensor) -> Tensor {
+        guard needsGraph(inputs) else { return output }
+        output.requiresGrad = true
+        output.node = GraphNode(operation: operation, inputs: inputs)
+        return output
+    }
+}
+
+extension Tensor {
+    /// Back-propagates from this tensor (a scalar loss, or any tensor with `gradient` given).
+    /// Frees the graph as it goes: intermediate gradients and nodes are dropped once used, so
+    /// only leaves (parameters) keep `grad`.
+    public func backward(gradient: Tensor? = nil) {
+        if let g = gradient {
+            precondition(g.shape == shape, "backward gradient \(g.shape) for tensor \(shape)")
+            gradBuffer().copyValues(from: g)
+        } else {
+            precondition(count == 1, "backward() without a gradient needs a scalar, got \(shape)")
+            gradBuffer().fill(1)
+        }
+        for tensor in topologicalOrder().reversed() {
+            guard let node = tensor.node else { continue }
+            if let gradOutput = tensor.grad {
+                node.operation.backward(gradOutput: gradOutput, inputs: node.inputs, output: tensor)
+            }
+            tensor.node = nil
+            tensor.grad = nil
+        }
+    }
+
+    /// Every tensor with a node reachable from this one, inputs before outputs (iterative DFS).
+    func topologicalOrder() -> [Tensor] {
+        var order: [Tensor] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(tensor: Tensor, expanded: Bool)] = [(self, false)]
+        while let (tensor, expanded) = stack.popLast() {
+            if expanded { order.append(tensor); continue }
+            guard tensor.node != nil, visited.insert(ObjectIdentifier(tensor)).inserted else { continue }
+            stack.append((tensor, true))
+            for input in tensor.node!.inputs where input.node != nil {
+                stack.append((input, false))
+            }
+        }
+        return order
+    }
+}

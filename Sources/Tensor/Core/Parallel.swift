@@ -1,0 +1,27 @@
+import Dispatch
+
+/// Splits element-wise and per-row work across the cores in fixed chunks, so that every result
+/// is the same whatever the thread timing (a chunk's boundaries never depend on the schedule).
+public enum Parallel {
+    /// Worker count for the engine's own loops (not OpenBLAS's); set by `--threads`.
+    nonisolated(unsafe) public static var threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Calls `body` on consecutive ranges covering `0..<count`. Below `minimumChunk` items per
+    /// worker the work stays on the calling thread.
+    @inlinable
+    public static func forEachRange(_ count: Int, minimumChunk: Int = 4096, _ body: (Range<Int>) -> Void) {
+        let workers = min(threadCount, count / max(minimumChunk, 1))
+        if workers <= 1 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        let chunk = (count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let start = w * chunk
+            let end = min(count, start + chunk)
+            if start < end { body(start..<end) }
+        }
+    }
+}
+
+import Foundation

@@ -1,0 +1,98 @@
+import Foundation
+
+/// An fp32, row-major, contiguous tensor with an optional place in the autograd graph.
+///
+/// A class: a parameter is the same object in the module, the optimizer and the graph, and its
+/// `grad` accumulates across the ops that use it. Integer ids never live here (plain `[Int32]`).
+public final class Tensor {
+    public let shape: [Int]
+    public let storage: TensorStorage
+    /// When true, ops that read this tensor record a node so that `backward()` reaches it.
+    public var requiresGrad: Bool
+    /// The gradient accumulated by `backward()`, same shape; nil until something writes it.
+    public var grad: Tensor?
+    /// The op that produced this tensor (nil for leaves and for anything made under `noGrad`).
+    public internal(set) var node: GraphNode?
+
+    public var count: Int { storage.count }
+    public var rank: Int { shape.count }
+    @inlinable public var data: UnsafeMutablePointer<Float> { storage.pointer }
+
+    /// A zero-filled tensor.
+    public init(zeros shape: [Int], requiresGrad: Bool = false) {
+        self.shape = shape
+        self.storage = TensorStorage(count: Tensor.elementCount(shape))
+        self.requiresGrad = requiresGrad
+    }
+
+    /// A tensor holding a copy of `values` (row-major).
+    public convenience init(shape: [Int], values: [Float], requiresGrad: Bool = false) {
+        precondition(values.count == Tensor.elementCount(shape),
+                     "\(values.count) values do not fill shape \(shape)")
+        self.init(zeros: shape, requiresGrad: requiresGrad)
+        values.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { storage.pointer.update(from: base, count: values.count) }
+        }
+    }
+
+    /// A scalar (shape `[]`).
+    public convenience init(scalar: Float) {
+        self.init(shape: [], values: [scalar])
+    }
+
+    /// A view with another shape over the same storage (no copy). Used by `reshaped`.
+    init(shape: [Int], sharing storage: TensorStorage) {
+        precondition(Tensor.elementCount(shape) == storage.count, "reshape to \(shape) changes the element count")
+        self.shape = shape
+        self.storage = storage
+        self.requiresGrad = false
+    }
+
+    public static func elementCount(_ shape: [Int]) -> Int { shape.reduce(1, *) }
+
+    /// The values as an array (a copy).
+    public var values: [Float] { Array(UnsafeBufferPointer(start: data, count: count)) }
+
+    /// The single value of a one-element tensor.
+    public var item: Float {
+        precondition(count == 1, "item of a tensor with \(count) elements")
+        return data[0]
+    }
+
+    public subscript(flat index: Int) -> Float {
+        get { data[index] }
+        set { data[index] = newValue }
+    }
+
+    /// A new leaf tensor with the same values and no graph history.
+    public func detached() -> Tensor {
+        let copy = Tensor(zeros: shape)
+        copy.data.update(from: data, count: count)
+        return copy
+    }
+
+    /// Overwrites the values (same element count) from `other`.
+    public func copyValues(from other: Tensor) {
+        precondition(other.count == count, "copy of \(other.shape) into \(shape)")
+        data.update(from: other.data, count: count)
+    }
+
+    public func fill(_ value: Float) { data.update(repeating: value, count: count) }
+
+    /// The gradient buffer, created zero-filled on first use. Backward functions add into it.
+    public func gradBuffer() -> Tensor {
+        if let g = grad { return g }
+        let g = Tensor(zeros: shape)
+        grad = g
+        return g
+    }
+
+    public func zeroGrad() { grad = nil }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        let shown = values.prefix(8).map { String(format: "%.5g", $0) }.joined(separator: ", ")
+        return "Tensor(\(shape), [\(shown)\(count > 8 ? ", ..." : "")])"
+    }
+}
