@@ -1,0 +1,54 @@
+import Foundation
+
+/// Softmax cross-entropy, mean over the rows whose label is not `ignoreIndex`, as
+/// torch.nn.functional.cross_entropy: logits is (N, K), labels (N); optional class weights (K)
+/// make it Σ w[y]·(-log p[y]) / Σ w[y] over the kept rows. Returns a scalar; when every row is
+/// ignored the result is NaN (0/0), as in torch.
+public func crossEntropy(logits: Tensor, labels: [Int32], ignoreIndex: Int32 = -100, classWeights: [Float]? = nil) -> Tensor {
+    let k = logits.shape.last!, n = logits.count / k
+    precondition(labels.count == n, "crossEntropy: \(labels.count) labels for \(n) rows")
+    precondition(classWeights == nil || classWeights!.count == k, "crossEntropy: \(classWeights!.count) weights for \(k) classes")
+    let probabilities = Tensor(zeros: [n, k])
+    var lossSum = 0.0, weightSum = 0.0
+    for r in 0..<n {
+        let row = logits.data + r * k, pRow = probabilities.data + r * k
+        softmaxRow(row, pRow, k)
+        let label = labels[r]
+        if label == ignoreIndex { continue }
+        precondition(label >= 0 && Int(label) < k, "crossEntropy: label \(label) outside 0..<\(k)")
+        // -log softmax computed from the logits (log-sum-exp) rather than log(p), for accuracy.
+        var maxValue = -Float.infinity
+        for j in 0..<k { maxValue = max(maxValue, row[j]) }
+        var sum = 0.0
+        for j in 0..<k { sum += Double(expf(row[j] - maxValue)) }
+        let negativeLogLikelihood = Double(maxValue) + Foundation.log(sum) - Double(row[Int(label)])
+        let w = Double(classWeights?[Int(label)] ?? 1)
+        lossSum += w * negativeLogLikelihood
+        weightSum += w
+    }
+    let out = Tensor(scalar: Float(lossSum / weightSum))
+    return Autograd.record(CrossEntropyOp(probabilities: probabilities, labels: labels, ignoreIndex: ignoreIndex,
+                                          classWeights: classWeights, weightSum: Float(weightSum)),
+                           inputs: [logits], output: out)
+}
+
+struct CrossEntropyOp: Operation {
+    /// softmax(logits), (N, K).
+    let probabilities: Tensor
+    let labels: [Int32]
+    let ignoreIndex: Int32
+    let classWeights: [Float]?
+    let weightSum: Float
+    var name: String { "cross_entropy" }
+    // d loss / d logits[r] = w[y_r]·(p[r] - onehot(y_r)) / Σw, and 0 for ignored rows.
+    func backward(gradOutput dLoss: Tensor, inputs: [Tensor], output: Tensor) {
+        let k = probabilities.shape[1]
+        let dx = inputs[0].gradBuffer().data, g = dLoss.item
+        for (r, label) in labels.enumerated() where label != ignoreIndex {
+            let factor = g * (classWeights?[Int(label)] ?? 1) / weightSum
+            let pRow = probabilities.data + r * k, dRow = dx + r * k
+            for j in 0..<k { dRow[j] += factor * pRow[j] }
+            dRow[Int(label)] -= factor
+        }
+    }
+}

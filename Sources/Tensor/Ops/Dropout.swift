@@ -1,0 +1,56 @@
+/// Inverted dropout: each element is kept with probability 1 - p and scaled by 1 / (1 - p), so
+/// evaluation needs no rescaling. In eval mode (or p = 0) the input is returned unchanged.
+///
+/// The keep mask comes from Philox blocks reserved in `stream`: element i uses lane i % 4 of
+/// block start + i / 4. The backward regenerates the mask from (key, start) instead of storing
+/// it, and any thread can compute any element, so the result never depends on the schedule.
+public func dropout(_ x: Tensor, probability p: Float, training: Bool, stream: inout RandomStream) -> Tensor {
+    guard training, p > 0 else { return x }
+    precondition(p < 1, "dropout probability must be below 1, got \(p)")
+    let start = stream.reserve(blocks: (x.count + 3) / 4)
+    let key = stream.key
+    let out = Tensor(zeros: x.shape)
+    applyDropoutMask(from: x.data, to: out.data, count: x.count, key: key, start: start, probability: p, accumulate: false)
+    return Autograd.record(DropoutOp(key: key, start: start, probability: p), inputs: [x], output: out)
+}
+
+struct DropoutOp: Operation {
+    let key: UInt64
+    let start: UInt64
+    let probability: Float
+    var name: String { "dropout" }
+    // forward: y = x · keep / (1 - p), so dx += dy · keep / (1 - p) with the same keep mask.
+    func backward(gradOutput dy: Tensor, inputs: [Tensor], output: Tensor) {
+        applyDropoutMask(from: dy.data, to: inputs[0].gradBuffer().data, count: dy.count,
+                         key: key, start: start, probability: probability, accumulate: true)
+    }
+}
+
+/// to[i] (=|+=) from[i] · keep / (1 - p) for i in 0..<count, where element i is element
+/// `firstIndex + i` of the Philox range starting at block `start` (lane g % 4 of block g / 4),
+/// and keep = uniform >= p.
+func applyDropoutMask(from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int,
+                      key: UInt64, start: UInt64, firstIndex: Int = 0, probability p: Float, accumulate: Bool) {
+    let scale = 1 / (1 - p)
+    Parallel.forEachRange(count, minimumChunk: 4096) { range in
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let g = firstIndex + i
+            let bits = Philox.block(key: key, counter: start &+ UInt64(g / 4))
+            var lane = g % 4
+            while lane < 4 && i < range.upperBound {
+                let keep: Float = Philox.unitFloat(bits[lane]) >= p ? scale : 0
+                if accumulate { to[i] += from[i] * keep } else { to[i] = from[i] * keep }
+                lane += 1
+                i += 1
+            }
+        }
+    }
+}
+
+/// The keep/scale factor of element i (for tests and for the attention op's fused dropout).
+@inline(__always)
+func dropoutFactor(key: UInt64, start: UInt64, index i: Int, probability p: Float) -> Float {
+    let bits = Philox.block(key: key, counter: start &+ UInt64(i / 4))
+    return Philox.unitFloat(bits[i % 4]) >= p ? 1 / (1 - p) : 0
+}

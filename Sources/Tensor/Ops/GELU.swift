@@ -1,0 +1,54 @@
+import Foundation
+
+/// The two GELUs BERT checkpoints name in `hidden_act`, element-wise on any shape:
+///   gelu (erf, exact):     y = 0.5·x·(1 + erf(x/√2))
+///   gelu_new (tanh form):  y = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+public enum GELUKind: String, Sendable {
+    case erf = "gelu"
+    case tanh = "gelu_new"
+}
+
+public func gelu(_ x: Tensor, kind: GELUKind = .erf) -> Tensor {
+    let out = Tensor(zeros: x.shape)
+    let px = x.data, po = out.data
+    Parallel.forEachRange(x.count, minimumChunk: 2048) { range in
+        switch kind {
+        case .erf: for i in range { po[i] = geluErf(px[i]) }
+        case .tanh: for i in range { po[i] = geluTanh(px[i]) }
+        }
+    }
+    return Autograd.record(GELUOp(kind: kind), inputs: [x], output: out)
+}
+
+struct GELUOp: Operation {
+    let kind: GELUKind
+    var name: String { "gelu" }
+    // The input x is kept (inputs[0]); the derivative is recomputed from it.
+    func backward(gradOutput dout: Tensor, inputs: [Tensor], output: Tensor) {
+        let px = inputs[0].data, dx = inputs[0].gradBuffer().data, pd = dout.data
+        Parallel.forEachRange(dout.count, minimumChunk: 2048) { range in
+            switch kind {
+            case .erf: for i in range { dx[i] += pd[i] * geluErfDerivative(px[i]) }
+            case .tanh: for i in range { dx[i] += pd[i] * geluTanhDerivative(px[i]) }
+            }
+        }
+    }
+}
+
+@inline(__always) func geluErf(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.70710678118654752)) }
+
+// d/dx [0.5·x·(1 + erf(x/√2))] = 0.5·(1 + erf(x/√2)) + x·φ(x), φ the standard normal density.
+@inline(__always) func geluErfDerivative(_ x: Float) -> Float {
+    0.5 * (1 + erff(x * 0.70710678118654752)) + x * 0.39894228040143268 * expf(-0.5 * x * x)
+}
+
+@inline(__always) func geluTanh(_ x: Float) -> Float {
+    0.5 * x * (1 + tanhf(0.79788456080286536 * (x + 0.044715 * x * x * x)))
+}
+
+// With u = √(2/π)·(x + 0.044715·x³) and t = tanh(u):
+// dy/dx = 0.5·(1 + t) + 0.5·x·(1 - t²)·√(2/π)·(1 + 3·0.044715·x²).
+@inline(__always) func geluTanhDerivative(_ x: Float) -> Float {
+    let t = tanhf(0.79788456080286536 * (x + 0.044715 * x * x * x))
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * 0.79788456080286536 * (1 + 0.134145 * x * x)
+}
