@@ -1,0 +1,68 @@
+import Foundation
+import XCTest
+@testable import Tensor
+
+final class AttentionTests: XCTestCase {
+    /// softmax(Q·Kᵀ/√D + mask)·V per batch and head, in Double; `keep` is the dropout factor of
+    /// element (bh, i, j) (1 without dropout).
+    func referenceAttention(_ q: [Double], _ k: [Double], _ v: [Double], mask: [Double],
+                            b: Int, t: Int, h: Int, d: Int, keep: (Int, Int, Int) -> Double) -> [Double] {
+        let c = h * d
+        var out = [Double](repeating: 0, count: b * t * c)
+        for s in 0..<b { for head in 0..<h {
+            let bh = s * h + head
+            for i in 0..<t {
+                var scores = [Double](repeating: 0, count: t)
+                for j in 0..<t {
+                    var dot = 0.0
+                    for e in 0..<d { dot += q[(s * t + i) * c + head * d + e] * k[(s * t + j) * c + head * d + e] }
+                    scores[j] = dot / Double(d).squareRoot() + mask[s * t + j]
+                }
+                let p = referenceSoftmax(scores, width: t)
+                for e in 0..<d {
+                    var sum = 0.0
+                    for j in 0..<t { sum += p[j] * keep(bh, i, j) * v[(s * t + j) * c + head * d + e] }
+                    out[(s * t + i) * c + head * d + e] = sum
+                }
+            }
+        } }
+        return out
+    }
+
+    /// A padding mask as transformers builds it: 0 where attended, float32's lowest where padded.
+    func paddingMask(lengths: [Int], t: Int) -> Tensor {
+        Tensor(shape: [lengths.count, t], values: lengths.flatMap { n in (0..<t).map { $0 < n ? 0 : -Float.greatestFiniteMagnitude } })
+    }
+
+    func testForwardAndGradientsWithPadding() {
+        let (b, t, h, d) = (2, 5, 3, 4)
+        let q = GradientCheck.random([b * t, h * d], seed: 31), k = GradientCheck.random([b * t, h * d], seed: 32)
+        let v = GradientCheck.random([b * t, h * d], seed: 33)
+        let mask = paddingMask(lengths: [5, 3], t: t)
+        var stream = RandomStream(key: 1)
+        GradientCheck().run([q, k, v], forward: {
+            attention(query: $0[0], key: $0[1], value: $0[2], additiveMask: mask, batch: b, heads: h, stream: &stream)
+        }, reference: { x in
+            self.referenceAttention(x[0], x[1], x[2], mask: mask.values.map(Double.init), b: b, t: t, h: h, d: d, keep: { _, _, _ in 1 })
+        })
+    }
+
+    func testDropoutOnProbabilitiesUsesTheSameMaskInBackward() {
+        let (b, t, h, d) = (1, 7, 2, 3)
+        let q = GradientCheck.random([b * t, h * d], seed: 34), k = GradientCheck.random([b * t, h * d], seed: 35)
+        let v = GradientCheck.random([b * t, h * d], seed: 36)
+        let mask = paddingMask(lengths: [6], t: t)
+        let p: Float = 0.3
+        var stream = RandomStream(key: 99, counter: 5)
+        let start = stream.counter
+        GradientCheck().run([q, k, v], forward: {
+            attention(query: $0[0], key: $0[1], value: $0[2], additiveMask: mask, batch: b, heads: h,
+                      dropout: p, training: true, stream: &stream)
+        }, reference: { x in
+            self.referenceAttention(x[0], x[1], x[2], mask: mask.values.map(Double.init), b: b, t: t, h: h, d: d, keep: { bh, i, j in
+                Double(dropoutFactor(key: 99, start: start, index: (bh * t + i) * t + j, probability: p))
+            })
+        })
+        XCTAssertEqual(stream.counter, start + UInt64((b * h * t * t + 3) / 4), "reserved one block per 4 probabilities")
+    }
+}

@@ -1,0 +1,52 @@
+import XCTest
+@testable import Tensor
+
+final class GatherAndPoolingTests: XCTestCase {
+    func testEmbeddingGatherAndScatterAddWithRepeatedIds() {
+        let table = GradientCheck.random([6, 4], seed: 41)
+        let ids: [Int32] = [3, 0, 3, 5, 3]
+        GradientCheck().run([table], forward: { embedding(ids, table: $0[0]) }, reference: { (v: [[Double]]) -> [Double] in
+            var out: [Double] = []
+            for id in ids { for j in 0..<4 { out.append(v[0][Int(id) * 4 + j]) } }
+            return out
+        })
+    }
+
+    func testMaskedMeanPool() {
+        let x = GradientCheck.random([3, 4, 5], seed: 42)
+        let maskValues: [Float] = [1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0]
+        let mask = Tensor(shape: [3, 4], values: maskValues)
+        GradientCheck().run([x], forward: { maskedMeanPool($0[0], mask: mask, batch: 3) }, reference: { v in
+            var out: [Double] = []
+            for s in 0..<3 {
+                let kept: [Int] = (0..<4).filter { maskValues[s * 4 + $0] != 0 }
+                for j in 0..<5 {
+                    var sum = 0.0
+                    for t in kept { sum += v[0][(s * 4 + t) * 5 + j] }
+                    out.append(sum / Double(kept.count))
+                }
+            }
+            return out
+        })
+    }
+
+    func testSelectTokens() {
+        let x = GradientCheck.random([3, 4, 2], seed: 43)
+        let positions = [0, 2, 0]
+        GradientCheck().run([x], forward: { selectTokens($0[0], positions: positions, batch: 3) }, reference: { (v: [[Double]]) -> [Double] in
+            var out: [Double] = []
+            for s in 0..<3 { for j in 0..<2 { out.append(v[0][(s * 4 + positions[s]) * 2 + j]) } }
+            return out
+        })
+    }
+
+    func testReshapeTransposeAndSliceColumns() {
+        let x = GradientCheck.random([2, 3, 4], seed: 44)
+        GradientCheck().run([x], forward: { sliceColumns(transpose($0[0].reshaped([6, 4])), 1..<4) }, reference: { (v: [[Double]]) -> [Double] in
+            // transpose of (6,4) is (4,6); keep columns 1..<4 of each of its 4 rows
+            var out: [Double] = []
+            for r in 0..<4 { for c in 1..<4 { out.append(v[0][c * 4 + r]) } }
+            return out
+        })
+    }
+}
