@@ -1,0 +1,66 @@
+import Tensor
+
+/// One post-LN encoder layer of the paper:
+///   h1 = LayerNorm(x + dropout(attention.output.dense(selfAttention(x))))
+///   h2 = LayerNorm(h1 + dropout(output.dense(act(intermediate.dense(h1)))))
+/// Parameter names follow transformers' BertLayer: attention.self.{query,key,value},
+/// attention.output.{dense,LayerNorm}, intermediate.dense, output.{dense,LayerNorm}.
+public final class BertLayer: Module {
+    public let query: Linear, key: Linear, value: Linear
+    public let attentionOutputDense: Linear
+    public let attentionOutputLayerNorm: LayerNorm
+    public let intermediateDense: Linear
+    public let outputDense: Linear
+    public let outputLayerNorm: LayerNorm
+    let heads: Int
+    let activation: BertConfig.GELUOrReLU
+    let hiddenDropout: Float, attentionDropout: Float
+
+    public init(config: BertConfig) {
+        let c = config.hiddenSize
+        query = Linear(inFeatures: c, outFeatures: c)
+        key = Linear(inFeatures: c, outFeatures: c)
+        value = Linear(inFeatures: c, outFeatures: c)
+        attentionOutputDense = Linear(inFeatures: c, outFeatures: c)
+        attentionOutputLayerNorm = LayerNorm(channels: c, eps: config.layerNormEps)
+        intermediateDense = Linear(inFeatures: c, outFeatures: config.intermediateSize)
+        outputDense = Linear(inFeatures: config.intermediateSize, outFeatures: c)
+        outputLayerNorm = LayerNorm(channels: c, eps: config.layerNormEps)
+        heads = config.numAttentionHeads
+        activation = config.hiddenAct
+        hiddenDropout = config.hiddenDropoutProb
+        attentionDropout = config.attentionProbsDropoutProb
+    }
+
+    /// x (B·T, C) -> (B·T, C)
+    public func callAsFunction(_ x: Tensor, batch: TokenBatch, additiveMask: Tensor, training: Bool, stream: inout RandomStream) -> Tensor {
+        // self-attention over all heads, with the padding mask and attention-probability dropout
+        let context = attention(query: query(x), key: key(x), value: value(x), additiveMask: additiveMask,
+                                batch: batch.batchSize, heads: heads,
+                                dropout: attentionDropout, training: training, stream: &stream)
+        // project, dropout, residual, LayerNorm
+        let attended = dropout(attentionOutputDense(context), probability: hiddenDropout, training: training, stream: &stream)
+        let h1 = attentionOutputLayerNorm(add(attended, x))
+        // feed-forward: expand, activate, project back, dropout, residual, LayerNorm
+        let expanded = intermediateDense(h1)
+        let activated: Tensor
+        switch activation {
+        case .gelu: activated = gelu(expanded, kind: .erf)
+        case .geluNew: activated = gelu(expanded, kind: .tanh)
+        case .relu: activated = relu(expanded)
+        }
+        let projected = dropout(outputDense(activated), probability: hiddenDropout, training: training, stream: &stream)
+        return outputLayerNorm(add(projected, h1))
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        prefixed("attention.self.query", query.namedParameters)
+            + prefixed("attention.self.key", key.namedParameters)
+            + prefixed("attention.self.value", value.namedParameters)
+            + prefixed("attention.output.dense", attentionOutputDense.namedParameters)
+            + prefixed("attention.output.LayerNorm", attentionOutputLayerNorm.namedParameters)
+            + prefixed("intermediate.dense", intermediateDense.namedParameters)
+            + prefixed("output.dense", outputDense.namedParameters)
+            + prefixed("output.LayerNorm", outputLayerNorm.namedParameters)
+    }
+}

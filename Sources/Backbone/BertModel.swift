@@ -1,0 +1,79 @@
+import Tensor
+
+/// What the backbone returns for a batch.
+public struct BertOutput {
+    /// (B·T, C), shape [B, T, C].
+    public let lastHiddenState: Tensor
+    /// tanh(pooler.dense(h[:, 0])), (B, C); nil when the model has no pooler.
+    public let pooledOutput: Tensor?
+    /// The embeddings output then every layer's output, each (B·T, C), when requested.
+    public let hiddenStates: [Tensor]?
+}
+
+/// BERT (Devlin et al. 2019) as transformers' BertModel: embeddings -> N post-LN layers ->
+/// optional tanh pooler over [CLS]. Parameter names are BertModel's state-dict keys
+/// (`embeddings.*`, `encoder.layer.N.*`, `pooler.dense.*`).
+public final class BertModel: Module {
+    public let config: BertConfig
+    public let embeddings: BertEmbeddings
+    public let layers: [BertLayer]
+    /// pooler.dense; nil for checkpoints saved without a pooler.
+    public private(set) var poolerDense: Linear?
+
+    public init(config: BertConfig, withPooler: Bool = true) {
+        self.config = config
+        embeddings = BertEmbeddings(config: config)
+        layers = (0..<config.numHiddenLayers).map { _ in BertLayer(config: config) }
+        poolerDense = withPooler ? Linear(inFeatures: config.hiddenSize, outFeatures: config.hiddenSize) : nil
+    }
+
+    /// Removes the pooler (a checkpoint without one).
+    public func dropPooler() { poolerDense = nil }
+
+    public func callAsFunction(_ batch: TokenBatch, training: Bool = false, stream: inout RandomStream,
+                               outputHiddenStates: Bool = false) -> BertOutput {
+        let mask = batch.additiveMask
+        var hidden = embeddings(batch, training: training, stream: &stream)
+        var states: [Tensor]? = outputHiddenStates ? [hidden] : nil
+        for layer in layers {
+            hidden = layer(hidden, batch: batch, additiveMask: mask, training: training, stream: &stream)
+            states?.append(hidden)
+        }
+        let shaped = hidden.reshaped([batch.batchSize, batch.sequenceLength, config.hiddenSize])
+        var pooled: Tensor?
+        if let poolerDense {
+            // the pooler: a dense layer and tanh over the first token ([CLS])
+            let first = selectTokens(hidden, positions: Array(repeating: 0, count: batch.batchSize), batch: batch.batchSize)
+            pooled = tanh(poolerDense(first))
+        }
+        return BertOutput(lastHiddenState: shaped, pooledOutput: pooled, hiddenStates: states)
+    }
+
+    /// Inference without dropout and without a graph.
+    public func encode(_ batch: TokenBatch, outputHiddenStates: Bool = false) -> BertOutput {
+        var unused = RandomStream(key: 0)
+        return Autograd.noGrad { self(batch, training: false, stream: &unused, outputHiddenStates: outputHiddenStates) }
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        var all = prefixed("embeddings", embeddings.namedParameters)
+        for (i, layer) in layers.enumerated() { all += prefixed("encoder.layer.\(i)", layer.namedParameters) }
+        if let poolerDense { all += prefixed("pooler.dense", poolerDense.namedParameters) }
+        return all
+    }
+
+    /// transformers' _init_weights: Linear and Embedding weights ~ N(0, initializer_range),
+    /// biases 0, LayerNorm weight 1 and bias 0 (padding row of word embeddings zeroed).
+    public func initializeWeights(stream: inout RandomStream) {
+        let std = config.initializerRange
+        for (name, tensor) in namedParameters {
+            if name.hasSuffix("LayerNorm.weight") { tensor.fill(1) }
+            else if name.hasSuffix(".bias") { tensor.fill(0) }
+            else { fillNormal(tensor, standardDeviation: std, stream: &stream) }
+        }
+        let pad = config.padTokenID, c = config.hiddenSize
+        if pad >= 0 && pad < config.vocabSize {
+            (embeddings.wordEmbeddings.weight.data + pad * c).update(repeating: 0, count: c)
+        }
+    }
+}

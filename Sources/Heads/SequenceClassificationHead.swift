@@ -1,0 +1,58 @@
+import Backbone
+import Tensor
+
+/// BertForSequenceClassification: pooled output -> dropout -> `classifier` (K, C).
+/// One label means regression (MSE), as transformers; otherwise cross-entropy, optionally
+/// class-weighted. `pooling` picks the sequence vector: the tanh pooler (transformers' choice),
+/// the [CLS] token's last hidden state, or the mask-weighted mean of the tokens.
+public final class SequenceClassificationHead: Head {
+    public enum Pooling: String, Sendable, CaseIterable { case pooler, cls, mean }
+
+    public let classifier: Linear
+    public let pooling: Pooling
+    public let dropoutProbability: Float
+    public var classWeights: [Float]?
+    public var name: String { "sequence-classification" }
+    public var architecture: String { "BertForSequenceClassification" }
+
+    public init(hiddenSize: Int, labels: Int, pooling: Pooling = .pooler, dropout: Float, classWeights: [Float]? = nil) {
+        classifier = Linear(inFeatures: hiddenSize, outFeatures: labels)
+        self.pooling = pooling
+        self.dropoutProbability = dropout
+        self.classWeights = classWeights
+    }
+
+    public var labelCount: Int { classifier.outFeatures }
+
+    /// "logits": (B, K)
+    public func callAsFunction(_ backbone: BertOutput, batch: TokenBatch, training: Bool, stream: inout RandomStream) -> HeadOutput {
+        let pooled: Tensor
+        switch pooling {
+        case .pooler:
+            guard let output = backbone.pooledOutput else {
+                preconditionFailure("pooling `pooler` on a backbone without a pooler; the loader refuses this combination")
+            }
+            pooled = output
+        case .cls:
+            pooled = selectTokens(backbone.lastHiddenState, positions: Array(repeating: 0, count: batch.batchSize), batch: batch.batchSize)
+        case .mean:
+            pooled = maskedMeanPool(backbone.lastHiddenState, mask: batch.maskTensor, batch: batch.batchSize)
+        }
+        let dropped = dropout(pooled, probability: dropoutProbability, training: training, stream: &stream)
+        return HeadOutput(["logits": classifier(dropped)])
+    }
+
+    public func loss(_ output: HeadOutput, targets: HeadTargets) throws -> Tensor {
+        let logits = output["logits"]!
+        if labelCount == 1 {
+            guard let values = targets.values ?? targets.labels?.map(Float.init) else {
+                throw HeadError.missingTargets(head: name, field: "values")
+            }
+            return meanSquaredError(prediction: logits, target: values)
+        }
+        guard let labels = targets.labels else { throw HeadError.missingTargets(head: name, field: "labels") }
+        return crossEntropy(logits: logits, labels: labels, classWeights: classWeights)
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] { prefixed("classifier", classifier.namedParameters) }
+}

@@ -1,0 +1,31 @@
+import Backbone
+import Tensor
+
+/// BertForTokenClassification: dropout -> `classifier` (K, C) on every token; cross-entropy
+/// over the tokens whose label is not -100 (later sub-tokens, specials, padding).
+public final class TokenClassificationHead: Head {
+    public let classifier: Linear
+    public let dropoutProbability: Float
+    public var classWeights: [Float]?
+    public var name: String { "token-classification" }
+    public var architecture: String { "BertForTokenClassification" }
+
+    public init(hiddenSize: Int, labels: Int, dropout: Float, classWeights: [Float]? = nil) {
+        classifier = Linear(inFeatures: hiddenSize, outFeatures: labels)
+        dropoutProbability = dropout
+        self.classWeights = classWeights
+    }
+
+    /// "logits": (B, T, K)
+    public func callAsFunction(_ backbone: BertOutput, batch: TokenBatch, training: Bool, stream: inout RandomStream) -> HeadOutput {
+        let dropped = dropout(backbone.lastHiddenState, probability: dropoutProbability, training: training, stream: &stream)
+        return HeadOutput(["logits": classifier(dropped)])
+    }
+
+    public func loss(_ output: HeadOutput, targets: HeadTargets) throws -> Tensor {
+        guard let labels = targets.labels else { throw HeadError.missingTargets(head: name, field: "labels") }
+        return crossEntropy(logits: output["logits"]!, labels: labels, classWeights: classWeights)
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] { prefixed("classifier", classifier.namedParameters) }
+}
