@@ -1,0 +1,57 @@
+import Foundation
+import Tensor
+
+/// A Hugging Face model folder: config.json, model.safetensors, vocab.txt, tokenizer_config.json.
+public struct ModelFolder {
+    public let url: URL
+    public init(_ url: URL) { self.url = url }
+
+    public var configURL: URL { url.appendingPathComponent("config.json") }
+    public var weightsURL: URL { url.appendingPathComponent("model.safetensors") }
+    public var vocabURL: URL { url.appendingPathComponent("vocab.txt") }
+    public var tokenizerConfigURL: URL { url.appendingPathComponent("tokenizer_config.json") }
+
+    /// Checks that the folder and its config and weights exist.
+    public func validate() throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw BackboneError.unreadableFile(url.path, "no such model folder")
+        }
+        for file in [configURL, weightsURL] where !FileManager.default.fileExists(atPath: file.path) {
+            throw BackboneError.unreadableFile(file.path, "missing from the model folder")
+        }
+    }
+
+    public func config() throws -> BertConfig { try BertConfig(contentsOf: configURL) }
+
+    public func weights() throws -> SafeTensorsFile { try SafeTensorsFile(contentsOf: weightsURL) }
+}
+
+extension BertModel {
+    /// Loads a backbone from a model folder, whatever head the checkpoint carries (its head
+    /// tensors and `cls.*` pre-training tensors are ignored). A checkpoint without a pooler loads
+    /// with a warning on stderr and the model has none.
+    public static func load(from folder: ModelFolder, warn: (String) -> Void = standardErrorWarning) throws -> BertModel {
+        try folder.validate()
+        let config = try folder.config()
+        let loader = ParameterLoader(file: try folder.weights())
+        let hasPooler = loader.fileNames["pooler.dense.weight"] != nil
+        let model = BertModel(config: config, withPooler: hasPooler)
+        if !hasPooler { warn("\(folder.weightsURL.path): no pooler (pooler.dense.*); pooled output unavailable") }
+        try loader.load(model.namedParameters, acceptUnexpected: { !$0.hasPrefix("embeddings.") && !$0.hasPrefix("encoder.") && !$0.hasPrefix("pooler.") })
+        return model
+    }
+
+    /// Writes config.json and model.safetensors (BertModel layout, no prefix) into `folder`.
+    public func save(to folder: URL, prefix: String = "") throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try config.write(to: folder.appendingPathComponent("config.json"))
+        try SafeTensors.write(prefixed(prefix, namedParameters), metadata: ["format": "pt"],
+                              to: folder.appendingPathComponent("model.safetensors"))
+    }
+}
+
+/// Prints "warning: ..." to stderr.
+public func standardErrorWarning(_ message: String) {
+    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+}
