@@ -43,10 +43,11 @@ final class YAMLOverrideTests: XCTestCase {
 
     func testValuesAreParsedAsYAMLScalars() throws {
         let root = try YAMLParser.parse("a: 1\n", path: "t.yaml")
-        let top = try applying("a=\"42\"", "b=", "c=yes", "d=x=y", to: root)
+        let top = try applying("a=\"42\"", "b=", "c=yes", "d=x=y", "e= # nothing", to: root)
         XCTAssertEqual(top["a"]?.scalar, YAMLScalar("42", style: .doubleQuoted))
         XCTAssertNotNil(expectYAMLError(try top.required("a", as: Int.self)))
         XCTAssertEqual(top["b"]?.isNull, true)
+        XCTAssertEqual(top["e"]?.isNull, true)
         XCTAssertEqual(try top.required("c", as: Bool.self), true)
         XCTAssertEqual(try top.required("d", as: String.self), "x=y")   // split at the first `=`
     }

@@ -40,11 +40,10 @@ public struct YAMLOverride: Equatable, Sendable {
     }
 
     private static func parseValue(_ valueText: String, at position: YAMLPosition) throws -> YAMLNode {
-        guard !valueText.allSatisfy({ $0 == " " || $0 == "\t" }) else {
-            return YAMLNode(.scalar(YAMLScalar("")), at: position)
-        }
         do {
             return try YAMLParser.parse(valueText, path: position.description).repositioned(at: position)
+        } catch let error as YAMLError where error.kind == .emptyFile {
+            return YAMLNode(.scalar(YAMLScalar("")), at: position)  // only a comment: null, like `key=`
         } catch let error as YAMLError {
             throw YAMLError(.badOverride, at: position,
                             "the value is not valid YAML (\(error.message)); quote it, e.g. --set 'key=\"text\"'")
