@@ -11,7 +11,7 @@ public final class BertEmbeddings: Module {
     let dropout: Dropout
 
     public init(config: BertConfig) {
-        wordEmbeddings = Embedding(count: config.vocabSize, dimension: config.hiddenSize)
+        wordEmbeddings = Embedding(count: config.vocabSize, dimension: config.hiddenSize, paddingIndex: Int32(config.padTokenID))
         positionEmbeddings = Embedding(count: config.maxPositionEmbeddings, dimension: config.hiddenSize)
         tokenTypeEmbeddings = Embedding(count: config.typeVocabSize, dimension: config.hiddenSize)
         layerNorm = LayerNorm(channels: config.hiddenSize, eps: config.layerNormEps)

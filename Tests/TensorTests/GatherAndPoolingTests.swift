@@ -12,6 +12,14 @@ final class GatherAndPoolingTests: XCTestCase {
         })
     }
 
+    func testPaddingRowGetsNoGradient() {
+        let table = GradientCheck.random([4, 3], seed: 45)
+        let out = embedding([0, 2, 0, 1], table: table, paddingIndex: 0)
+        out.backward(gradient: Tensor(shape: [4, 3], values: Array(repeating: 1, count: 12)))
+        XCTAssertEqual(Array(table.grad!.values[0..<3]), [0, 0, 0], "padding row")
+        XCTAssertEqual(Array(table.grad!.values[3..<9]), [1, 1, 1, 1, 1, 1])
+    }
+
     func testMaskedMeanPool() {
         let x = GradientCheck.random([3, 4, 5], seed: 42)
         let maskValues: [Float] = [1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0]

@@ -1,0 +1,100 @@
+import Backbone
+import Tensor
+
+/// What a head needs to be built: the backbone's config, the task's labels, and the head's own
+/// settings (the task file's `head_config` block, as JSON-like values).
+public struct HeadContext {
+    public var config: BertConfig
+    /// Class names, in index order (empty for heads without classes).
+    public var labels: [String]
+    public var options: [String: JSONValue]
+    public init(config: BertConfig, labels: [String], options: [String: JSONValue] = [:]) {
+        self.config = config
+        self.labels = labels
+        self.options = options
+    }
+
+    /// transformers' classifier dropout: classifier_dropout when set, else hidden_dropout_prob.
+    public var classifierDropout: Float { config.classifierDropout ?? config.hiddenDropoutProb }
+
+    /// A string option, checked against the allowed values.
+    public func string(_ key: String, default value: String, allowed: [String], head: String) throws -> String {
+        guard let raw = options[key] else { return value }
+        guard case .string(let text) = raw, allowed.contains(text) else {
+            throw HeadError.invalidConfig(head: head, "`\(key)` must be one of \(allowed.joined(separator: ", ")), found \(raw)")
+        }
+        return text
+    }
+}
+
+/// How to build a head by name; the executable registers these before running the CLI.
+public struct HeadDescriptor {
+    public let name: String
+    /// The transformers architecture whose checkpoints build this head when loaded.
+    public let architecture: String
+    /// The task kind whose data this head trains on ("classification", "token-classification", "span-extraction", ...).
+    public let taskKind: String
+    public let summary: String
+    /// The `head_config` keys this head accepts (anything else is an error naming the key).
+    public let optionKeys: Set<String>
+    public let make: (HeadContext) throws -> Head
+
+    public init(name: String, architecture: String, taskKind: String, summary: String,
+                optionKeys: Set<String> = [], make: @escaping (HeadContext) throws -> Head) {
+        self.name = name
+        self.architecture = architecture
+        self.taskKind = taskKind
+        self.summary = summary
+        self.optionKeys = optionKeys
+        self.make = make
+    }
+}
+
+/// The heads a program knows, by name. Filled by the executable (`bertkit`'s main.swift, or an
+/// external package's) before the CLI runs; nothing in Tasks or Runner names a concrete head.
+public enum HeadRegistry {
+    nonisolated(unsafe) private static var descriptors: [String: HeadDescriptor] = [:]
+
+    public static func register(_ descriptor: HeadDescriptor) { descriptors[descriptor.name] = descriptor }
+
+    public static var all: [HeadDescriptor] { descriptors.values.sorted { $0.name < $1.name } }
+
+    public static func descriptor(named name: String) throws -> HeadDescriptor {
+        guard let found = descriptors[name] else { throw HeadError.unknownHead(name, known: all.map(\.name)) }
+        return found
+    }
+
+    public static func descriptor(architecture: String) -> HeadDescriptor? {
+        all.first { $0.architecture == architecture }
+    }
+}
+
+/// The heads transformers defines, as descriptors.
+public enum BuiltInHeads {
+    public static let sequenceClassification = HeadDescriptor(
+        name: "sequence-classification", architecture: "BertForSequenceClassification", taskKind: "classification",
+        summary: "one label per text or text pair: pooled output -> dropout -> classifier (MSE with one label)",
+        optionKeys: ["pooling"]) { context in
+            let pooling = try context.string("pooling", default: "pooler", allowed: SequenceClassificationHead.Pooling.allCases.map(\.rawValue), head: "sequence-classification")
+            return SequenceClassificationHead(hiddenSize: context.config.hiddenSize, labels: max(context.labels.count, 1),
+                                              pooling: SequenceClassificationHead.Pooling(rawValue: pooling)!,
+                                              dropout: context.classifierDropout)
+        }
+
+    public static let tokenClassification = HeadDescriptor(
+        name: "token-classification", architecture: "BertForTokenClassification", taskKind: "token-classification",
+        summary: "one tag per word (NER): dropout -> classifier on each first sub-token") { context in
+            TokenClassificationHead(hiddenSize: context.config.hiddenSize, labels: context.labels.count, dropout: context.classifierDropout)
+        }
+
+    public static let spanExtraction = HeadDescriptor(
+        name: "span-extraction", architecture: "BertForQuestionAnswering", taskKind: "span-extraction",
+        summary: "extractive QA: start and end logits over the context tokens") { context in
+            SpanExtractionHead(hiddenSize: context.config.hiddenSize)
+        }
+
+    public static let all = [sequenceClassification, tokenClassification, spanExtraction]
+
+    /// Registers the three built-in heads.
+    public static func register() { all.forEach(HeadRegistry.register) }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Backbone
+import Tensor
+
+/// A backbone with a head: the model a task trains. Parameter names are transformers'
+/// BertFor* layout (`bert.embeddings...`, `classifier.weight`), so a saved folder loads in
+/// transformers and AdamW's no-decay rule reads the same names.
+public final class TaskModel: Module {
+    public let backbone: BertModel
+    public let head: Head
+
+    public init(backbone: BertModel, head: Head) {
+        self.backbone = backbone
+        self.head = head
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        prefixed("bert", backbone.namedParameters) + head.namedParameters
+    }
+
+    /// The head's outputs for a batch.
+    public func callAsFunction(_ batch: TokenBatch, training: Bool, stream: inout RandomStream) -> HeadOutput {
+        let features = backbone(batch, training: training, stream: &stream)
+        return head(features, batch: batch, training: training, stream: &stream)
+    }
+
+    /// Inference: no dropout, no graph.
+    public func predict(_ batch: TokenBatch) -> HeadOutput {
+        var unused = RandomStream(key: 0)
+        return Autograd.noGrad { self(batch, training: false, stream: &unused) }
+    }
+
+    /// Loads a model folder. A BertFor* checkpoint whose architecture matches `descriptor` brings
+    /// its head's weights; a plain BertModel checkpoint gets a new head initialised as
+    /// transformers does (N(0, initializer_range) weights, zero biases) from `stream`.
+    public static func load(from folder: ModelFolder, descriptor: HeadDescriptor, labels: [String],
+                            options: [String: JSONValue] = [:], stream: inout RandomStream,
+                            warn: (String) -> Void = standardErrorWarning) throws -> TaskModel {
+        try folder.validate()
+        var config = try folder.config()
+        let loader = ParameterLoader(file: try folder.weights())
+        let hasPooler = loader.fileNames["pooler.dense.weight"] != nil
+        if !hasPooler { warn("\(folder.weightsURL.path): no pooler (pooler.dense.*)") }
+        let labelNames = labels.isEmpty ? (config.labelNames ?? []) : labels
+        if !labelNames.isEmpty { config.id2label = Dictionary(uniqueKeysWithValues: labelNames.enumerated().map { ($0.offset, $0.element) }) }
+        config.architectures = [descriptor.architecture]
+        let backbone = BertModel(config: config, withPooler: hasPooler)
+        let head = try descriptor.make(HeadContext(config: config, labels: labelNames, options: options))
+        if let sequence = head as? SequenceClassificationHead, sequence.pooling == .pooler, !hasPooler {
+            throw HeadError.invalidConfig(head: descriptor.name, "pooling `pooler` needs a checkpoint with pooler.dense.*; \(folder.weightsURL.path) has none (use pooling: cls or mean)")
+        }
+        let model = TaskModel(backbone: backbone, head: head)
+        // The head's tensors are optional (a fresh head on a pre-trained backbone); the
+        // backbone's are not. Tensors of another head or of pre-training (cls.*) are ignored.
+        let headNames = Set(head.namedParameters.map(\.name))
+        let missingHead = try loader.load(model.namedParameters.map { (name: $0.name.hasPrefix("bert.") ? String($0.name.dropFirst(5)) : $0.name, tensor: $0.tensor) },
+                                          optional: { headNames.contains($0) },
+                                          acceptUnexpected: { !$0.hasPrefix("embeddings.") && !$0.hasPrefix("encoder.") && !$0.hasPrefix("pooler.") })
+        if !missingHead.isEmpty {
+            if missingHead.count != headNames.count {
+                throw BackboneError.checkpointMismatch(path: folder.weightsURL.path, missing: missingHead, unexpected: [], misshapen: [])
+            }
+            for (_, tensor) in head.namedParameters {
+                if tensor.rank > 1 { fillNormal(tensor, standardDeviation: config.initializerRange, stream: &stream) } else { tensor.fill(0) }
+            }
+        }
+        return model
+    }
+
+    /// Writes config.json (architectures and id2label for transformers) and model.safetensors in
+    /// BertFor* layout into `folder` (which must exist).
+    public func save(to folder: URL) throws {
+        var config = backbone.config
+        config.architectures = [head.architecture]
+        try config.write(to: folder.appendingPathComponent("config.json"))
+        try SafeTensors.write(namedParameters, metadata: ["format": "pt"], to: folder.appendingPathComponent("model.safetensors"))
+    }
+}
