@@ -59,3 +59,47 @@ final class TinyBertHeadTests: XCTestCase {
         }
     }
 }
+
+extension TinyBertHeadTests {
+    /// 3 AdamW steps (lr 1e-3, weight decay 0.01 except biases and LayerNorm, clip 1.0, same
+    /// batch), as the fixture's generate.py ran them: the losses and every parameter after.
+    func testThreeAdamWStepsWithClipping() throws {
+        for c in cases {
+            let (model, reference, batch, targets) = try Self.load(c.folder, c.descriptor)
+            let parameters = model.namedParameters
+            let optimizer = AdamW(parameters: parameters, weightDecay: 0.01)
+            let expectedLosses = try reference.tensor(named: "adamw.losses").values
+            for step in 0..<3 {
+                model.zeroGradients()
+                var stream = RandomStream(key: 0)
+                let loss = try model.head.loss(model(batch, training: false, stream: &stream), targets: targets)
+                XCTAssertEqual(loss.item, expectedLosses[step], accuracy: 1e-4 * abs(expectedLosses[step]), "\(c.folder) loss before step \(step + 1)")
+                loss.backward()
+                // torch gives every parameter a gradient (zeros where unused); so must we, or AdamW skips its decay
+                for (_, p) in parameters { _ = p.gradBuffer() }
+                GradientClipping.clipGlobalNorm(of: parameters.map(\.tensor), maxNorm: 1.0)
+                optimizer.step(learningRate: 1e-3)
+            }
+            // Some gradients are zero in exact arithmetic (key biases and, for QA, qa_outputs.bias and
+            // the last LayerNorm bias: softmax ignores a constant shift), so torch's are fp32
+            // rounding noise (|g| ~ 1e-8). Adam divides by sqrt(v) ~ |g|, so on those elements a step
+            // moves by up to lr in a direction the noise picks: neither side can be reproduced. They
+            // are held to the most 3 steps can move them (3·lr); every other element to 1e-4 relative.
+            var noiseOnly = 0
+            for (name, parameter) in parameters {
+                let expected = try reference.tensor(named: "adamw.param." + name).values
+                let firstGradient = try reference.tensor(named: "grad." + name).values
+                for (i, (a, e)) in zip(parameter.values, expected).enumerated() {
+                    if abs(a - e) <= max(1e-4 * abs(e), 1e-6) { continue }
+                    if abs(firstGradient[i]) < 1e-6 && abs(a - e) <= 3 * 1e-3 { noiseOnly += 1; continue }
+                    do {
+                        XCTFail("\(c.folder) \(name)[\(i)] after 3 steps: \(a) vs torch \(e)")
+                        break
+                    }
+                }
+            }
+            XCTAssertLessThan(noiseOnly, 100, "\(c.folder): only structurally-zero gradients needed the wide bound")
+            print("\(c.folder): \(noiseOnly) noise-driven elements outside 1e-4")
+        }
+    }
+}
