@@ -104,7 +104,8 @@ public enum Seqeval {
         var correct = 0
         var total = 0
         for (g, p) in zip(gold, predicted) {
-            correct += zip(g, p).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+            // Code points, as Python's ==; Swift's String == would also equate canonical equivalents.
+            correct += zip(g, p).reduce(0) { $0 + ($1.0.unicodeScalars.elementsEqual($1.1.unicodeScalars) ? 1 : 0) }
             total += g.count
         }
         return ratio(correct, total, .zero)
