@@ -56,6 +56,22 @@ final class SquadMetricsTests: XCTestCase {
         }
     }
 
+    /// Tests/Fixtures/metrics/squad-normalize-python.jsonl: the official normalize_answer
+    /// (Python 3.11, Unicode 14) on a probe string around sampled code points of every general
+    /// category, every whitespace character and every character whose lower() expands
+    /// (written by make-squad-normalize-fixture.py in that folder).
+    func testNormalizationMatchesPythonAcrossUnicodeCategories() throws {
+        struct Row: Decodable { var code_point: Int; var text: String; var normalized: String }
+        let text = try String(contentsOf: fixtures.appendingPathComponent("squad-normalize-python.jsonl"), encoding: .utf8)
+        let rows = try text.split(separator: "\n").map { try JSONDecoder().decode(Row.self, from: Data($0.utf8)) }
+        XCTAssertGreaterThan(rows.count, 150)
+        for row in rows {
+            let got = SquadNormalization.normalize(row.text)
+            XCTAssertTrue(got.unicodeScalars.elementsEqual(row.normalized.unicodeScalars),
+                          "U+\(String(row.code_point, radix: 16)): \(got.debugDescription) vs \(row.normalized.debugDescription)")
+        }
+    }
+
     func testExactMatchAndF1ByHand() {
         // Tokens: [cat, sat, on, mat] vs [cat, on, mat, sat]: all 4 shared.
         XCTAssertEqual(SquadMetrics.f1V1(prediction: "the cat sat on the mat", gold: "a cat on a mat, sat"), 1)

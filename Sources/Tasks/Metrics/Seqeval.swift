@@ -72,14 +72,16 @@ public enum Seqeval {
             predictedEntities = try SeqevalChunks.strictIOB2Entities(predicted, source: "predicted")
         }
 
-        // Per type: true positives = entities (same type, same span) in both sets.
-        let goldByType = Dictionary(grouping: goldEntities, by: \.type).mapValues(Set.init)
-        let predictedByType = Dictionary(grouping: predictedEntities, by: \.type).mapValues(Set.init)
-        let types = Set(goldByType.keys).union(predictedByType.keys)
-            .sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
-        let counts = types.map { type -> LabelCounts in
-            let g = goldByType[type] ?? []
-            let p = predictedByType[type] ?? []
+        // Per type: true positives = entities (same type, same span) in both sets. Types are
+        // keyed and sorted by code points, as Python compares strings.
+        let goldByType = Dictionary(grouping: goldEntities, by: { Array($0.type.unicodeScalars) }).mapValues(Set.init)
+        let predictedByType = Dictionary(grouping: predictedEntities, by: { Array($0.type.unicodeScalars) })
+            .mapValues(Set.init)
+        let typeKeys = Set(goldByType.keys).union(predictedByType.keys).sorted { $0.lexicographicallyPrecedes($1) }
+        let types = typeKeys.map { String(String.UnicodeScalarView($0)) }
+        let counts = typeKeys.map { key -> LabelCounts in
+            let g = goldByType[key] ?? []
+            let p = predictedByType[key] ?? []
             return LabelCounts(truePositives: g.intersection(p).count, predicted: p.count, gold: g.count)
         }
 
