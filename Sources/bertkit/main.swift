@@ -1,1 +1,6 @@
+// bertkit: registers the heads this executable ships, then runs BertKit's command line.
+import Heads
 import Runner
+
+BuiltInHeads.register()
+BertKitCommand.main()
