@@ -1,0 +1,167 @@
+import Foundation
+import Backbone
+
+// The task file, decoded (DESIGN.md section 5). Every key and its default is documented in
+// docs/tasks.md; `TaskFile.load` (TaskFileDecoding.swift) builds these from the YAML nodes.
+
+/// A whole task file: the model, the output folder, and the tasks with defaults applied.
+public struct TaskFile: Sendable {
+    /// The task file itself.
+    public var url: URL
+    /// The model folder (resolved against the task file's folder; `${VAR}` expanded).
+    public var model: URL
+    /// Where `<output>/<task>/` folders go (default `runs`, resolved likewise).
+    public var output: URL
+    public var tasks: [TaskSpec]
+
+    public init(url: URL, model: URL, output: URL, tasks: [TaskSpec]) {
+        self.url = url
+        self.model = model
+        self.output = output
+        self.tasks = tasks
+    }
+}
+
+/// One task: a head, its data, its metrics and its training settings (defaults + overrides).
+public struct TaskSpec: Sendable {
+    public var name: String
+    /// A head name from the registry (`sequence-classification`, ...).
+    public var head: String
+    /// The `head_config` block, handed to the head's descriptor as JSON-like values.
+    public var headConfig: [String: JSONValue]
+    public var data: DataSpec
+    /// Metric names (e.g. `accuracy`, `f1`, `seqeval`, `squad`); empty = the task kind's default.
+    public var metrics: [String]
+    public var training: TrainingSettings
+    /// The model folder for this task (the file's `model` unless the task sets its own).
+    public var model: URL
+    /// Where the task is declared, for messages that concern the whole task.
+    public var location: String
+
+    public init(name: String, head: String, headConfig: [String: JSONValue] = [:], data: DataSpec,
+                metrics: [String] = [], training: TrainingSettings = TrainingSettings(), model: URL, location: String = "") {
+        self.name = name
+        self.head = head
+        self.headConfig = headConfig
+        self.data = data
+        self.metrics = metrics
+        self.training = training
+        self.model = model
+        self.location = location
+    }
+}
+
+/// Dataset formats the readers know.
+public enum DataFormat: String, Sendable, CaseIterable {
+    case tsv, csv, jsonl, conll, squad
+}
+
+/// A column by header name or by 0-based index.
+public enum ColumnReference: Sendable, Equatable, CustomStringConvertible {
+    case name(String)
+    case index(Int)
+    public var description: String {
+        switch self {
+        case .name(let n): return "`\(n)`"
+        case .index(let i): return "column \(i)"
+        }
+    }
+}
+
+/// The `data:` block.
+public struct DataSpec: Sendable {
+    public var format: DataFormat
+    public var train: URL?
+    public var eval: URL?
+    public var test: URL?
+
+    // Classification (tsv, csv, jsonl)
+    /// The text column (default `text`; for jsonl a key).
+    public var text: ColumnReference = .name("text")
+    /// The second text of a pair task (absent for single sentences).
+    public var textPair: ColumnReference?
+    /// The label column (default `label`).
+    public var label: ColumnReference = .name("label")
+    /// An id column for predictions (default: the line number).
+    public var id: ColumnReference?
+    /// Whether tsv/csv files start with a header row (default true).
+    public var header: Bool = true
+    /// The label list, in index order; default: the labels of the training data, sorted
+    /// (numerically when they are all integers).
+    public var labels: [String]?
+    /// Read at most this many training examples (default: all).
+    public var maxTrainExamples: Int?
+    /// Read at most this many evaluation / test examples (default: all).
+    public var maxEvalExamples: Int?
+
+    // Token classification (conll)
+    public var tokenColumn: Int = 0
+    public var tagColumn: Int = -1
+    /// `iob1`, `iob2` or `bioes`: the scheme of the file's tags.
+    public var scheme: String = "iob2"
+
+    // Span extraction (squad): skip malformed questions with a warning instead of stopping.
+    public var skipInvalid: Bool = false
+
+    public init(format: DataFormat) { self.format = format }
+}
+
+/// Training and evaluation settings; `defaults:` then the task's own keys override these.
+public struct TrainingSettings: Sendable, Equatable {
+    public var epochs: Double = 3
+    /// Stop after this many optimizer steps (overrides epochs when set).
+    public var maxSteps: Int?
+    public var batchSize: Int = 32
+    /// Evaluation batch size (default: batch_size).
+    public var evalBatchSize: Int?
+    public var learningRate: Double = 5e-5
+    /// Warmup as a fraction of the total steps (default 0) ...
+    public var warmupRatio: Double = 0
+    /// ... or as a number of steps (wins over the ratio when set).
+    public var warmupSteps: Int?
+    public var weightDecay: Double = 0
+    public var adamBeta1: Double = 0.9
+    public var adamBeta2: Double = 0.999
+    public var adamEpsilon: Double = 1e-8
+    /// Global gradient-norm clipping (0 turns it off).
+    public var maxGradNorm: Double = 1
+    public var gradientAccumulationSteps: Int = 1
+    public var seed: UInt64 = 42
+    public var maxSeqLength: Int = 128
+    /// Length-grouped batches with dynamic padding (default true); false pads every batch to max_seq_length.
+    public var groupByLength: Bool = true
+    /// Evaluate every N optimizer steps (default: only at each epoch end).
+    public var evalSteps: Int?
+    /// The metric that picks the best checkpoint (default: the task kind's main metric).
+    public var metricForBestModel: String?
+    /// Whether a larger metric is better (default true; false for names containing `loss`).
+    public var greaterIsBetter: Bool?
+    /// Stop after this many evaluations without improvement (default: never).
+    public var earlyStoppingPatience: Int?
+    /// Class weights for the loss, in label order, or nil; "balanced" computes n / (k · count).
+    public var classWeights: ClassWeights?
+    /// Log every N optimizer steps to train_log.jsonl and stderr (default 10).
+    public var loggingSteps: Int = 10
+    /// Engine and OpenBLAS threads (default: all cores).
+    public var threads: Int?
+    /// Write best/ and last/ checkpoints (default true).
+    public var saveCheckpoints: Bool = true
+
+    // Token classification
+    public var labelAllTokens: Bool = false
+    public var documentContext: Bool = false
+
+    // Span extraction
+    public var docStride: Int = 128
+    public var maxAnswerLength: Int = 30
+    public var nBestSize: Int = 20
+    public var nullScoreDiffThreshold: Double = 0
+    public var versionTwoWithNegative: Bool?
+
+    public init() {}
+
+    public enum ClassWeights: Sendable, Equatable {
+        case balanced
+        case explicit([Float])
+    }
+}
