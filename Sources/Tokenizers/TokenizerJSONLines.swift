@@ -34,25 +34,31 @@ public struct TokenizerJSONLines: Sendable {
         return "{\"windows\":[" + windows.map { "{" + Self.fields(of: $0, windowed: true) + "}" }.joined(separator: ",") + "]}"
     }
 
+    /// The accepted input keys. Decoded with JSONDecoder: JSONSerialization drops a leading
+    /// U+FEFF from strings, which would shift every offset.
+    private struct Line: Decodable {
+        var text: String?
+        var text_pair: String?
+        var words: [String]?
+    }
+
     static func parse(_ line: String, lineNumber: Int) throws -> TokenizerInput {
         func fail(_ reason: String) -> TokenizerError { .invalidJSONLine(line: lineNumber, reason: reason) }
-        let object: Any
+        let parsed: Line
         do {
-            object = try JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])
+            parsed = try JSONDecoder().decode(Line.self, from: Data(line.utf8))
+        } catch DecodingError.typeMismatch(_, let context) {
+            let key = context.codingPath.first?.stringValue ?? "line"
+            throw fail("\"\(key)\" has the wrong type (text and text_pair are strings, words an array of strings)")
         } catch {
-            throw fail("not valid JSON")
+            throw fail("not a valid JSON object")
         }
-        guard let json = object as? [String: Any] else { throw fail("expected a JSON object") }
-        if let words = json["words"] {
-            guard let words = words as? [String] else { throw fail("\"words\" must be an array of strings") }
+        if let words = parsed.words {
+            guard parsed.text == nil else { throw fail("give either \"text\" or \"words\", not both") }
             return .words(words)
         }
-        guard let text = json["text"] as? String else { throw fail("expected \"text\" (a string) or \"words\"") }
-        switch json["text_pair"] {
-        case nil, is NSNull: return .text(text)
-        case let pair as String: return .text(text, pair: pair)
-        default: throw fail("\"text_pair\" must be a string")
-        }
+        guard let text = parsed.text else { throw fail("expected \"text\" or \"words\"") }
+        return .text(text, pair: parsed.text_pair)
     }
 
     static func fields(of e: Encoding, windowed: Bool) -> String {
