@@ -33,9 +33,4 @@ struct RawTokens {
         wordIds.removeLast(extra)
     }
 
-    mutating func append(_ other: RawTokens, offsetBy shift: Int32, wordId: Int32) {
-        for i in 0..<other.count {
-            append(id: other.ids[i], start: other.starts[i] + shift, end: other.ends[i] + shift, wordId: wordId)
-        }
-    }
 }
