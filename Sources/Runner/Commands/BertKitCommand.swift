@@ -6,7 +6,7 @@ public struct BertKitCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bertkit",
         abstract: "Fine-tune and evaluate BERT models on Linux.",
-        subcommands: [BenchCommand.self]
+        subcommands: [TokenizeCommand.self, EmbedCommand.self, BenchCommand.self]
     )
 
     public init() {}
