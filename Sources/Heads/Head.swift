@@ -23,7 +23,13 @@ public protocol Head: Module {
 /// A head's outputs by name, e.g. ["logits": (B, K)].
 public struct HeadOutput {
     public var tensors: [String: Tensor]
-    public init(_ tensors: [String: Tensor]) { self.tensors = tensors }
+    /// Names of outputs whose second dimension is the token position ((B, T, ...)), so that an
+    /// evaluator can cut each sequence's padding off.
+    public var perToken: Set<String>
+    public init(_ tensors: [String: Tensor], perToken: Set<String> = []) {
+        self.tensors = tensors
+        self.perToken = perToken
+    }
     public subscript(name: String) -> Tensor? { tensors[name] }
 }
 

@@ -18,7 +18,8 @@ public final class SpanExtractionHead: Head {
         let logits = qaOutputs(backbone.lastHiddenState)                       // (B, T, 2)
         let shape = [batch.batchSize, batch.sequenceLength]
         return HeadOutput(["start_logits": sliceColumns(logits, 0..<1).reshaped(shape),
-                           "end_logits": sliceColumns(logits, 1..<2).reshaped(shape)])
+                           "end_logits": sliceColumns(logits, 1..<2).reshaped(shape)],
+                          perToken: ["start_logits", "end_logits"])
     }
 
     public func loss(_ output: HeadOutput, targets: HeadTargets) throws -> Tensor {

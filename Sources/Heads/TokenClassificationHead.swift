@@ -19,7 +19,7 @@ public final class TokenClassificationHead: Head {
     /// "logits": (B, T, K)
     public func callAsFunction(_ backbone: BertOutput, batch: TokenBatch, training: Bool, stream: inout RandomStream) -> HeadOutput {
         let dropped = dropout(backbone.lastHiddenState, probability: dropoutProbability, training: training, stream: &stream)
-        return HeadOutput(["logits": classifier(dropped)])
+        return HeadOutput(["logits": classifier(dropped)], perToken: ["logits"])
     }
 
     public func loss(_ output: HeadOutput, targets: HeadTargets) throws -> Tensor {

@@ -6,7 +6,7 @@ public struct BertKitCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bertkit",
         abstract: "Fine-tune and evaluate BERT models on Linux.",
-        subcommands: [TokenizeCommand.self, EmbedCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, PredictCommand.self, HeadsCommand.self, EmbedCommand.self, TokenizeCommand.self, BenchCommand.self]
     )
 
     public init() {}

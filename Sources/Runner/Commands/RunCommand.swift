@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Heads
+import Tasks
+
+/// `bertkit run FILE`: fine-tune and evaluate the tasks of a task file.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Fine-tune and evaluate the tasks of a YAML task file.",
+        discussion: """
+            Checks the whole file (keys, values, data files, model folder, heads) before any work. \
+            Each task writes <output>/<task>/: metrics.json, predictions.jsonl, train_log.jsonl, \
+            summary.md, loss.svg, best/ and last/ checkpoints. Ctrl-C stops after the current step \
+            and writes last/; --resume continues from it. See docs/tasks.md for every key.
+            """)
+
+    @Argument(help: "The task file (YAML).")
+    var file: String
+
+    @Option(name: .customLong("task"), help: "Run only this task (repeat for several; default: all).")
+    var tasks: [String] = []
+
+    @Option(help: "Output folder (default: the file's `output`, else runs/ beside the file).")
+    var output: String?
+
+    @Option(name: .customLong("set"), help: "Override a key, e.g. --set epochs=1 or --set tasks.sst2.learning_rate=3e-5 (repeatable).")
+    var overrides: [String] = []
+
+    @Flag(help: "Continue each task from its last/ checkpoint.")
+    var resume = false
+
+    @Flag(help: "Evaluate the model as it is (a fine-tuned checkpoint), without training.")
+    var evalOnly = false
+
+    @Option(help: .hidden)
+    var interruptAfterSteps: Int?
+
+    func validate() throws {
+        if resume && evalOnly { throw ValidationError("--resume and --eval-only exclude each other") }
+    }
+
+    func run() throws {
+        let taskFile = try TaskFileLoader.load(file, overrides: overrides, tasks: tasks, output: output)
+        Interrupt.install()
+        var failures = 0
+        for spec in taskFile.tasks {
+            do {
+                let result = try TaskRunner(spec: spec, output: taskFile.output, resume: resume, evalOnly: evalOnly,
+                                            interruptAfterSteps: interruptAfterSteps).run()
+                var line = "[\(spec.name)] \(result.outcome): \(result.directory.path)"
+                for (split, metrics) in result.finalMetrics.sorted(by: { $0.key < $1.key }) {
+                    line += "\n  \(split): " + metrics.keys.sorted().map { String(format: "%@ %.4f", $0, metrics[$0]!) }.joined(separator: ", ")
+                }
+                print(line)
+                if result.outcome == "interrupted" { throw ExitCode(130) }
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                failures += 1
+                FileHandle.standardError.write(Data("error: [\(spec.name)] \(error)\n".utf8))
+            }
+        }
+        if failures > 0 { throw ExitCode.failure }
+    }
+}
+
+/// Loads, selects and validates a task file with the registered heads; every problem at once.
+enum TaskFileLoader {
+    static func load(_ path: String, overrides: [String], tasks: [String], output: String?) throws -> TaskFile {
+        let url = URL(fileURLWithPath: path)
+        var taskFile = try TaskFile.load(url: url, overrides: overrides, environment: ProcessInfo.processInfo.environment)
+        if !tasks.isEmpty { taskFile = try taskFile.selecting(names: tasks) }
+        if let output { taskFile.output = URL(fileURLWithPath: output) }
+        let heads = HeadRegistry.all
+        let problems = taskFile.validate(knownHeads: Set(heads.map(\.name)),
+                                         headTaskKinds: Dictionary(uniqueKeysWithValues: heads.map { ($0.name, $0.taskKind) }))
+        if !problems.isEmpty {
+            throw CLIError((problems.count == 1 ? "" : "\(problems.count) problems:\n") + problems.joined(separator: "\n"))
+        }
+        return taskFile
+    }
+}

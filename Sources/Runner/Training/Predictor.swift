@@ -1,0 +1,48 @@
+import Backbone
+import Heads
+import Tasks
+import Tensor
+
+/// Runs a model over features without gradients, in length-sorted batches (the least padding),
+/// and returns each feature's outputs, unpadded, in feature order.
+struct Predictor {
+    let model: TaskModel
+    let padID: Int32
+    let batchSize: Int
+
+    /// - Returns: the outputs, and the mean loss over the batches when every feature has targets.
+    func run(_ features: [EncodedFeature], progress: ((Int, Int) -> Void)? = nil) throws -> (outputs: [FeatureOutput], loss: Double?) {
+        var outputs = [FeatureOutput?](repeating: nil, count: features.count)
+        var lossSum = 0.0, lossCount = 0, lossAvailable = true
+        let batches = BatchOrder.evaluationBatches(lengths: features.map(\.length), batchSize: batchSize)
+        for (number, indices) in batches.enumerated() {
+            let batch = FeatureBatch(features: features, indices: indices, padID: padID)
+            try Autograd.noGrad {
+                let output = model.predict(batch.tokens)
+                if lossAvailable, let loss = try? model.head.loss(output, targets: batch.targets), loss.item.isFinite {
+                    lossSum += Double(loss.item) * Double(indices.count)
+                    lossCount += indices.count
+                } else {
+                    lossAvailable = false
+                }
+                let t = batch.tokens.sequenceLength
+                for (row, featureIndex) in indices.enumerated() {
+                    var values: [String: [Float]] = [:]
+                    for (name, tensor) in output.tensors {
+                        let perRow = tensor.count / indices.count
+                        let start = tensor.data + row * perRow
+                        if output.perToken.contains(name) {
+                            let perToken = perRow / t
+                            values[name] = Array(UnsafeBufferPointer(start: start, count: features[featureIndex].length * perToken))
+                        } else {
+                            values[name] = Array(UnsafeBufferPointer(start: start, count: perRow))
+                        }
+                    }
+                    outputs[featureIndex] = FeatureOutput(values: values)
+                }
+            }
+            progress?(number + 1, batches.count)
+        }
+        return (outputs.map { $0! }, lossAvailable && lossCount > 0 ? lossSum / Double(lossCount) : nil)
+    }
+}

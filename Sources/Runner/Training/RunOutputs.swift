@@ -1,0 +1,56 @@
+import Backbone
+import Foundation
+import Heads
+import Tasks
+
+/// The files of `<output>/<task>/`: train_log.jsonl, metrics.json, predictions, summary.md and
+/// the SVG curves; and the progress display on stderr.
+final class RunOutputs {
+    let directory: URL
+    let taskName: String
+    let progress: ProgressReporter
+    private let trainLog: JSONLinesWriter
+    private(set) var trainLogEntries: [TrainLogEntry] = []
+    private(set) var history: [EvaluationRecord] = []
+
+    init(directory: URL, taskName: String, appendToLog: Bool) throws {
+        self.directory = directory
+        self.taskName = taskName
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let logURL = directory.appendingPathComponent("train_log.jsonl")
+        if appendToLog, let data = try? Data(contentsOf: logURL) {
+            trainLogEntries = data.split(separator: 0x0A).compactMap { try? JSONDecoder().decode(TrainLogEntry.self, from: Data($0)) }
+        } else {
+            try? FileManager.default.removeItem(at: logURL)
+        }
+        trainLog = try JSONLinesWriter(url: logURL, truncate: !appendToLog)
+        progress = ProgressReporter()
+    }
+
+    func log(_ entry: TrainLogEntry) throws {
+        trainLogEntries.append(entry)
+        try trainLog.append(entry)
+    }
+
+    func recordHistory(_ records: [EvaluationRecord]) throws {
+        history = records
+    }
+
+    /// Predicts a split, computes its metrics, and (with `write`) writes its predictions files.
+    func evaluate(model: TaskModel, kind: TaskKind, split: Split, features: [EncodedFeature], padID: Int32,
+                  batchSize: Int, write: Bool) throws -> Evaluation {
+        let predictor = Predictor(model: model, padID: padID, batchSize: batchSize)
+        let (outputs, loss) = try predictor.run(features)
+        var evaluation = try kind.evaluate(split, outputs: outputs)
+        if let loss, !evaluation.metrics.isEmpty { evaluation.metrics["loss"] = loss }
+        if write {
+            let suffix = split == .eval ? "" : "-\(split.rawValue)"
+            let lines = evaluation.predictions.joined(separator: "\n") + (evaluation.predictions.isEmpty ? "" : "\n")
+            try Data(lines.utf8).write(to: directory.appendingPathComponent("predictions\(suffix).jsonl"), options: .atomic)
+            for (name, data) in evaluation.files {
+                try data.write(to: directory.appendingPathComponent(split == .eval ? name : "\(split.rawValue)-\(name)"), options: .atomic)
+            }
+        }
+        return evaluation
+    }
+}

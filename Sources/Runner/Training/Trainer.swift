@@ -1,0 +1,203 @@
+import Backbone
+import Foundation
+import Heads
+import Tasks
+import Tensor
+
+/// The training loop of one task (DESIGN.md section 6): length-grouped batches with dynamic
+/// padding, dropout from the run's stream, loss and backward per micro-batch, gradient-norm
+/// clipping, AdamW with the no-decay rule on a linear warmup/decay schedule; evaluation every
+/// `eval_steps` and at each epoch end, best/ and last/ checkpoints, early stopping, Ctrl-C.
+final class Trainer {
+    let spec: TaskSpec
+    let model: TaskModel
+    let descriptor: HeadDescriptor
+    let kind: TaskKind
+    let train: [EncodedFeature]
+    let eval: [EncodedFeature]
+    let padID: Int32
+    let store: CheckpointStore
+    let outputs: RunOutputs
+    let plan: TrainingPlan
+    let optimizer: AdamW
+    let schedule: LinearSchedule
+    var state: TrainerState
+    /// The parameters at the best evaluation, kept to restore at the end.
+    private var bestWeights: [Tensor]?
+    /// For tests: stop as Ctrl-C would after this many optimizer steps.
+    var interruptAfterSteps: Int?
+
+    init(spec: TaskSpec, model: TaskModel, descriptor: HeadDescriptor, kind: TaskKind,
+         train: [EncodedFeature], eval: [EncodedFeature], padID: Int32, store: CheckpointStore, outputs: RunOutputs) {
+        self.spec = spec
+        self.model = model
+        self.descriptor = descriptor
+        self.kind = kind
+        self.train = train
+        self.eval = eval
+        self.padID = padID
+        self.store = store
+        self.outputs = outputs
+        let s = spec.training
+        plan = TrainingPlan(trainingExamples: train.count, settings: s)
+        optimizer = AdamW(parameters: model.namedParameters, weightDecay: s.weightDecay,
+                          beta1: s.adamBeta1, beta2: s.adamBeta2, epsilon: s.adamEpsilon)
+        schedule = LinearSchedule(baseLearningRate: s.learningRate, totalSteps: plan.totalSteps, warmup: .steps(plan.warmupSteps))
+        state = TrainerState(globalStep: 0, epoch: 0, stepInEpoch: 0, totalSteps: plan.totalSteps,
+                             streams: RandomStreams(seed: s.seed), optimizer: optimizer.state().metadata,
+                             best: nil, evaluationsWithoutImprovement: 0, history: [])
+    }
+
+    var metricName: String { spec.training.metricForBestModel ?? kind.defaultMetric }
+    var greaterIsBetter: Bool { spec.training.greaterIsBetter ?? !metricName.contains("loss") }
+
+    /// Continues from last/: optimizer moments, step counters, random streams, history.
+    func resume(from saved: TrainerState, optimizerState: AdamWState) throws {
+        try optimizer.load(optimizerState)
+        state = saved
+        state.totalSteps = plan.totalSteps
+    }
+
+    /// The data order of `epoch`: a stream of its own, so a resumed run reproduces it.
+    func batches(ofEpoch epoch: Int) -> [[Int]] {
+        var stream = RandomStream(key: state.streams.dataOrder.key &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
+        return BatchOrder.trainingBatches(lengths: train.map(\.length), batchSize: spec.training.batchSize,
+                                          groupByLength: spec.training.groupByLength, stream: &stream)
+    }
+
+    enum Outcome { case finished, stoppedEarly, interrupted }
+
+    func run() throws -> Outcome {
+        let s = spec.training
+        let parameters = model.namedParameters
+        let progress = outputs.progress
+        progress.start(total: plan.totalSteps, label: spec.name, epochs: plan.epochs, initialStep: state.globalStep)
+        defer { progress.finish() }
+        progress.message("[\(spec.name)] \(train.count) training features, \(plan.stepsPerEpoch) steps per epoch, \(plan.totalSteps) steps, warmup \(plan.warmupSteps)")
+        var windowTokens = 0, windowStart = now()
+        while state.globalStep < plan.totalSteps {
+            let epochBatches = batches(ofEpoch: state.epoch)
+            let groups = stride(from: 0, to: epochBatches.count, by: s.gradientAccumulationSteps).map {
+                Array(epochBatches[$0..<min($0 + s.gradientAccumulationSteps, epochBatches.count)])
+            }
+            while state.stepInEpoch < groups.count && state.globalStep < plan.totalSteps {
+                let group = groups[state.stepInEpoch]
+                model.zeroGradients()
+                var lossSum = 0.0
+                for micro in group {
+                    let batch = FeatureBatch(features: train, indices: micro, padID: padID, padTo: s.groupByLength ? nil : s.maxSeqLength)
+                    let output = model(batch.tokens, training: true, stream: &state.streams.dropout)
+                    let loss = try model.head.loss(output, targets: batch.targets)
+                    lossSum += Double(loss.item)
+                    (group.count > 1 ? scale(loss, by: 1 / Float(group.count)) : loss).backward()
+                    windowTokens += batch.tokens.tokenCount
+                }
+                // torch gives every parameter a gradient (zeros where unused), so the weight decay
+                // of AdamW reaches them all
+                for (_, p) in parameters { _ = p.gradBuffer() }
+                let tensors = parameters.map(\.tensor)
+                let gradNorm = s.maxGradNorm > 0
+                    ? GradientClipping.clipGlobalNorm(of: tensors, maxNorm: s.maxGradNorm)
+                    : GradientClipping.globalNorm(of: tensors)
+                let learningRate = schedule.learningRate(atStep: state.globalStep)
+                optimizer.step(learningRate: learningRate)
+                state.globalStep += 1
+                state.stepInEpoch += 1
+                let loss = lossSum / Double(group.count)
+                let epochProgress = Double(state.epoch) + Double(state.stepInEpoch) / Double(groups.count)
+                let elapsed = now() - windowStart
+                let tokensPerSecond = elapsed > 0 ? Double(windowTokens) / elapsed : 0
+                progress.update(step: state.globalStep, epoch: epochProgress, loss: loss, learningRate: learningRate, tokensPerSecond: tokensPerSecond)
+                if state.globalStep % s.loggingSteps == 0 || state.globalStep == plan.totalSteps {
+                    try outputs.log(TrainLogEntry(step: state.globalStep, epoch: epochProgress, loss: loss, learningRate: learningRate,
+                                                  gradNorm: Double(gradNorm), tokensPerSecond: tokensPerSecond))
+                    windowTokens = 0
+                    windowStart = now()
+                }
+                if !loss.isFinite {
+                    throw CLIError("[\(spec.name)] the loss became \(loss) at step \(state.globalStep); lower learning_rate or check the data")
+                }
+                if let every = s.evalSteps, state.globalStep % every == 0, state.globalStep < plan.totalSteps {
+                    if try evaluateAndKeepBest(epoch: epochProgress) { return .stoppedEarly }
+                }
+                if Interrupt.requested || interruptAfterSteps == state.globalStep {
+                    try saveLast()
+                    progress.message("[\(spec.name)] interrupted at step \(state.globalStep): wrote \(store.last.path); continue with --resume")
+                    return .interrupted
+                }
+            }
+            // epoch end (or the step budget reached inside it)
+            let finishedEpoch = state.stepInEpoch >= groups.count
+            if finishedEpoch {
+                state.epoch += 1
+                state.stepInEpoch = 0
+            }
+            let stop = try evaluateAndKeepBest(epoch: Double(state.epoch) + (finishedEpoch ? 0 : Double(state.stepInEpoch) / Double(groups.count)))
+            try saveLast()
+            if stop { return .stoppedEarly }
+        }
+        return .finished
+    }
+
+    /// Evaluates on the eval split (when there is one), records the history, writes best/ when
+    /// the metric improved. Returns true when early stopping says stop.
+    private func evaluateAndKeepBest(epoch: Double) throws -> Bool {
+        guard !eval.isEmpty else { return false }
+        let evaluation = try outputs.evaluate(model: model, kind: kind, split: .eval, features: eval, padID: padID,
+                                              batchSize: spec.training.evalBatchSize ?? spec.training.batchSize, write: false)
+        state.history.append(EvaluationRecord(step: state.globalStep, epoch: epoch, metrics: evaluation.metrics))
+        try outputs.recordHistory(state.history)
+        guard let value = evaluation.metrics[metricName] else {
+            throw CLIError("[\(spec.name)] metric_for_best_model `\(metricName)` is not among the evaluation's metrics: \(evaluation.metrics.keys.sorted().joined(separator: ", "))")
+        }
+        let summary = evaluation.metrics.keys.sorted().map { String(format: "%@ %.4f", $0, evaluation.metrics[$0]!) }.joined(separator: ", ")
+        outputs.progress.message("[\(spec.name)] step \(state.globalStep) eval: \(summary)")
+        let improved = state.best.map { greaterIsBetter ? value > $0.value : value < $0.value } ?? true
+        if improved {
+            state.best = .init(step: state.globalStep, metric: metricName, value: value)
+            state.evaluationsWithoutImprovement = 0
+            bestWeights = model.namedParameters.map { $0.tensor.detached() }
+            if spec.training.saveCheckpoints {
+                try store.write(to: store.best, model: model, descriptor: descriptor, optimizer: nil, state: nil)
+            }
+        } else {
+            state.evaluationsWithoutImprovement += 1
+        }
+        if let patience = spec.training.earlyStoppingPatience, state.evaluationsWithoutImprovement >= patience {
+            outputs.progress.message("[\(spec.name)] early stopping: \(metricName) did not improve for \(patience) evaluations")
+            return true
+        }
+        return false
+    }
+
+    func saveLast() throws {
+        guard spec.training.saveCheckpoints else { return }
+        state.optimizer = optimizer.state().metadata
+        try store.write(to: store.last, model: model, descriptor: descriptor, optimizer: optimizer, state: state)
+    }
+
+    /// Puts the best evaluation's weights back (transformers' load_best_model_at_end), when the
+    /// last step was not the best. Returns whether it did.
+    func restoreBest() -> Bool {
+        guard let bestWeights, let best = state.best, best.step != state.globalStep else { return false }
+        for ((_, p), saved) in zip(model.namedParameters, bestWeights) { p.copyValues(from: saved) }
+        return true
+    }
+}
+
+/// One line of train_log.jsonl.
+struct TrainLogEntry: Codable {
+    var step: Int
+    var epoch: Double
+    var loss: Double
+    var learningRate: Double
+    var gradNorm: Double
+    var tokensPerSecond: Double
+
+    enum CodingKeys: String, CodingKey {
+        case step, epoch, loss
+        case learningRate = "learning_rate"
+        case gradNorm = "grad_norm"
+        case tokensPerSecond = "tokens_per_second"
+    }
+}

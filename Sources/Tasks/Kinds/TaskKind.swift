@@ -1,0 +1,109 @@
+import Backbone
+import Foundation
+import Heads
+import Tokenizers
+
+/// The splits of a task's data.
+public enum Split: String, Sendable, CaseIterable {
+    case train, eval, test
+}
+
+/// One feature's head outputs, copied out of the batch: per output name, its values
+/// (e.g. "logits": K values for a sequence, T·K for a token tagger, unpadded).
+public struct FeatureOutput: Sendable {
+    public var values: [String: [Float]]
+    public init(values: [String: [Float]]) { self.values = values }
+}
+
+/// What evaluating a split gives.
+public struct Evaluation {
+    /// Flat metric name -> value ("accuracy", "f1", "eval_loss", ...), for history, plots and
+    /// the best-checkpoint choice.
+    public var metrics: [String: Double]
+    /// The full report (per-class scores, confusion matrix, ...), written to metrics.json.
+    public var report: JSONValue
+    /// One JSON object per example, written to predictions.jsonl.
+    public var predictions: [String]
+    /// Other files to write beside them (name -> contents), e.g. predictions.json for SQuAD.
+    public var files: [String: Data]
+
+    public init(metrics: [String: Double], report: JSONValue, predictions: [String], files: [String: Data] = [:]) {
+        self.metrics = metrics
+        self.report = report
+        self.predictions = predictions
+        self.files = files
+    }
+}
+
+/// A task kind turns a task's files into features and a split's outputs into metrics and
+/// predictions. The head's descriptor names the kind it serves (`HeadDescriptor.taskKind`).
+public protocol TaskKind: AnyObject {
+    /// Class names in index order (saved in the checkpoint), or empty.
+    var labels: [String] { get }
+    /// The metric that picks the best checkpoint unless the task file names another.
+    var defaultMetric: String { get }
+    /// Metric names this kind can report (for `validate`).
+    var knownMetrics: Set<String> { get }
+
+    /// The features of a split (empty when the task file has no such split).
+    func features(_ split: Split) throws -> [EncodedFeature]
+
+    /// Metrics and predictions from the outputs of every feature of the split, in feature order.
+    func evaluate(_ split: Split, outputs: [FeatureOutput]) throws -> Evaluation
+
+    /// Predictions for raw inputs (`bertkit predict`): the JSON lines in, JSON lines out.
+    func predictionFeatures(for lines: [JSONValue]) throws -> [EncodedFeature]
+    func describePredictions(for lines: [JSONValue], outputs: [FeatureOutput]) throws -> [String]
+}
+
+/// What a task kind is built from.
+public struct TaskKindContext {
+    public var spec: TaskSpec
+    public var tokenizer: BertTokenizer
+    /// The label list a fine-tuned checkpoint carries (its id2label), used as is when present.
+    public var checkpointLabels: [String]?
+    public var warn: (String) -> Void
+
+    public init(spec: TaskSpec, tokenizer: BertTokenizer, checkpointLabels: [String]?, warn: @escaping (String) -> Void) {
+        self.spec = spec
+        self.tokenizer = tokenizer
+        self.checkpointLabels = checkpointLabels
+        self.warn = warn
+    }
+}
+
+/// Task kinds by name; the built-in ones are registered with the built-in heads, an external
+/// head module registers its own.
+public enum TaskKindRegistry {
+    nonisolated(unsafe) private static var factories: [String: (TaskKindContext) throws -> TaskKind] = [:]
+
+    public static func register(_ name: String, _ factory: @escaping (TaskKindContext) throws -> TaskKind) {
+        factories[name] = factory
+    }
+
+    public static var names: [String] { factories.keys.sorted() }
+
+    public static func make(_ name: String, context: TaskKindContext) throws -> TaskKind {
+        guard let factory = factories[name] else {
+            throw TaskError.unknownTaskKind(name, known: names)
+        }
+        return try factory(context)
+    }
+
+    /// Registers the kinds this module implements.
+    public static func registerBuiltIns() {
+        register("classification") { try ClassificationTask(context: $0) }
+    }
+}
+
+public enum TaskError: Error, CustomStringConvertible {
+    case unknownTaskKind(String, known: [String])
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .unknownTaskKind(let name, let known): return "no task kind `\(name)` is registered (known: \(known.joined(separator: ", ")))"
+        case .invalid(let message): return message
+        }
+    }
+}
