@@ -1,0 +1,29 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Where a `ProgressReporter` writes. Tests pass a sink that records the text.
+public protocol ProgressSink: AnyObject {
+    /// A terminal gets one redrawn line; anything else (a log file, CI) gets plain lines.
+    var isTerminal: Bool { get }
+    func write(_ text: String)
+}
+
+/// Standard error, unbuffered, so progress interleaves correctly with other diagnostics.
+public final class StandardErrorSink: ProgressSink {
+    public let isTerminal: Bool
+
+    public init() { isTerminal = isatty(2) != 0 }
+
+    public func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+/// Seconds on a clock that only moves forward (not the wall clock, which can jump).
+public func monotonicSeconds() -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+}
