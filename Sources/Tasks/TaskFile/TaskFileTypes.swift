@@ -13,12 +13,20 @@ public struct TaskFile: Sendable {
     /// Where `<output>/<task>/` folders go (default `runs`, resolved likewise).
     public var output: URL
     public var tasks: [TaskSpec]
+    /// Where each top-level key was written (`model`, `output`, `defaults`, `tasks`):
+    /// key -> `path:line:column` (or `--set ...`), for messages after decoding.
+    public var positions: [String: String]
+    /// `model` and `output` as written, before `${VAR}` expansion and resolution.
+    public var pathsAsWritten: [String: String]
 
-    public init(url: URL, model: URL, output: URL, tasks: [TaskSpec]) {
+    public init(url: URL, model: URL, output: URL, tasks: [TaskSpec],
+                positions: [String: String] = [:], pathsAsWritten: [String: String] = [:]) {
         self.url = url
         self.model = model
         self.output = output
         self.tasks = tasks
+        self.positions = positions
+        self.pathsAsWritten = pathsAsWritten
     }
 }
 
@@ -37,9 +45,17 @@ public struct TaskSpec: Sendable {
     public var model: URL
     /// Where the task is declared, for messages that concern the whole task.
     public var location: String
+    /// Where each key that applies to this task was written: key -> `path:line:column` (or
+    /// `--set ...`). Holds the task's own keys (`name`, `head`, `data`, `metrics`, ...), every
+    /// training key in effect (from the task, else from `defaults:`), and `model` (the task's own,
+    /// else the file's).
+    public var positions: [String: String]
+    /// `model` as written (the task's own, else the file's), before expansion and resolution.
+    public var modelAsWritten: String
 
     public init(name: String, head: String, headConfig: [String: JSONValue] = [:], data: DataSpec,
-                metrics: [String] = [], training: TrainingSettings = TrainingSettings(), model: URL, location: String = "") {
+                metrics: [String] = [], training: TrainingSettings = TrainingSettings(), model: URL, location: String = "",
+                positions: [String: String] = [:], modelAsWritten: String? = nil) {
         self.name = name
         self.head = head
         self.headConfig = headConfig
@@ -48,7 +64,12 @@ public struct TaskSpec: Sendable {
         self.training = training
         self.model = model
         self.location = location
+        self.positions = positions
+        self.modelAsWritten = modelAsWritten ?? model.path
     }
+
+    /// The position of `key` if it was written, else the task's own position.
+    public func position(of key: String) -> String { positions[key] ?? location }
 }
 
 /// Dataset formats the readers know.
@@ -103,7 +124,17 @@ public struct DataSpec: Sendable {
     // Span extraction (squad): skip malformed questions with a warning instead of stopping.
     public var skipInvalid: Bool = false
 
+    /// Where the `data:` block is, for messages about the block as a whole.
+    public var location: String = ""
+    /// Where each key of the block was written: key -> `path:line:column` (or `--set ...`).
+    public var positions: [String: String] = [:]
+    /// `train`, `eval`, `test` as written, before `${VAR}` expansion and resolution.
+    public var pathsAsWritten: [String: String] = [:]
+
     public init(format: DataFormat) { self.format = format }
+
+    /// The position of `key` if it was written, else the block's own position.
+    public func position(of key: String) -> String { positions[key] ?? location }
 }
 
 /// Training and evaluation settings; `defaults:` then the task's own keys override these.

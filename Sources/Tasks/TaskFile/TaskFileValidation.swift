@@ -1,0 +1,150 @@
+import Foundation
+
+// `bertkit validate`: everything that can be checked before loading a model or reading a whole
+// dataset, reported all at once (decoding stops at the first shape error; this does not stop).
+// Each problem is one line, `path:line:column: task `name`: what is wrong`.
+
+extension TaskFile {
+    /// Every problem found, in file order; empty if the file looks runnable.
+    ///
+    /// - knownHeads: the registered head names (`HeadRegistry.all.map(\.name)`).
+    /// - headTaskKinds: head name -> task kind (`HeadDescriptor.taskKind`); when given, a head's
+    ///   data format is checked against its kind (`classification` reads tsv/csv/jsonl,
+    ///   `token-classification` conll, `span-extraction` squad; other kinds are not checked).
+    /// - fileExists: whether a file or folder exists (replaceable for tests).
+    public func validate(knownHeads: Set<String>, headTaskKinds: [String: String] = [:],
+                         fileExists: (URL) -> Bool = { FileManager.default.fileExists(atPath: $0.path) }) -> [String] {
+        var problems: [String] = []
+        var seenNames: [String: String] = [:]
+        var checkedModels: Set<String> = []
+        for task in tasks {
+            let report: Report = { position, message in
+                problems.append("\(position): task `\(task.name)`: \(message)")
+            }
+            if let first = seenNames[task.name] {
+                report(task.position(of: "name"), "another task has this name (at \(first)); names must be unique")
+            } else {
+                seenNames[task.name] = task.position(of: "name")
+            }
+            checkHead(task, knownHeads: knownHeads, headTaskKinds: headTaskKinds, report: report)
+            // Reported once per place the model is written, not once per task using it.
+            if checkedModels.insert("\(task.position(of: "model"))|\(task.model.path)").inserted {
+                checkModel(task, fileExists: fileExists) { problems.append("\($0): \($1)") }
+            }
+            checkDataFiles(task, fileExists: fileExists, report: report)
+            checkColumns(task, report: report)
+            checkHeaders(task, fileExists: fileExists, report: report)
+            checkClassWeights(task, report: report)
+        }
+        return problems
+    }
+
+    /// Records one problem at a position (`path:line:column`).
+    private typealias Report = (_ position: String, _ message: String) -> Void
+
+    private func checkHead(_ task: TaskSpec, knownHeads: Set<String>, headTaskKinds: [String: String],
+                           report: Report) {
+        guard knownHeads.contains(task.head) else {
+            let suggestion = YAMLEditDistance.closest(to: task.head, among: knownHeads).map { "did you mean `\($0)`? " } ?? ""
+            let known = knownHeads.isEmpty ? "none are registered" : "known heads: " + knownHeads.sorted().joined(separator: ", ")
+            report(task.position(of: "head"), "unknown head `\(task.head)`; \(suggestion)\(known)")
+            return
+        }
+        let formatsByKind: [String: [DataFormat]] = [
+            "classification": [.tsv, .csv, .jsonl],
+            "token-classification": [.conll],
+            "span-extraction": [.squad],
+        ]
+        if let kind = headTaskKinds[task.head], let formats = formatsByKind[kind], !formats.contains(task.data.format) {
+            report(task.position(of: "head"), "head `\(task.head)` (\(kind)) reads data in format \(formats.map(\.rawValue).joined(separator: " or ")), "
+                   + "but `data.format` (at \(task.data.position(of: "format"))) is \(task.data.format.rawValue)")
+        }
+    }
+
+    /// The model folder, and the three files every checkpoint folder needs.
+    private func checkModel(_ task: TaskSpec, fileExists: (URL) -> Bool, report: Report) {
+        let position = task.position(of: "model")
+        let shown = task.modelAsWritten == task.model.path ? "\"\(task.model.path)\""
+            : "\"\(task.modelAsWritten)\" (resolved: \(task.model.path))"
+        guard fileExists(task.model) else {
+            report(position, "model folder \(shown) does not exist")
+            return
+        }
+        let missing = ["config.json", "model.safetensors", "vocab.txt"]
+            .filter { !fileExists(task.model.appendingPathComponent($0)) }
+        if !missing.isEmpty {
+            report(position, "model folder \(shown) has no \(missing.joined(separator: ", ")); "
+                   + "a model folder holds config.json, model.safetensors and vocab.txt")
+        }
+    }
+
+    private func checkDataFiles(_ task: TaskSpec, fileExists: (URL) -> Bool, report: Report) {
+        let data = task.data
+        let files: [(key: String, url: URL?)] = [("train", data.train), ("eval", data.eval), ("test", data.test)]
+        guard files.contains(where: { $0.url != nil }) else {
+            report(task.position(of: "data"), "`data` names no file: give at least one of `train`, `eval`, `test`")
+            return
+        }
+        for (key, url) in files {
+            guard let url, !fileExists(url) else { continue }
+            let written = data.pathsAsWritten[key] ?? url.path
+            let resolved = written == url.path ? "" : " (resolved: \(url.path))"
+            report(data.position(of: key), "`data.\(key)` file \"\(written)\"\(resolved) does not exist")
+        }
+    }
+
+    /// Keys that mean nothing for the format, and column choices the format cannot honour.
+    private func checkColumns(_ task: TaskSpec, report: Report) {
+        let data = task.data
+        var problems: [(key: String, message: String)] = []
+        let keysByFormat: [DataFormat: Set<String>] = [
+            .tsv: ["text", "text_pair", "label", "id", "header", "labels"],
+            .csv: ["text", "text_pair", "label", "id", "header", "labels"],
+            .jsonl: ["text", "text_pair", "label", "id", "labels"],
+            .conll: ["token_column", "tag_column", "scheme", "labels"],
+            .squad: ["skip_invalid"],
+        ]
+        let common: Set<String> = ["format", "train", "eval", "test", "max_train_examples", "max_eval_examples"]
+        let allowed = common.union(keysByFormat[data.format] ?? [])
+        for key in data.positions.keys.sorted() where !allowed.contains(key) {
+            problems.append((key, "`data.\(key)` has no meaning for format \(data.format.rawValue)"))
+        }
+        let columns: [(key: String, column: ColumnReference?)] =
+            [("text", data.text), ("text_pair", data.textPair), ("label", data.label), ("id", data.id)]
+        switch data.format {
+        case .tsv, .csv:
+            if !data.header {
+                for (key, column) in columns {
+                    guard case let .name(name)? = column else { continue }
+                    let hint = data.positions[key] == nil ? " (the default)" : ""
+                    problems.append((key, "`data.\(key)` names the column `\(name)`\(hint), but `header: false` means the "
+                                     + "file has no column names: give a 0-based column index"))
+                }
+            }
+        case .jsonl:
+            for (key, column) in columns {
+                guard case let .index(index)? = column else { continue }
+                problems.append((key, "`data.\(key)` is the column index \(index), but a jsonl line is an object: give its key"))
+            }
+        case .conll:
+            if data.tagColumn < 0 {
+                problems.append(("format", "format conll needs `tag_column` (the 0-based column of the tags, e.g. 3 for CoNLL-2003)"))
+            } else if data.tagColumn == data.tokenColumn {
+                problems.append(("tag_column", "`tag_column` and `token_column` are both \(data.tagColumn)"))
+            }
+        case .squad:
+            break
+        }
+        if data.format != .conll && data.format != .squad, let pair = data.textPair, pair == data.text {
+            problems.append(("text_pair", "`data.text_pair` is the same column as `data.text` (\(pair))"))
+        }
+        for problem in problems { report(data.position(of: problem.key), problem.message) }
+    }
+
+    private func checkClassWeights(_ task: TaskSpec, report: Report) {
+        guard case let .explicit(weights)? = task.training.classWeights, let labels = task.data.labels,
+              weights.count != labels.count else { return }
+        report(task.position(of: "class_weights"), "`class_weights` has \(weights.count) weights but `data.labels` "
+               + "(at \(task.data.position(of: "labels"))) has \(labels.count) labels")
+    }
+}
