@@ -92,6 +92,18 @@ final class ClassificationReaderTests: XCTestCase {
         let rows = try ClassificationReader.read(url: url, spec: headerless, requireLabels: false)
         XCTAssertEqual(rows.map(\.label), [nil, nil, nil, nil])
         XCTAssertEqual(rows[0].text, "sentence")
+        // With a header, a label index past the header's columns also means "no label column".
+        let byIndex = classificationSpec(.tsv, label: .index(2))
+        XCTAssertEqual(try ClassificationReader.read(url: url, spec: byIndex, requireLabels: false).map(\.label),
+                       [nil, nil, nil])
+    }
+
+    func testByteOrderMarkIsNotPartOfTheFirstHeaderName() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bertkit-bom-\(UUID()).tsv")
+        try Data([0xEF, 0xBB, 0xBF] + Array("sentence\tlabel\nh\u{E9}llo \t1\n".utf8)).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let examples = try ClassificationReader.read(url: url, spec: classificationSpec(.tsv))
+        XCTAssertEqual(examples, [ClassificationExample(id: "2", text: "h\u{E9}llo ", label: "1", line: 2)])
     }
 
     func testLimitStopsEarly() throws {

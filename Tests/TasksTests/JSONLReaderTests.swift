@@ -28,9 +28,11 @@ final class JSONLReaderTests: XCTestCase {
         do {
             _ = try ClassificationReader.read(url: url, spec: classificationSpec(.jsonl, text: .name("text")))
             XCTFail("expected an error")
-        } catch DatasetError.invalidJSON(let path, let line, _) {
+        } catch let error as DatasetError {
+            guard case .invalidJSON(let path, let line, _) = error else { return XCTFail("unexpected \(error)") }
             XCTAssertEqual(path, url.path)
             XCTAssertEqual(line, 2)
+            XCTAssertTrue(error.description.hasPrefix("\(url.path):2: the line is not valid JSON ("), error.description)
         } catch {
             XCTFail("unexpected \(error)")
         }

@@ -12,7 +12,8 @@ struct DelimitedColumns {
     var fieldsNeeded: Int { [text, textPair, label, id].compactMap { $0 }.max()! + 1 }
 
     /// Resolves names against `header` (read from line `headerLine`). Without a header only
-    /// indices are possible. A label column that is absent (not in the header) is allowed when
+    /// indices are possible. A label column that is absent (not in the header, or an index past
+    /// it) is allowed when
     /// `requireLabels` is false; without a header, absence is decided on the first row by
     /// `droppingLabelIfAbsent(fieldCount:)`.
     init(spec: DataSpec, header: [String]?, headerLine: Int, requireLabels: Bool, path: String) throws {
@@ -36,10 +37,17 @@ struct DelimitedColumns {
         text = try resolve(spec.text)
         textPair = try spec.textPair.map(resolve)
         id = try spec.id.map(resolve)
-        if !requireLabels, case .name(let name) = spec.label, let header, !header.contains(name) {
+        if !requireLabels, let header, !Self.exists(spec.label, in: header) {
             label = nil
         } else {
             label = try resolve(spec.label)
+        }
+    }
+
+    private static func exists(_ reference: ColumnReference, in header: [String]) -> Bool {
+        switch reference {
+        case .name(let name): return header.contains(name)
+        case .index(let index): return header.indices.contains(index)
         }
     }
 

@@ -87,7 +87,7 @@ enum JSONLClassificationReader {
         do {
             value = try decoder.decode(JSONValue.self, from: Data(buffer: lineBytes))
         } catch {
-            throw DatasetError.invalidJSON(path: path, line: line, reason: reason(error))
+            throw DatasetError.invalidJSON(path: path, line: line, reason: reason(lineBytes))
         }
         guard case .object(let object) = value else {
             throw DatasetError.notAJSONObject(path: path, line: line, found: describe(value))
@@ -120,12 +120,16 @@ enum JSONLClassificationReader {
         }
     }
 
-    /// The decoder's own explanation, without the coding path (always empty here).
-    private static func reason(_ error: Error) -> String {
-        guard case DecodingError.dataCorrupted(let context) = error else { return "\(error)" }
-        if let underlying = context.underlyingError {
-            return "\((underlying as NSError).userInfo[NSDebugDescriptionErrorKey] ?? underlying.localizedDescription)"
+    /// Why the line is not JSON. JSONDecoder only says "not valid JSON"; JSONSerialization says
+    /// where ("Invalid value around character 28"), so it is asked again on this error path only.
+    private static func reason(_ lineBytes: UnsafeBufferPointer<UInt8>) -> String {
+        do {
+            _ = try JSONSerialization.jsonObject(with: Data(buffer: lineBytes), options: [.fragmentsAllowed])
+        } catch {
+            if let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String {
+                return detail.hasSuffix(".") ? String(detail.dropLast()) : detail
+            }
         }
-        return context.debugDescription
+        return "the JSON decoder rejected it"
     }
 }
