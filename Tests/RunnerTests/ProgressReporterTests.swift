@@ -5,8 +5,12 @@ import XCTest
 /// Records what a reporter writes, as a terminal or as a log file.
 private final class RecordingSink: ProgressSink {
     let isTerminal: Bool
+    let columns: Int?
     var text = ""
-    init(isTerminal: Bool) { self.isTerminal = isTerminal }
+    init(isTerminal: Bool, columns: Int? = nil) {
+        self.isTerminal = isTerminal
+        self.columns = columns
+    }
     func write(_ text: String) { self.text += text }
 }
 
@@ -116,6 +120,16 @@ final class ProgressReporterTests: XCTestCase {
         sink.text = ""
         reporter.finish()
         XCTAssertEqual(sink.text, "\r[sst2] epoch 2/2  step 2/4 [##########----------]  50%  loss 0.9000  ETA 1s\u{1B}[K\n[sst2] done: 2 steps in 1m01s\n")
+    }
+
+    func testBarIsCutToTheTerminalWidth() {
+        let sink = RecordingSink(isTerminal: true, columns: 41)
+        let clock = ManualClock()
+        let reporter = ProgressReporter(sink: sink, clock: { clock.now })
+        reporter.start(total: 4, label: "sst2")
+        clock.now = 1
+        reporter.update(step: 2, epoch: 0, loss: 0.5)
+        XCTAssertEqual(sink.text, "\r[sst2] epoch 1/1  step 2/4 [##########--\u{1B}[K")
     }
 
     func testDurations() {
