@@ -121,9 +121,15 @@ public final class ProgressReporter {
         sink.write("[\(label)] done: \(steps) steps in \(formatDuration(elapsed))\n")
     }
 
+    /// Draws `line` over the current one, cut to the terminal's width (minus one column, where
+    /// some terminals wrap early).
     private func draw(_ line: String) {
-        sink.write("\r" + line + "\u{1B}[K")
-        barOnScreen = "\r" + line + "\u{1B}[K"
+        var shown = line
+        if let columns = sink.columns, columns > 1, line.unicodeScalars.count > columns - 1 {
+            shown = String(String.UnicodeScalarView(line.unicodeScalars.prefix(columns - 1)))
+        }
+        barOnScreen = "\r" + shown + "\u{1B}[K"
+        sink.write(barOnScreen!)
     }
 
     /// Mean step time over the window times the steps left; nil until a step has been timed.

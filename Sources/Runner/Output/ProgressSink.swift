@@ -9,7 +9,14 @@ import Foundation
 public protocol ProgressSink: AnyObject {
     /// A terminal gets one redrawn line; anything else (a log file, CI) gets plain lines.
     var isTerminal: Bool { get }
+    /// The terminal's width, if known: a bar longer than that would wrap, and `\r` would then
+    /// redraw only its last row.
+    var columns: Int? { get }
     func write(_ text: String)
+}
+
+extension ProgressSink {
+    public var columns: Int? { nil }
 }
 
 /// Standard error, unbuffered, so progress interleaves correctly with other diagnostics.
@@ -17,6 +24,13 @@ public final class StandardErrorSink: ProgressSink {
     public let isTerminal: Bool
 
     public init() { isTerminal = isatty(2) != 0 }
+
+    /// Asked at each draw, so a resized window is followed.
+    public var columns: Int? {
+        var size = winsize()
+        guard isTerminal, ioctl(2, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
 
     public func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
