@@ -89,7 +89,8 @@ extension TaskFile {
             let key = task.positions["doc_stride"] != nil ? "doc_stride" : "max_seq_length"
             throw TaskFileError(.outOfRange(key: key), at: task.position(of: key),
                                 "task `\(task.name)`: `doc_stride` (\(training.docStride)) must be less than "
-                                + "`max_seq_length` (\(training.maxSeqLength)): windows overlap by doc_stride tokens")
+                                + "`max_seq_length` (\(training.maxSeqLength)): windows overlap by doc_stride tokens "
+                                + "(SQuAD is usually run with max_seq_length 384, doc_stride 128)")
         }
     }
 }

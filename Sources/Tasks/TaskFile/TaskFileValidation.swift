@@ -29,7 +29,7 @@ extension TaskFile {
             checkHead(task, knownHeads: knownHeads, headTaskKinds: headTaskKinds, report: report)
             // Reported once per place the model is written, not once per task using it.
             if checkedModels.insert("\(task.position(of: "model"))|\(task.model.path)").inserted {
-                checkModel(task, fileExists: fileExists) { problems.append("\($0): \($1)") }
+                checkModel(task, fileExists: fileExists, report: report)
             }
             checkDataFiles(task, fileExists: fileExists, report: report)
             checkColumns(task, report: report)

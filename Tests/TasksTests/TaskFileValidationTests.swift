@@ -1,0 +1,80 @@
+import XCTest
+@testable import Tasks
+
+final class TaskFileValidationTests: XCTestCase {
+    private let url = taskFileFixture("validate/tasks.yaml")
+    private let heads: Set<String> = ["sequence-classification", "token-classification", "span-extraction"]
+
+    func testReportsEveryProblemWithItsPosition() throws {
+        let file = try TaskFile.load(url: url, environment: [:])
+        let path = url.path, folder = url.deletingLastPathComponent().path
+        XCTAssertEqual(file.validate(knownHeads: heads), [
+            "\(path):9:13: task `sst2`: `data.eval` file \"data/dev.tsv\" (resolved: \(folder)/data/dev.tsv) does not exist",
+            "\(path):12:11: task `typo`: unknown head `sequence-clasification`; did you mean `sequence-classification`? "
+                + "known heads: sequence-classification, span-extraction, token-classification",
+            "\(path):13:54: task `typo`: `data.text`: the header of \"data/train.tsv\" has no column `sentences` "
+                + "(columns: sentence, label)",
+            "\(path):16:12: task `ner`: model folder \"missing-model\" (resolved: \(folder)/missing-model) does not exist",
+            "\(path):17:20: task `ner`: format conll needs `tag_column` (the 0-based column of the tags, e.g. 3 for CoNLL-2003)",
+        ])
+    }
+
+    func testModelFilesAndHeadKinds() throws {
+        var file = try TaskFile.load(url: url, environment: [:])
+        file.tasks = [file.tasks[0]]
+        let path = url.path
+        // Everything present except the weights (fileExists is the test's).
+        let noWeights = file.validate(knownHeads: heads, headTaskKinds: ["sequence-classification": "token-classification"]) {
+            $0.lastPathComponent != "model.safetensors"
+        }
+        XCTAssertEqual(noWeights, [
+            "\(path):5:11: task `sst2`: head `sequence-classification` (token-classification) reads data in format conll, "
+                + "but `data.format` (at \(path):7:15) is tsv",
+            "\(path):2:8: task `sst2`: model folder \"model\" (resolved: \(url.deletingLastPathComponent().path)/model) "
+                + "has no model.safetensors; a model folder holds config.json, model.safetensors and vocab.txt",
+        ])
+        XCTAssertEqual(file.validate(knownHeads: heads, headTaskKinds: ["sequence-classification": "classification"]) { _ in true }, [])
+    }
+
+    func testColumnsThatTheFormatCannotHonour() throws {
+        let text = """
+            model: m
+            tasks:
+              - name: a
+                head: h
+                data: {format: tsv, train: x.tsv, header: false, label: 1, tag_column: 2}
+              - name: b
+                head: h
+                data: {format: jsonl, eval: x.jsonl, text: 0}
+              - name: c
+                head: h
+                max_seq_length: 384
+                data: {format: squad}
+              - name: d
+                head: h
+                class_weights: [1, 2, 3]
+                data: {format: csv, test: x.csv, labels: [no, yes]}
+
+            """
+        var file = try TaskFile(yaml: YAMLParser.parse(text, path: "t.yaml"), url: URL(fileURLWithPath: "/p/t.yaml"),
+                                environment: [:])
+        // Decoding rejects a repeated name; a file put together in code can still have one.
+        file.tasks.append(file.tasks[2])
+        XCTAssertEqual(file.validate(knownHeads: ["h"]) { _ in true }, [
+            "t.yaml:5:76: task `a`: `data.tag_column` has no meaning for format tsv",
+            "t.yaml:5:11: task `a`: `data.text` names the column `text` (the default), but `header: false` means "
+                + "the file has no column names: give a 0-based column index",
+            "t.yaml:8:48: task `b`: `data.text` is the column index 0, but a jsonl line is an object: give its key",
+            "t.yaml:12:11: task `c`: `data` names no file: give at least one of `train`, `eval`, `test`",
+            "t.yaml:15:20: task `d`: `class_weights` has 3 weights but `data.labels` (at t.yaml:16:46) has 2 labels",
+            "t.yaml:9:11: task `c`: another task has this name (at t.yaml:9:11); names must be unique",
+            "t.yaml:12:11: task `c`: `data` names no file: give at least one of `train`, `eval`, `test`",
+        ])
+    }
+
+    func testCSVHeaderFields() {
+        XCTAssertEqual(TaskFile.csvFields("id,\"text, with comma\",\"say \"\"hi\"\"\",label"),
+                       ["id", "text, with comma", "say \"hi\"", "label"])
+        XCTAssertEqual(TaskFile.csvFields(""), [""])
+    }
+}
