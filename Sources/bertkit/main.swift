@@ -1,6 +1,5 @@
-// bertkit: registers the heads this executable ships, then runs BertKit's command line.
-import Heads
+// bertkit: registers the heads and task kinds this executable ships, then runs BertKit's command line.
 import Runner
 
-BuiltInHeads.register()
+BuiltIns.register()
 BertKitCommand.main()

@@ -3,6 +3,7 @@ import Backbone
 import Foundation
 import Heads
 import Tasks
+import Tensor
 import Tokenizers
 
 /// `bertkit predict --model DIR`: a fine-tuned checkpoint on JSON lines.
