@@ -5,6 +5,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed (use a release build: swift build -c release).",
-        subcommands: [GemmBenchCommand.self, TokenizeBenchCommand.self]
+        subcommands: [TrainBenchCommand.self, InferBenchCommand.self, GemmBenchCommand.self, TokenizeBenchCommand.self]
     )
 }

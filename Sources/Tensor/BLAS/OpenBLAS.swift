@@ -93,9 +93,11 @@ public final class OpenBLAS: @unchecked Sendable {
                       b: UnsafePointer<Float>, ldb: Int,
                       beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
+        Profiler.measure(.gemm) {
         sgemmFunction(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                       blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
                       beta, c, blasint(ldc))
+        }
     }
 
     /// Checks sgemm against a float64 triple loop on odd shapes in all four layouts.

@@ -13,6 +13,12 @@ public protocol Operation {
     /// Adds d(loss)/d(input) into `inputs[i].gradBuffer()` for every input with `requiresGrad`.
     /// `output` is the tensor the forward produced and `gradOutput` is d(loss)/d(output).
     func backward(gradOutput: Tensor, inputs: [Tensor], output: Tensor)
+    /// Where `bertkit bench` counts this op's backward time (default: other).
+    var category: Profiler.Category { get }
+}
+
+extension Operation {
+    public var category: Profiler.Category { .other }
 }
 
 /// One recorded application of an op.
@@ -69,7 +75,9 @@ extension Tensor {
         for tensor in topologicalOrder().reversed() {
             guard let node = tensor.node else { continue }
             if let gradOutput = tensor.grad {
-                node.operation.backward(gradOutput: gradOutput, inputs: node.inputs, output: tensor)
+                Profiler.measure(node.operation.category) {
+                    node.operation.backward(gradOutput: gradOutput, inputs: node.inputs, output: tensor)
+                }
             }
             tensor.node = nil
             tensor.grad = nil

@@ -1,15 +1,18 @@
 /// out = a + b, same shapes (the residual connection). Adding a per-feature bias is part of `linear`.
 public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
-    precondition(a.shape == b.shape, "add of \(a.shape) and \(b.shape)")
-    let out = Tensor(zeros: a.shape)
-    let pa = a.data, pb = b.data, po = out.data
-    Parallel.forEachRange(a.count) { range in
-        for i in range { po[i] = pa[i] + pb[i] }
+    Profiler.measure(.normalization) {
+        precondition(a.shape == b.shape, "add of \(a.shape) and \(b.shape)")
+        let out = Tensor(zeros: a.shape)
+        let pa = a.data, pb = b.data, po = out.data
+        Parallel.forEachRange(a.count) { range in
+            for i in range { po[i] = pa[i] + pb[i] }
+        }
+        return Autograd.record(AddOp(), inputs: [a, b], output: out)
     }
-    return Autograd.record(AddOp(), inputs: [a, b], output: out)
 }
 
 struct AddOp: Operation {
+    var category: Profiler.Category { .normalization }
     var name: String { "add" }
     // forward: out = a + b, so da += dout and db += dout.
     func backward(gradOutput dout: Tensor, inputs: [Tensor], output: Tensor) {

@@ -8,38 +8,40 @@
 public func attention(query q: Tensor, key k: Tensor, value v: Tensor, additiveMask: Tensor,
                       batch b: Int, heads h: Int,
                       dropout p: Float = 0, training: Bool = false, stream: inout RandomStream) -> Tensor {
-    let c = q.shape.last!, t = q.count / (b * c), d = c / h
-    precondition(q.count == b * t * c && k.shape == q.shape && v.shape == q.shape && c == h * d,
-                 "attention: q \(q.shape), k \(k.shape), v \(v.shape) for batch \(b), heads \(h)")
-    precondition(additiveMask.count == b * t, "attention: mask \(additiveMask.shape) for batch \(b) x \(t) tokens")
-    let useDropout = training && p > 0
-    let dropoutStart = useDropout ? stream.reserve(blocks: (b * h * t * t + 3) / 4) : 0
-    let geometry = AttentionGeometry(batch: b, tokens: t, heads: h, headSize: d,
-                                     dropout: useDropout ? p : 0, dropoutKey: stream.key, dropoutStart: dropoutStart)
-    let out = Tensor(zeros: q.shape)
-    let probs = Tensor(zeros: [b, h, t, t])
-    let scratch = Tensor(zeros: [t, t])
-    let blas = OpenBLAS.shared
-    for bh in 0..<(b * h) {
-        let (batchIndex, head) = (bh / h, bh % h)
-        let offset = batchIndex * t * c + head * d          // (b, 0, h·D) in the (B·T, C) layout
-        let pBH = probs.data + bh * t * t
-        // scores (T,T) = Q_bh (T,D) · K_bhᵀ (D,T) / √D
-        blas.sgemm(transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: 1 / Float(d).squareRoot(),
-                   a: q.data + offset, lda: c, b: k.data + offset, ldb: c, c: pBH, ldc: t)
-        // + mask over keys, softmax over keys, in place
-        let maskRow = additiveMask.data + batchIndex * t
-        for i in 0..<t {
-            let row = pBH + i * t
-            for j in 0..<t { row[j] += maskRow[j] }
-            softmaxRow(row, row, t)
+    Profiler.measure(.attention) {
+        let c = q.shape.last!, t = q.count / (b * c), d = c / h
+        precondition(q.count == b * t * c && k.shape == q.shape && v.shape == q.shape && c == h * d,
+                     "attention: q \(q.shape), k \(k.shape), v \(v.shape) for batch \(b), heads \(h)")
+        precondition(additiveMask.count == b * t, "attention: mask \(additiveMask.shape) for batch \(b) x \(t) tokens")
+        let useDropout = training && p > 0
+        let dropoutStart = useDropout ? stream.reserve(blocks: (b * h * t * t + 3) / 4) : 0
+        let geometry = AttentionGeometry(batch: b, tokens: t, heads: h, headSize: d,
+                                         dropout: useDropout ? p : 0, dropoutKey: stream.key, dropoutStart: dropoutStart)
+        let out = Tensor(zeros: q.shape)
+        let probs = Tensor(zeros: [b, h, t, t])
+        let scratch = Tensor(zeros: [t, t])
+        let blas = OpenBLAS.shared
+        for bh in 0..<(b * h) {
+            let (batchIndex, head) = (bh / h, bh % h)
+            let offset = batchIndex * t * c + head * d          // (b, 0, h·D) in the (B·T, C) layout
+            let pBH = probs.data + bh * t * t
+            // scores (T,T) = Q_bh (T,D) · K_bhᵀ (D,T) / √D
+            blas.sgemm(transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: 1 / Float(d).squareRoot(),
+                       a: q.data + offset, lda: c, b: k.data + offset, ldb: c, c: pBH, ldc: t)
+            // + mask over keys, softmax over keys, in place
+            let maskRow = additiveMask.data + batchIndex * t
+            for i in 0..<t {
+                let row = pBH + i * t
+                for j in 0..<t { row[j] += maskRow[j] }
+                softmaxRow(row, row, t)
+            }
+            // out_bh (T,D) = dropout(P) (T,T) · V_bh (T,D)
+            let pUsed = geometry.droppedProbabilities(pBH, bh: bh, into: scratch.data)
+            blas.sgemm(transposeA: false, transposeB: false, m: t, n: d, k: t,
+                       a: pUsed, lda: t, b: v.data + offset, ldb: c, c: out.data + offset, ldc: c)
         }
-        // out_bh (T,D) = dropout(P) (T,T) · V_bh (T,D)
-        let pUsed = geometry.droppedProbabilities(pBH, bh: bh, into: scratch.data)
-        blas.sgemm(transposeA: false, transposeB: false, m: t, n: d, k: t,
-                   a: pUsed, lda: t, b: v.data + offset, ldb: c, c: out.data + offset, ldc: c)
+        return Autograd.record(AttentionOp(geometry: geometry, probabilities: probs), inputs: [q, k, v], output: out)
     }
-    return Autograd.record(AttentionOp(geometry: geometry, probabilities: probs), inputs: [q, k, v], output: out)
 }
 
 /// Sizes and the dropout stream position of one attention call.
@@ -61,6 +63,7 @@ struct AttentionGeometry {
 }
 
 struct AttentionOp: Operation {
+    var category: Profiler.Category { .attention }
     let geometry: AttentionGeometry
     /// Softmax probabilities before dropout, (B, H, T, T).
     let probabilities: Tensor

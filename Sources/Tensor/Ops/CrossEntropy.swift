@@ -5,34 +5,37 @@ import Foundation
 /// make it Σ w[y]·(-log p[y]) / Σ w[y] over the kept rows. Returns a scalar; when every row is
 /// ignored the result is NaN (0/0), as in torch.
 public func crossEntropy(logits: Tensor, labels: [Int32], ignoreIndex: Int32 = -100, classWeights: [Float]? = nil) -> Tensor {
-    let k = logits.shape.last!, n = logits.count / k
-    precondition(labels.count == n, "crossEntropy: \(labels.count) labels for \(n) rows")
-    precondition(classWeights == nil || classWeights!.count == k, "crossEntropy: \(classWeights!.count) weights for \(k) classes")
-    let probabilities = Tensor(zeros: [n, k])
-    var lossSum = 0.0, weightSum = 0.0
-    for r in 0..<n {
-        let row = logits.data + r * k, pRow = probabilities.data + r * k
-        softmaxRow(row, pRow, k)
-        let label = labels[r]
-        if label == ignoreIndex { continue }
-        precondition(label >= 0 && Int(label) < k, "crossEntropy: label \(label) outside 0..<\(k)")
-        // -log softmax computed from the logits (log-sum-exp) rather than log(p), for accuracy.
-        var maxValue = -Float.infinity
-        for j in 0..<k { maxValue = max(maxValue, row[j]) }
-        var sum = 0.0
-        for j in 0..<k { sum += Double(expf(row[j] - maxValue)) }
-        let negativeLogLikelihood = Double(maxValue) + Foundation.log(sum) - Double(row[Int(label)])
-        let w = Double(classWeights?[Int(label)] ?? 1)
-        lossSum += w * negativeLogLikelihood
-        weightSum += w
+    Profiler.measure(.loss) {
+        let k = logits.shape.last!, n = logits.count / k
+        precondition(labels.count == n, "crossEntropy: \(labels.count) labels for \(n) rows")
+        precondition(classWeights == nil || classWeights!.count == k, "crossEntropy: \(classWeights!.count) weights for \(k) classes")
+        let probabilities = Tensor(zeros: [n, k])
+        var lossSum = 0.0, weightSum = 0.0
+        for r in 0..<n {
+            let row = logits.data + r * k, pRow = probabilities.data + r * k
+            softmaxRow(row, pRow, k)
+            let label = labels[r]
+            if label == ignoreIndex { continue }
+            precondition(label >= 0 && Int(label) < k, "crossEntropy: label \(label) outside 0..<\(k)")
+            // -log softmax computed from the logits (log-sum-exp) rather than log(p), for accuracy.
+            var maxValue = -Float.infinity
+            for j in 0..<k { maxValue = max(maxValue, row[j]) }
+            var sum = 0.0
+            for j in 0..<k { sum += Double(expf(row[j] - maxValue)) }
+            let negativeLogLikelihood = Double(maxValue) + Foundation.log(sum) - Double(row[Int(label)])
+            let w = Double(classWeights?[Int(label)] ?? 1)
+            lossSum += w * negativeLogLikelihood
+            weightSum += w
+        }
+        let out = Tensor(scalar: Float(lossSum / weightSum))
+        return Autograd.record(CrossEntropyOp(probabilities: probabilities, labels: labels, ignoreIndex: ignoreIndex,
+                                              classWeights: classWeights, weightSum: Float(weightSum)),
+                               inputs: [logits], output: out)
     }
-    let out = Tensor(scalar: Float(lossSum / weightSum))
-    return Autograd.record(CrossEntropyOp(probabilities: probabilities, labels: labels, ignoreIndex: ignoreIndex,
-                                          classWeights: classWeights, weightSum: Float(weightSum)),
-                           inputs: [logits], output: out)
 }
 
 struct CrossEntropyOp: Operation {
+    var category: Profiler.Category { .loss }
     /// softmax(logits), (N, K).
     let probabilities: Tensor
     let labels: [Int32]

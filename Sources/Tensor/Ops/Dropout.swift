@@ -5,16 +5,19 @@
 /// block start + i / 4. The backward regenerates the mask from (key, start) instead of storing
 /// it, and any thread can compute any element, so the result never depends on the schedule.
 public func dropout(_ x: Tensor, probability p: Float, training: Bool, stream: inout RandomStream) -> Tensor {
-    guard training, p > 0 else { return x }
-    precondition(p < 1, "dropout probability must be below 1, got \(p)")
-    let start = stream.reserve(blocks: (x.count + 3) / 4)
-    let key = stream.key
-    let out = Tensor(zeros: x.shape)
-    applyDropoutMask(from: x.data, to: out.data, count: x.count, key: key, start: start, probability: p, accumulate: false)
-    return Autograd.record(DropoutOp(key: key, start: start, probability: p), inputs: [x], output: out)
+    Profiler.measure(.dropout) {
+        guard training, p > 0 else { return x }
+        precondition(p < 1, "dropout probability must be below 1, got \(p)")
+        let start = stream.reserve(blocks: (x.count + 3) / 4)
+        let key = stream.key
+        let out = Tensor(zeros: x.shape)
+        applyDropoutMask(from: x.data, to: out.data, count: x.count, key: key, start: start, probability: p, accumulate: false)
+        return Autograd.record(DropoutOp(key: key, start: start, probability: p), inputs: [x], output: out)
+    }
 }
 
 struct DropoutOp: Operation {
+    var category: Profiler.Category { .dropout }
     let key: UInt64
     let start: UInt64
     let probability: Float

@@ -3,20 +3,23 @@
 /// Rows at `paddingIndex` get no gradient, as torch's nn.Embedding(padding_idx:) (BERT's word
 /// embeddings pass pad_token_id).
 public func embedding(_ ids: [Int32], table: Tensor, paddingIndex: Int32? = nil) -> Tensor {
-    let v = table.shape[0], c = table.shape[1]
-    let out = Tensor(zeros: [ids.count, c])
-    let pt = table.data, po = out.data
-    ids.withUnsafeBufferPointer { pid in
-        for n in 0..<ids.count {
-            let id = Int(pid[n])
-            precondition(id >= 0 && id < v, "embedding id \(id) outside the table of \(v) rows")
-            (po + n * c).update(from: pt + id * c, count: c)
+    Profiler.measure(.embedding) {
+        let v = table.shape[0], c = table.shape[1]
+        let out = Tensor(zeros: [ids.count, c])
+        let pt = table.data, po = out.data
+        ids.withUnsafeBufferPointer { pid in
+            for n in 0..<ids.count {
+                let id = Int(pid[n])
+                precondition(id >= 0 && id < v, "embedding id \(id) outside the table of \(v) rows")
+                (po + n * c).update(from: pt + id * c, count: c)
+            }
         }
+        return Autograd.record(EmbeddingOp(ids: ids, paddingIndex: paddingIndex), inputs: [table], output: out)
     }
-    return Autograd.record(EmbeddingOp(ids: ids, paddingIndex: paddingIndex), inputs: [table], output: out)
 }
 
 struct EmbeddingOp: Operation {
+    var category: Profiler.Category { .embedding }
     let ids: [Int32]
     let paddingIndex: Int32?
     var name: String { "embedding" }

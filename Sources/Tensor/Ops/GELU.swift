@@ -9,18 +9,21 @@ public enum GELUKind: String, Sendable {
 }
 
 public func gelu(_ x: Tensor, kind: GELUKind = .erf) -> Tensor {
-    let out = Tensor(zeros: x.shape)
-    let px = x.data, po = out.data
-    Parallel.forEachRange(x.count, minimumChunk: 2048) { range in
-        switch kind {
-        case .erf: for i in range { po[i] = geluErf(px[i]) }
-        case .tanh: for i in range { po[i] = geluTanh(px[i]) }
+    Profiler.measure(.normalization) {
+        let out = Tensor(zeros: x.shape)
+        let px = x.data, po = out.data
+        Parallel.forEachRange(x.count, minimumChunk: 2048) { range in
+            switch kind {
+            case .erf: for i in range { po[i] = geluErf(px[i]) }
+            case .tanh: for i in range { po[i] = geluTanh(px[i]) }
+            }
         }
+        return Autograd.record(GELUOp(kind: kind), inputs: [x], output: out)
     }
-    return Autograd.record(GELUOp(kind: kind), inputs: [x], output: out)
 }
 
 struct GELUOp: Operation {
+    var category: Profiler.Category { .normalization }
     let kind: GELUKind
     var name: String { "gelu" }
     // The input x is kept (inputs[0]); the derivative is recomputed from it.

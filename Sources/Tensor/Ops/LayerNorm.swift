@@ -5,33 +5,36 @@ import Foundation
 /// x is (N, C) or any (..., C); gamma and beta are (C); out is x's shape.
 /// Saves mean and rstd per row (N) for the backward.
 public func layerNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, eps: Float) -> Tensor {
-    let c = x.shape.last ?? 1
-    let rows = x.count / c
-    precondition(gamma.count == c && beta.count == c, "layerNorm: gamma \(gamma.shape) / beta \(beta.shape) for \(c) channels")
-    let out = Tensor(zeros: x.shape)
-    let mean = Tensor(zeros: [rows]), rstd = Tensor(zeros: [rows])
-    let px = x.data, po = out.data, pg = gamma.data, pb = beta.data, pm = mean.data, pr = rstd.data
-    Parallel.forEachRange(rows, minimumChunk: max(1, 8192 / c)) { range in
-        for r in range {
-            let row = px + r * c, outRow = po + r * c
-            // pass 1: mean
-            var sum: Float = 0
-            for j in 0..<c { sum += row[j] }
-            let m = sum / Float(c)
-            // pass 2: variance of the centred values (two passes, as torch, for accuracy)
-            var squares: Float = 0
-            for j in 0..<c { let d = row[j] - m; squares += d * d }
-            let s = 1 / (squares / Float(c) + eps).squareRoot()
-            // pass 3: normalise, scale, shift
-            for j in 0..<c { outRow[j] = (row[j] - m) * s * pg[j] + pb[j] }
-            pm[r] = m
-            pr[r] = s
+    Profiler.measure(.normalization) {
+        let c = x.shape.last ?? 1
+        let rows = x.count / c
+        precondition(gamma.count == c && beta.count == c, "layerNorm: gamma \(gamma.shape) / beta \(beta.shape) for \(c) channels")
+        let out = Tensor(zeros: x.shape)
+        let mean = Tensor(zeros: [rows]), rstd = Tensor(zeros: [rows])
+        let px = x.data, po = out.data, pg = gamma.data, pb = beta.data, pm = mean.data, pr = rstd.data
+        Parallel.forEachRange(rows, minimumChunk: max(1, 8192 / c)) { range in
+            for r in range {
+                let row = px + r * c, outRow = po + r * c
+                // pass 1: mean
+                var sum: Float = 0
+                for j in 0..<c { sum += row[j] }
+                let m = sum / Float(c)
+                // pass 2: variance of the centred values (two passes, as torch, for accuracy)
+                var squares: Float = 0
+                for j in 0..<c { let d = row[j] - m; squares += d * d }
+                let s = 1 / (squares / Float(c) + eps).squareRoot()
+                // pass 3: normalise, scale, shift
+                for j in 0..<c { outRow[j] = (row[j] - m) * s * pg[j] + pb[j] }
+                pm[r] = m
+                pr[r] = s
+            }
         }
+        return Autograd.record(LayerNormOp(mean: mean, rstd: rstd, channels: c), inputs: [x, gamma, beta], output: out)
     }
-    return Autograd.record(LayerNormOp(mean: mean, rstd: rstd, channels: c), inputs: [x, gamma, beta], output: out)
 }
 
 struct LayerNormOp: Operation {
+    var category: Profiler.Category { .normalization }
     /// Per row (N): the mean and 1/sqrt(var + eps) of the forward.
     let mean: Tensor
     let rstd: Tensor

@@ -1,17 +1,20 @@
 /// mean((prediction - target)²) over all elements (regression with one label): prediction is
 /// any shape with N elements, target N values. Returns a scalar.
 public func meanSquaredError(prediction: Tensor, target: [Float]) -> Tensor {
-    precondition(prediction.count == target.count, "meanSquaredError: \(prediction.count) predictions, \(target.count) targets")
-    var sum = 0.0
-    for i in 0..<target.count {
-        let d = Double(prediction.data[i] - target[i])
-        sum += d * d
+    Profiler.measure(.loss) {
+        precondition(prediction.count == target.count, "meanSquaredError: \(prediction.count) predictions, \(target.count) targets")
+        var sum = 0.0
+        for i in 0..<target.count {
+            let d = Double(prediction.data[i] - target[i])
+            sum += d * d
+        }
+        let out = Tensor(scalar: Float(sum / Double(max(target.count, 1))))
+        return Autograd.record(MeanSquaredErrorOp(target: target), inputs: [prediction], output: out)
     }
-    let out = Tensor(scalar: Float(sum / Double(max(target.count, 1))))
-    return Autograd.record(MeanSquaredErrorOp(target: target), inputs: [prediction], output: out)
 }
 
 struct MeanSquaredErrorOp: Operation {
+    var category: Profiler.Category { .loss }
     let target: [Float]
     var name: String { "mse" }
     // d/dpred_i = 2·(pred_i - target_i) / N.

@@ -1,0 +1,114 @@
+import Backbone
+import Foundation
+import Heads
+import Tensor
+
+/// A training step (forward + backward + AdamW, dropout 0.1) or an inference batch on a
+/// random-weight BERT of PEER.md's shapes, timed over steps after warm-up.
+struct ModelBenchmark {
+    /// PEER.md's models (transformers BertConfig with these sizes, vocab 30522, 512 positions).
+    static func config(named name: String) -> BertConfig? {
+        switch name {
+        case "bert-base": return BertConfig()
+        case "minilm-l12": return BertConfig(hiddenSize: 384, numHiddenLayers: 12, numAttentionHeads: 12, intermediateSize: 1536)
+        case "minilm-l6": return BertConfig(hiddenSize: 384, numHiddenLayers: 6, numAttentionHeads: 12, intermediateSize: 1536)
+        case "tiny": return BertConfig(hiddenSize: 128, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 512)
+        default: return nil
+        }
+    }
+
+    /// PEER.md's FLOP count per token: 6 x encoder parameters + 12 x layers x seq x hidden for a
+    /// training step (forward 2, backward 4); a third of it for inference.
+    static func trainingFLOPsPerToken(_ c: BertConfig, sequenceLength t: Int) -> Double {
+        let h = Double(c.hiddenSize), f = Double(c.intermediateSize), l = Double(c.numHiddenLayers)
+        let perLayer = 4 * (h * h + h) + 2 * h * f + f + h + 4 * h   // q,k,v,o + ffn + 2 layer norms
+        return 6 * l * perLayer + 12 * l * Double(t) * h
+    }
+
+    struct Sample: Codable {
+        var seconds: [Double]
+        var breakdown: [String: Double]
+    }
+
+    let model: TaskModel
+    let batchSize: Int
+    let sequenceLength: Int
+    let steps: Int
+    let warmup: Int
+
+    func randomBatch(seed: UInt64, batch: Int) -> (TokenBatch, HeadTargets) {
+        var stream = RandomStream(key: seed)
+        let ids = (0..<(batch * sequenceLength)).map { i in i % sequenceLength == 0 ? Int32(101) : Int32(1000 + stream.nextInt(below: model.backbone.config.vocabSize - 1000)) }
+        let labels = (0..<batch).map { _ in Int32(stream.nextInt(below: 2)) }
+        return (TokenBatch(batchSize: batch, sequenceLength: sequenceLength, inputIDs: ids), HeadTargets(labels: labels))
+    }
+
+    /// Seconds per training step, and the step's breakdown (seconds per category, median step).
+    func train() throws -> Sample {
+        let (batch, targets) = randomBatch(seed: 1, batch: batchSize)
+        let parameters = model.namedParameters
+        let optimizer = AdamW(parameters: parameters, weightDecay: 0.01)
+        var streams = RandomStreams(seed: 42)
+        var seconds: [Double] = [], breakdowns: [[Profiler.Category: Double]] = []
+        for step in 0..<(warmup + steps) {
+            Profiler.reset()
+            Profiler.isEnabled = step >= warmup
+            let start = now()
+            model.zeroGradients()
+            let output = model(batch, training: true, stream: &streams.dropout)
+            let loss = try model.head.loss(output, targets: targets)
+            loss.backward()
+            Profiler.measure(.optimizer) {
+                GradientClipping.clipGlobalNorm(of: parameters.map(\.tensor), maxNorm: 1.0)
+                optimizer.step(learningRate: 2e-5)
+            }
+            let elapsed = now() - start
+            if step >= warmup {
+                seconds.append(elapsed)
+                breakdowns.append(Profiler.seconds)
+            }
+        }
+        Profiler.isEnabled = false
+        return Sample(seconds: seconds, breakdown: Self.medianBreakdown(seconds: seconds, breakdowns: breakdowns))
+    }
+
+    /// Seconds per inference batch (no graph, no dropout).
+    func infer(batch size: Int) -> Sample {
+        let (batch, _) = randomBatch(seed: 2, batch: size)
+        var seconds: [Double] = [], breakdowns: [[Profiler.Category: Double]] = []
+        for step in 0..<(warmup + steps) {
+            Profiler.reset()
+            Profiler.isEnabled = step >= warmup
+            let start = now()
+            _ = model.predict(batch)
+            let elapsed = now() - start
+            if step >= warmup {
+                seconds.append(elapsed)
+                breakdowns.append(Profiler.seconds)
+            }
+        }
+        Profiler.isEnabled = false
+        return Sample(seconds: seconds, breakdown: Self.medianBreakdown(seconds: seconds, breakdowns: breakdowns))
+    }
+
+    /// The breakdown of the median step, "other" being what no category claimed.
+    static func medianBreakdown(seconds: [Double], breakdowns: [[Profiler.Category: Double]]) -> [String: Double] {
+        guard !seconds.isEmpty else { return [:] }
+        let median = seconds.indices.sorted { seconds[$0] < seconds[$1] }[seconds.count / 2]
+        var result: [String: Double] = [:]
+        var claimed = 0.0
+        for (category, value) in breakdowns[median] where category != .other {
+            result[category.rawValue] = value
+            claimed += value
+        }
+        result[Profiler.Category.other.rawValue] = max(0, seconds[median] - claimed)
+        return result
+    }
+}
+
+/// Peak resident set size of this process, in MiB.
+func peakResidentMiB() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024
+}

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Backbone
+import Foundation
+import Heads
+import Tensor
+
+/// What `bertkit bench train` and `bertkit bench infer` share: options, the run, the report.
+enum ModelBenchCommand {
+    enum Mode: String { case train, infer }
+
+    struct Options: ParsableArguments {
+        @Option(help: "Random-weight model of PEER.md's shapes: bert-base, minilm-l12, minilm-l6 or tiny (default: bert-base).")
+        var config: String = "bert-base"
+
+        @Option(help: "A model folder instead of --config.")
+        var model: String?
+
+        @Option(help: "Sequences per batch (default: 16 for train, 32 for infer).")
+        var batch: Int?
+
+        @Option(help: "Tokens per sequence (default: 128).")
+        var seq: Int = 128
+
+        @Option(help: "Threads for OpenBLAS and the engine (default: all cores).")
+        var threads: Int?
+
+        @Option(help: "Measured steps after 2 warm-up steps (default: 7, at least 5).")
+        var steps: Int = 7
+
+        @Flag(help: "Print JSON instead of text.")
+        var json = false
+
+        func validate() throws {
+            if model == nil && ModelBenchmark.config(named: config) == nil {
+                throw ValidationError("--config must be bert-base, minilm-l12, minilm-l6 or tiny")
+            }
+            if steps < 5 { throw ValidationError("--steps must be at least 5") }
+            if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        }
+    }
+
+    static func run(_ mode: Mode, _ options: Options) throws {
+        let blas = OpenBLAS.shared
+        let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        blas.threads = threads
+        Parallel.threadCount = threads
+        var stream = RandomStream(key: 7)
+        let model: TaskModel
+        let name: String
+        if let path = options.model {
+            model = try TaskModel.load(from: ModelFolder(URL(fileURLWithPath: path)), descriptor: BuiltInHeads.sequenceClassification,
+                                       labels: ["0", "1"], stream: &stream, warn: { _ in })
+            name = path
+        } else {
+            let config = ModelBenchmark.config(named: options.config)!
+            let backbone = BertModel(config: config)
+            backbone.initializeWeights(stream: &stream)
+            let head = SequenceClassificationHead(hiddenSize: config.hiddenSize, labels: 2, dropout: 0.1)
+            fillNormal(head.classifier.weight, standardDeviation: 0.02, stream: &stream)
+            model = TaskModel(backbone: backbone, head: head)
+            name = options.config
+        }
+        let config = model.backbone.config
+        let batch = options.batch ?? (mode == .train ? 16 : 32)
+        let benchmark = ModelBenchmark(model: model, batchSize: batch, sequenceLength: options.seq, steps: options.steps, warmup: 2)
+        let flopsPerToken = ModelBenchmark.trainingFLOPsPerToken(config, sequenceLength: options.seq) / (mode == .train ? 1 : 3)
+        // the GEMM ceiling of this process, on this model's layer shapes at the same token count
+        let gemm = GemmBenchmark(repeats: 3, minimumSeconds: 0.2)
+        let shapes = GemmBenchmark.bertShapes(hidden: config.hiddenSize, intermediate: config.intermediateSize, tokens: batch * options.seq)
+        let gemmRate = Summary(shapes.map { gemm.run($0).gflops.median }).median
+
+        let sample = mode == .train ? try benchmark.train() : benchmark.infer(batch: batch)
+        let tokens = Double(batch * options.seq)
+        let perSecond = sample.seconds.map { (mode == .train ? tokens : Double(batch)) / $0 }
+        let gflops = sample.seconds.map { flopsPerToken * tokens / $0 / 1e9 }
+        var latency: Summary?
+        if mode == .infer {
+            let single = ModelBenchmark(model: model, batchSize: 1, sequenceLength: options.seq, steps: max(options.steps, 11), warmup: 3)
+            latency = Summary(single.infer(batch: 1).seconds.map { $0 * 1000 })
+        }
+        let report = Report(mode: mode.rawValue, model: name, batch: batch, sequenceLength: options.seq, threads: threads,
+                            machine: MachineInfo.current(),
+                            throughput: Summary(perSecond), unit: mode == .train ? "tokens/s" : "sequences/s",
+                            modelGFLOPs: Summary(gflops), gemmGFLOPs: gemmRate,
+                            mfuVersusGEMM: Summary(gflops).median / gemmRate,
+                            latencyMilliseconds: latency, peakRSSMiB: peakResidentMiB(),
+                            breakdownSeconds: sample.breakdown)
+        if options.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            report.printText()
+        }
+    }
+
+    struct Report: Codable {
+        var mode: String
+        var model: String
+        var batch: Int
+        var sequenceLength: Int
+        var threads: Int
+        var machine: MachineInfo
+        var throughput: Summary
+        var unit: String
+        var modelGFLOPs: Summary
+        var gemmGFLOPs: Double
+        var mfuVersusGEMM: Double
+        var latencyMilliseconds: Summary?
+        var peakRSSMiB: Double
+        var breakdownSeconds: [String: Double]
+
+        func printText() {
+            machine.lines.forEach { print($0) }
+            print("\(mode) \(model): batch \(batch) x seq \(sequenceLength), threads \(threads)")
+            print(String(format: "%@: median %.1f [%.1f .. %.1f]", unit, throughput.median, throughput.min, throughput.max))
+            print(String(format: "model GFLOP/s: median %.1f; sgemm on the same shapes: %.1f; MFU vs GEMM %.2f", modelGFLOPs.median, gemmGFLOPs, mfuVersusGEMM))
+            if let latencyMilliseconds {
+                print(String(format: "batch-1 latency ms: median %.1f [%.1f .. %.1f]", latencyMilliseconds.median, latencyMilliseconds.min, latencyMilliseconds.max))
+            }
+            print(String(format: "peak RSS: %.0f MiB", peakRSSMiB))
+            let total = breakdownSeconds.values.reduce(0, +)
+            print("breakdown of the median step (\(String(format: "%.3f", total)) s):")
+            for (name, seconds) in breakdownSeconds.sorted(by: { $0.value > $1.value }) {
+                print(String(format: "  %-32@ %7.3f s  %5.1f%%", name as NSString, seconds, 100 * seconds / max(total, 1e-12)))
+            }
+        }
+    }
+}
+
+struct TrainBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Training step speed: forward + backward + AdamW with dropout 0.1 (tokens/s, MFU vs GEMM, breakdown).")
+    @OptionGroup var options: ModelBenchCommand.Options
+    func run() throws { try ModelBenchCommand.run(.train, options) }
+}
+
+struct InferBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Inference speed: sequences/s at batch 32 and batch-1 latency (MFU vs GEMM, breakdown).")
+    @OptionGroup var options: ModelBenchCommand.Options
+    func run() throws { try ModelBenchCommand.run(.infer, options) }
+}

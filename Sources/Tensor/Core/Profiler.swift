@@ -1,0 +1,59 @@
+import Foundation
+
+/// Where a training or inference step spends its time, by category, for `bertkit bench`.
+/// Off by default (one branch per op). Time is exclusive: a GEMM inside the attention op counts
+/// as GEMM, the rest of the attention op as attention.
+public enum Profiler {
+    public enum Category: String, CaseIterable, Codable, Sendable {
+        case gemm = "GEMM"
+        case attention = "attention (softmax, mask)"
+        case normalization = "layer norm + GELU + residual"
+        case dropout
+        case embedding
+        case loss
+        case optimizer
+        case other
+    }
+
+    nonisolated(unsafe) public static var isEnabled = false
+    nonisolated(unsafe) private static var totals = [Double](repeating: 0, count: Category.allCases.count)
+    nonisolated(unsafe) private static var stack: [(category: Int, start: Double)] = []
+
+    /// Runs `body`, charging its time (less that of nested measurements) to `category`.
+    @inline(__always)
+    public static func measure<T>(_ category: Category, _ body: () throws -> T) rethrows -> T {
+        guard isEnabled else { return try body() }
+        enter(category)
+        defer { exit() }
+        return try body()
+    }
+
+    static func enter(_ category: Category) {
+        let t = clock()
+        if let top = stack.last { totals[top.category] += t - top.start }
+        stack.append((Category.allCases.firstIndex(of: category)!, t))
+    }
+
+    static func exit() {
+        let t = clock()
+        let top = stack.removeLast()
+        totals[top.category] += t - top.start
+        if !stack.isEmpty { stack[stack.count - 1].start = t }
+    }
+
+    /// Seconds per category since the last reset.
+    public static var seconds: [Category: Double] {
+        Dictionary(uniqueKeysWithValues: Category.allCases.enumerated().map { ($0.element, totals[$0.offset]) })
+    }
+
+    public static func reset() {
+        totals = [Double](repeating: 0, count: Category.allCases.count)
+        stack.removeAll()
+    }
+
+    @inline(__always) static func clock() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+}
