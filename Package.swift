@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // BertKit: fine-tune and evaluate BERT models on Linux, in Swift.
-// Imports point down only: CBLAS/CYAML -> Tensor, Tokenizers -> Backbone -> Heads -> Tasks -> Runner -> bertkit.
+// Imports point down only: CBLAS/CYAML/CKernels -> Tensor, Tokenizers -> Backbone -> Heads -> Tasks -> Runner -> bertkit.
 import PackageDescription
 
 let package = Package(
@@ -17,7 +17,10 @@ let package = Package(
         // kernel (OPENBLAS_CORETYPE) before the library reads it (DESIGN.md, "OpenBLAS and the CPUs").
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-        .target(name: "Tensor", dependencies: ["CBLAS"], linkerSettings: [.linkedLibrary("dl")]),
+        // Element-wise and per-row kernels in C, compiled for AVX-512, AVX2 and baseline x86-64
+        // and dispatched at run time (DESIGN.md, "Swift performance notes").
+        .target(name: "CKernels", path: "Sources/CKernels"),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"], linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Tokenizers"),
         .target(name: "Backbone", dependencies: ["Tensor", "Tokenizers"]),
         .target(name: "Heads", dependencies: ["Tensor", "Backbone"]),

@@ -40,7 +40,7 @@ public final class BertLayer: Module {
                                 dropout: attentionDropout, training: training, stream: &stream)
         // project, dropout, residual, LayerNorm
         let attended = dropout(attentionOutputDense(context), probability: hiddenDropout, training: training, stream: &stream)
-        let h1 = attentionOutputLayerNorm(add(attended, x))
+        let h1 = addLayerNorm(attended, residual: x, gamma: attentionOutputLayerNorm.weight, beta: attentionOutputLayerNorm.bias, eps: attentionOutputLayerNorm.eps)
         // feed-forward: expand, activate, project back, dropout, residual, LayerNorm
         let expanded = intermediateDense(h1)
         let activated: Tensor
@@ -50,7 +50,7 @@ public final class BertLayer: Module {
         case .relu: activated = relu(expanded)
         }
         let projected = dropout(outputDense(activated), probability: hiddenDropout, training: training, stream: &stream)
-        return outputLayerNorm(add(projected, h1))
+        return addLayerNorm(projected, residual: h1, gamma: outputLayerNorm.weight, beta: outputLayerNorm.bias, eps: outputLayerNorm.eps)
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {

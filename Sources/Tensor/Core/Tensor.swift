@@ -25,6 +25,14 @@ public final class Tensor {
         self.requiresGrad = requiresGrad
     }
 
+    /// A tensor whose values are not set: for op outputs that every element of is written.
+    /// (No zero-fill pass over memory that is overwritten anyway.)
+    public init(uninitialized shape: [Int]) {
+        self.shape = shape
+        self.storage = TensorStorage(count: Tensor.elementCount(shape), zeroed: false)
+        self.requiresGrad = false
+    }
+
     /// A tensor holding a copy of `values` (row-major).
     public convenience init(shape: [Int], values: [Float], requiresGrad: Bool = false) {
         precondition(values.count == Tensor.elementCount(shape),
@@ -88,6 +96,23 @@ public final class Tensor {
     }
 
     public func zeroGrad() { grad = nil }
+
+    /// grad += g. When there is no gradient yet and `adopt` is true, `g` itself becomes it (no
+    /// copy, no zero-fill): the caller must then neither write to `g` nor hand it to another tensor.
+    public func accumulateGradient(_ g: Tensor, adopt: Bool) {
+        precondition(g.count == count, "gradient of \(g.shape) for a tensor of \(shape)")
+        if let existing = grad {
+            accumulate(g, into: existing)
+        } else {
+            grad = adopt && g.shape == shape ? g : g.detachedCopy(shape: shape)
+        }
+    }
+
+    func detachedCopy(shape newShape: [Int]) -> Tensor {
+        let copy = Tensor(uninitialized: newShape)
+        copy.data.update(from: data, count: count)
+        return copy
+    }
 }
 
 extension Tensor: CustomStringConvertible {

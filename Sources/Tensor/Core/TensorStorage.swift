@@ -6,12 +6,16 @@ public final class TensorStorage {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
 
-    /// Allocates `count` floats, zero-filled.
-    public init(count: Int) {
+    /// Allocates `count` floats, zero-filled unless `zeroed` is false (then the caller writes them all).
+    public init(count: Int, zeroed: Bool = true) {
         precondition(count >= 0, "negative tensor size")
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
+        if zeroed {
+            raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
+        } else {
+            raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        }
         pointer = raw.assumingMemoryBound(to: Float.self)
         self.count = count
     }

@@ -1,3 +1,6 @@
+import CKernels
+import Dispatch
+
 /// Fused multi-head self-attention, softmax(Q·Kᵀ/√D + mask)·V per batch and head:
 ///   q, k, v are (B·T, C) with C = H·D (head h owns columns h·D ..< (h+1)·D);
 ///   additiveMask is (B, T): 0 for tokens to attend to, a large negative for padding
@@ -5,6 +8,9 @@
 ///   out is (B·T, C), the heads' outputs side by side (ready for the output projection).
 /// Attention-probability dropout is applied inside, with the same Philox scheme as `dropout`.
 /// Saves the probabilities P (B, H, T, T) before dropout; the dropout mask is regenerated.
+///
+/// The B·H (batch, head) pairs are independent: they are spread over the cores, each running
+/// single-threaded GEMMs on its own pair, with OpenBLAS's threads held at 1 meanwhile.
 public func attention(query q: Tensor, key k: Tensor, value v: Tensor, additiveMask: Tensor,
                       batch b: Int, heads h: Int,
                       dropout p: Float = 0, training: Bool = false, stream: inout RandomStream) -> Tensor {
@@ -17,28 +23,23 @@ public func attention(query q: Tensor, key k: Tensor, value v: Tensor, additiveM
         let dropoutStart = useDropout ? stream.reserve(blocks: (b * h * t * t + 3) / 4) : 0
         let geometry = AttentionGeometry(batch: b, tokens: t, heads: h, headSize: d,
                                          dropout: useDropout ? p : 0, dropoutKey: stream.key, dropoutStart: dropoutStart)
-        let out = Tensor(zeros: q.shape)
-        let probs = Tensor(zeros: [b, h, t, t])
-        let scratch = Tensor(zeros: [t, t])
-        let blas = OpenBLAS.shared
-        for bh in 0..<(b * h) {
-            let (batchIndex, head) = (bh / h, bh % h)
-            let offset = batchIndex * t * c + head * d          // (b, 0, h·D) in the (B·T, C) layout
-            let pBH = probs.data + bh * t * t
+        let out = Tensor(uninitialized: q.shape)
+        let probs = Tensor(uninitialized: [b, h, t, t])
+        let pq = q.data, pk = k.data, pv = v.data, po = out.data, pp = probs.data, pmask = additiveMask.data
+        geometry.forEachPair { bh, scratch in
+            let batchIndex = bh / h
+            let offset = geometry.offset(bh)                     // (b, 0, h·D) in the (B·T, C) layout
+            let pBH = pp + bh * t * t
+            let blas = OpenBLAS.shared
             // scores (T,T) = Q_bh (T,D) · K_bhᵀ (D,T) / √D
             blas.sgemm(transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: 1 / Float(d).squareRoot(),
-                       a: q.data + offset, lda: c, b: k.data + offset, ldb: c, c: pBH, ldc: t)
+                       a: pq + offset, lda: c, b: pk + offset, ldb: c, c: pBH, ldc: t)
             // + mask over keys, softmax over keys, in place
-            let maskRow = additiveMask.data + batchIndex * t
-            for i in 0..<t {
-                let row = pBH + i * t
-                for j in 0..<t { row[j] += maskRow[j] }
-                softmaxRow(row, row, t)
-            }
+            bk_softmax_rows(pBH, pmask + batchIndex * t, t, 0, t)
             // out_bh (T,D) = dropout(P) (T,T) · V_bh (T,D)
-            let pUsed = geometry.droppedProbabilities(pBH, bh: bh, into: scratch.data)
+            let pUsed = geometry.droppedProbabilities(pBH, bh: bh, into: scratch)
             blas.sgemm(transposeA: false, transposeB: false, m: t, n: d, k: t,
-                       a: pUsed, lda: t, b: v.data + offset, ldb: c, c: out.data + offset, ldc: c)
+                       a: pUsed, lda: t, b: pv + offset, ldb: c, c: po + offset, ldc: c)
         }
         return Autograd.record(AttentionOp(geometry: geometry, probabilities: probs), inputs: [q, k, v], output: out)
     }
@@ -51,14 +52,35 @@ struct AttentionGeometry {
     let dropoutKey: UInt64
     let dropoutStart: UInt64
 
+    /// Where pair bh's (T, D) block starts in a (B·T, C) matrix.
+    func offset(_ bh: Int) -> Int { (bh / heads) * tokens * heads * headSize + (bh % heads) * headSize }
+
     /// P with dropout applied (written to `scratch`), or P itself when dropout is off.
     /// Element (i, j) of pair bh is flat index (bh·T + i)·T + j of the reserved Philox range.
     func droppedProbabilities(_ p: UnsafeMutablePointer<Float>, bh: Int, into scratch: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
         guard dropout > 0 else { return p }
         let n = tokens * tokens
-        applyDropoutMask(from: p, to: scratch, count: n, key: dropoutKey,
-                         start: dropoutStart, firstIndex: bh * n, probability: dropout, accumulate: false)
+        bk_dropout(p, scratch, dropoutKey, dropoutStart, bh * n, dropout, 0, 0, n)
         return scratch
+    }
+
+    /// Runs `body(bh, scratch)` for every (batch, head) pair, pairs split over the engine's
+    /// threads in fixed contiguous chunks, each thread with its own (T, T) scratch buffers.
+    /// OpenBLAS runs single-threaded meanwhile, so its GEMMs on different pairs do not compete.
+    func forEachPair(scratchBuffers: Int = 1, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        let pairs = batch * heads
+        let workers = max(1, min(Parallel.threadCount, pairs))
+        let chunk = (pairs + workers - 1) / workers
+        let scratch = Tensor(uninitialized: [workers, scratchBuffers, tokens, tokens])
+        let blas = OpenBLAS.shared
+        let savedThreads = blas.threads
+        if workers > 1 { blas.threads = 1 }
+        defer { if workers > 1 { blas.threads = savedThreads } }
+        let size = scratchBuffers * tokens * tokens
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let own = scratch.data + w * size
+            for bh in (w * chunk)..<min(pairs, (w + 1) * chunk) { body(bh, own) }
+        }
     }
 }
 
@@ -73,39 +95,34 @@ struct AttentionOp: Operation {
         let q = inputs[0], k = inputs[1], v = inputs[2]
         let t = geometry.tokens, h = geometry.heads, d = geometry.headSize, c = h * d
         let scaleFactor = 1 / Float(d).squareRoot()
+        // Each pair writes only its own (T, D) blocks of dq, dk, dv: no two threads touch the same element.
         let dq = q.gradBuffer().data, dk = k.gradBuffer().data, dv = v.gradBuffer().data
-        let dropped = Tensor(zeros: [t, t]), dP = Tensor(zeros: [t, t])
-        let blas = OpenBLAS.shared
-        for bh in 0..<(geometry.batch * h) {
-            let offset = (bh / h) * t * c + (bh % h) * d
-            let pBH = probabilities.data + bh * t * t
-            let pUsed = geometry.droppedProbabilities(pBH, bh: bh, into: dropped.data)
+        let pq = q.data, pk = k.data, pv = v.data, pd = dOut.data, pp = probabilities.data
+        let tt = t * t
+        geometry.forEachPair(scratchBuffers: 2) { bh, scratch in
+            let offset = geometry.offset(bh)
+            let pBH = pp + bh * tt
+            let dropped = scratch, dP = scratch + tt
+            let blas = OpenBLAS.shared
+            let pUsed = geometry.droppedProbabilities(pBH, bh: bh, into: dropped)
             // dV_bh (T,D) += dropout(P)ᵀ (T,T) · dOut_bh (T,D)
             blas.sgemm(transposeA: true, transposeB: false, m: t, n: d, k: t,
-                       a: pUsed, lda: t, b: dOut.data + offset, ldb: c, beta: 1, c: dv + offset, ldc: c)
+                       a: pUsed, lda: t, b: pd + offset, ldb: c, beta: 1, c: dv + offset, ldc: c)
             // d(dropout(P)) (T,T) = dOut_bh (T,D) · V_bhᵀ (D,T)
             blas.sgemm(transposeA: false, transposeB: true, m: t, n: t, k: d,
-                       a: dOut.data + offset, lda: c, b: v.data + offset, ldb: c, c: dP.data, ldc: t)
+                       a: pd + offset, lda: c, b: pv + offset, ldb: c, c: dP, ldc: t)
             // dP = d(dropout(P)) · keep / (1 - p): the same mask again
             if geometry.dropout > 0 {
-                let n = t * t
-                applyDropoutMask(from: dP.data, to: dP.data, count: n, key: geometry.dropoutKey,
-                                 start: geometry.dropoutStart, firstIndex: bh * n,
-                                 probability: geometry.dropout, accumulate: false)
+                bk_dropout(dP, dP, geometry.dropoutKey, geometry.dropoutStart, bh * tt, geometry.dropout, 0, 0, tt)
             }
             // dScores = P ⊙ (dP - rowsum(dP ⊙ P)), in place in dP (the mask is a constant)
-            for i in 0..<t {
-                let pRow = pBH + i * t, gRow = dP.data + i * t
-                var dot: Float = 0
-                for j in 0..<t { dot += gRow[j] * pRow[j] }
-                for j in 0..<t { gRow[j] = pRow[j] * (gRow[j] - dot) }
-            }
+            bk_softmax_backward_rows(pBH, dP, t, 0, t)
             // dQ_bh (T,D) += dScores (T,T) · K_bh (T,D) / √D
             blas.sgemm(transposeA: false, transposeB: false, m: t, n: d, k: t, alpha: scaleFactor,
-                       a: dP.data, lda: t, b: k.data + offset, ldb: c, beta: 1, c: dq + offset, ldc: c)
+                       a: dP, lda: t, b: pk + offset, ldb: c, beta: 1, c: dq + offset, ldc: c)
             // dK_bh (T,D) += dScoresᵀ (T,T) · Q_bh (T,D) / √D
             blas.sgemm(transposeA: true, transposeB: false, m: t, n: d, k: t, alpha: scaleFactor,
-                       a: dP.data, lda: t, b: q.data + offset, ldb: c, beta: 1, c: dk + offset, ldc: c)
+                       a: dP, lda: t, b: pq + offset, ldb: c, beta: 1, c: dk + offset, ldc: c)
         }
     }
 }

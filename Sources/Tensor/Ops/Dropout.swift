@@ -1,3 +1,5 @@
+import CKernels
+
 /// Inverted dropout: each element is kept with probability 1 - p and scaled by 1 / (1 - p), so
 /// evaluation needs no rescaling. In eval mode (or p = 0) the input is returned unchanged.
 ///
@@ -34,20 +36,8 @@ struct DropoutOp: Operation {
 /// and keep = uniform >= p.
 func applyDropoutMask(from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int,
                       key: UInt64, start: UInt64, firstIndex: Int = 0, probability p: Float, accumulate: Bool) {
-    let scale = 1 / (1 - p)
-    Parallel.forEachRange(count, minimumChunk: 4096) { range in
-        var i = range.lowerBound
-        while i < range.upperBound {
-            let g = firstIndex + i
-            let bits = Philox.block(key: key, counter: start &+ UInt64(g / 4))
-            var lane = g % 4
-            while lane < 4 && i < range.upperBound {
-                let keep: Float = Philox.unitFloat(bits[lane]) >= p ? scale : 0
-                if accumulate { to[i] += from[i] * keep } else { to[i] = from[i] * keep }
-                lane += 1
-                i += 1
-            }
-        }
+    Parallel.forEachRange(count, minimumChunk: 16384) { range in
+        bk_dropout(from, to, key, start, firstIndex, p, accumulate ? 1 : 0, range.lowerBound, range.upperBound)
     }
 }
 

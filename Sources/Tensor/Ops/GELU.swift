@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The two GELUs BERT checkpoints name in `hidden_act`, element-wise on any shape:
@@ -12,10 +13,10 @@ public func gelu(_ x: Tensor, kind: GELUKind = .erf) -> Tensor {
     Profiler.measure(.normalization) {
         let out = Tensor(zeros: x.shape)
         let px = x.data, po = out.data
-        Parallel.forEachRange(x.count, minimumChunk: 2048) { range in
+        Parallel.forEachRange(x.count, minimumChunk: 8192) { range in
             switch kind {
-            case .erf: for i in range { po[i] = geluErf(px[i]) }
-            case .tanh: for i in range { po[i] = geluTanh(px[i]) }
+            case .erf: bk_gelu_erf_forward(px, po, range.lowerBound, range.upperBound)
+            case .tanh: bk_gelu_tanh_forward(px, po, range.lowerBound, range.upperBound)
             }
         }
         return Autograd.record(GELUOp(kind: kind), inputs: [x], output: out)
@@ -29,15 +30,16 @@ struct GELUOp: Operation {
     // The input x is kept (inputs[0]); the derivative is recomputed from it.
     func backward(gradOutput dout: Tensor, inputs: [Tensor], output: Tensor) {
         let px = inputs[0].data, dx = inputs[0].gradBuffer().data, pd = dout.data
-        Parallel.forEachRange(dout.count, minimumChunk: 2048) { range in
+        Parallel.forEachRange(dout.count, minimumChunk: 8192) { range in
             switch kind {
-            case .erf: for i in range { dx[i] += pd[i] * geluErfDerivative(px[i]) }
-            case .tanh: for i in range { dx[i] += pd[i] * geluTanhDerivative(px[i]) }
+            case .erf: bk_gelu_erf_backward(px, pd, dx, range.lowerBound, range.upperBound)
+            case .tanh: bk_gelu_tanh_backward(px, pd, dx, range.lowerBound, range.upperBound)
             }
         }
     }
 }
 
+// Plain references of the C kernels (CKernels: bk_gelu_*), kept for the tests.
 @inline(__always) func geluErf(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.70710678118654752)) }
 
 // d/dx [0.5·x·(1 + erf(x/√2))] = 0.5·(1 + erf(x/√2)) + x·φ(x), φ the standard normal density.

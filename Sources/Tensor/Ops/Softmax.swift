@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Softmax over the last dimension. x is (..., K); out is (..., K).
@@ -26,6 +27,7 @@ struct SoftmaxOp: Operation {
 }
 
 /// out = softmax(x) for one row of length k: pass 1 max, pass 2 exp and sum, pass 3 normalise.
+/// (The plain reference of CKernels' bk_softmax_rows; the cross-entropy uses it too.)
 @inline(__always)
 func softmaxRow(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ k: Int) {
     var maxValue = -Float.infinity

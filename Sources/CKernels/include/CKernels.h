@@ -1,0 +1,41 @@
+// CKernels: BertKit's element-wise and per-row kernels, in C so that one binary runs the widest
+// vector instructions the CPU has (each function is compiled for AVX-512, AVX2 and baseline
+// x86-64 with target_clones and picked at load time). Swift's own SIMD types compile to the
+// SSE2 baseline. Each kernel has a plain Swift reference in Sources/Tensor that the tests compare
+// against. Ranges are [begin, end) so that callers can split work across threads.
+#ifndef BERTKIT_CKERNELS_H
+#define BERTKIT_CKERNELS_H
+#include <stdint.h>
+
+// y = 0.5·x·(1 + erf(x/√2)) for i in [begin, end)
+void bk_gelu_erf_forward(const float *x, float *y, long begin, long end);
+// dx += dy · d/dx gelu(x)
+void bk_gelu_erf_backward(const float *x, const float *dy, float *dx, long begin, long end);
+// the tanh form (gelu_new)
+void bk_gelu_tanh_forward(const float *x, float *y, long begin, long end);
+void bk_gelu_tanh_backward(const float *x, const float *dy, float *dx, long begin, long end);
+
+// Rows [begin, end) of a (rows, cols) matrix, in place: s = softmax(s + mask) where mask is one
+// additive row of cols values shared by all rows (NULL for none).
+void bk_softmax_rows(float *s, const float *mask, long cols, long begin, long end);
+// Rows [begin, end), in place in g: g = p ⊙ (g - rowsum(g ⊙ p)).
+void bk_softmax_backward_rows(const float *p, float *g, long cols, long begin, long end);
+
+// Layer norm over rows [begin, end) of (rows, cols): y = (x - mean)·rstd·gamma + beta;
+// when residual is not NULL the input is x + residual, and that sum is stored in sum_out
+// (the backward needs it). mean and rstd receive one value per row.
+void bk_layer_norm_forward(const float *x, const float *residual, float *sum_out,
+                           const float *gamma, const float *beta, float *y,
+                           float *mean, float *rstd, long cols, float eps, long begin, long end);
+// dx (=) rstd·(g - mean(g) - xhat·mean(g·xhat)) with g = dy·gamma, rows [begin, end);
+// dgamma_partial/dbeta_partial (cols each) accumulate this range's Σ dy·xhat and Σ dy.
+void bk_layer_norm_backward(const float *x, const float *dy, const float *gamma,
+                            const float *mean, const float *rstd, float *dx, int accumulate,
+                            float *dgamma_partial, float *dbeta_partial, long cols, long begin, long end);
+
+// Philox4x32-10 inverted dropout over elements [begin, end) (global index first_index + i):
+// to[i] (=|+=) from[i] · keep / (1 - p), keep = uniform(bits) >= p.
+void bk_dropout(const float *from, float *to, uint64_t key, uint64_t start, long first_index,
+                float p, int accumulate, long begin, long end);
+
+#endif

@@ -1,0 +1,195 @@
+#include "CKernels.h"
+#include <math.h>
+#include <string.h>
+
+// Every exported kernel is built three times and chosen by the CPU at load time.
+#if defined(__x86_64__)
+#define BK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define BK_CLONES
+#endif
+
+// ---------------------------------------------------------------- vectorisable math
+// expf by range reduction: x = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial
+// (relative error ~2e-7), 2^n through the exponent bits. Branch-free so loops vectorise.
+static inline float bk_exp(float x) {
+    x = fminf(fmaxf(x, -87.33654f), 88.72283f);
+    float n = __builtin_roundf(x * 1.44269504088896341f);
+    float r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    union { float f; int32_t i; } scale;
+    scale.i = ((int32_t)n + 127) << 23;
+    return p * scale.f;
+}
+
+// erf through erfc's Chebyshev fit (Numerical Recipes, fractional error < 1.2e-7):
+// erfc(z) = t·exp(-z² + P(t)), t = 1/(1 + z/2), z = |x|.
+static inline float bk_erf(float x) {
+    float z = fabsf(x);
+    float t = 1.0f / (1.0f + 0.5f * z);
+    float poly = -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f + t * (-0.18628806f +
+                 t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
+    float erfc = t * bk_exp(-z * z + poly);
+    float e = 1.0f - erfc;
+    return x < 0 ? -e : e;
+}
+
+// tanh(x) = 1 - 2/(e^{2x} + 1), odd-symmetrised; accurate to a few ulp away from 0 and, near 0,
+// to ~1e-7 absolute (the e^{2x} polynomial's error), which is what the GELUs need.
+static inline float bk_tanh(float x) {
+    float z = fminf(fabsf(x), 9.0f);
+    float e = bk_exp(2.0f * z);
+    float t = 1.0f - 2.0f / (e + 1.0f);
+    return x < 0 ? -t : t;
+}
+
+// ---------------------------------------------------------------- GELU
+BK_CLONES void bk_gelu_erf_forward(const float *x, float *y, long begin, long end) {
+    for (long i = begin; i < end; i++) y[i] = 0.5f * x[i] * (1.0f + bk_erf(x[i] * 0.70710678118654752f));
+}
+
+BK_CLONES void bk_gelu_erf_backward(const float *x, const float *dy, float *dx, long begin, long end) {
+    for (long i = begin; i < end; i++) {
+        float v = x[i];
+        float d = 0.5f * (1.0f + bk_erf(v * 0.70710678118654752f)) + v * 0.39894228040143268f * bk_exp(-0.5f * v * v);
+        dx[i] += dy[i] * d;
+    }
+}
+
+BK_CLONES void bk_gelu_tanh_forward(const float *x, float *y, long begin, long end) {
+    for (long i = begin; i < end; i++) {
+        float v = x[i];
+        y[i] = 0.5f * v * (1.0f + bk_tanh(0.79788456080286536f * (v + 0.044715f * v * v * v)));
+    }
+}
+
+BK_CLONES void bk_gelu_tanh_backward(const float *x, const float *dy, float *dx, long begin, long end) {
+    for (long i = begin; i < end; i++) {
+        float v = x[i];
+        float t = bk_tanh(0.79788456080286536f * (v + 0.044715f * v * v * v));
+        float d = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * 0.79788456080286536f * (1.0f + 0.134145f * v * v);
+        dx[i] += dy[i] * d;
+    }
+}
+
+// ---------------------------------------------------------------- softmax
+BK_CLONES void bk_softmax_rows(float *s, const float *mask, long cols, long begin, long end) {
+    for (long r = begin; r < end; r++) {
+        float *row = s + r * cols;
+        // pass 1: add the mask, find the max
+        float m = -INFINITY;
+        if (mask) { for (long j = 0; j < cols; j++) { row[j] += mask[j]; } }
+        for (long j = 0; j < cols; j++) m = fmaxf(m, row[j]);
+        // pass 2: exponentiate and sum
+        float sum = 0.0f;
+        for (long j = 0; j < cols; j++) { float e = bk_exp(row[j] - m); row[j] = e; sum += e; }
+        // pass 3: normalise
+        float inv = 1.0f / sum;
+        for (long j = 0; j < cols; j++) row[j] *= inv;
+    }
+}
+
+BK_CLONES void bk_softmax_backward_rows(const float *p, float *g, long cols, long begin, long end) {
+    for (long r = begin; r < end; r++) {
+        const float *pr = p + r * cols;
+        float *gr = g + r * cols;
+        float dot = 0.0f;
+        for (long j = 0; j < cols; j++) dot += gr[j] * pr[j];
+        for (long j = 0; j < cols; j++) gr[j] = pr[j] * (gr[j] - dot);
+    }
+}
+
+// ---------------------------------------------------------------- layer norm
+BK_CLONES void bk_layer_norm_forward(const float *x, const float *residual, float *sum_out,
+                                     const float *gamma, const float *beta, float *y,
+                                     float *mean, float *rstd, long cols, float eps, long begin, long end) {
+    for (long r = begin; r < end; r++) {
+        const float *xr = x + r * cols;
+        float *yr = y + r * cols;
+        const float *in = xr;
+        if (residual) {
+            const float *rr = residual + r * cols;
+            float *sr = sum_out + r * cols;
+            for (long j = 0; j < cols; j++) sr[j] = xr[j] + rr[j];
+            in = sr;
+        }
+        // pass 1: mean
+        float sum = 0.0f;
+        for (long j = 0; j < cols; j++) sum += in[j];
+        float m = sum / (float)cols;
+        // pass 2: variance of the centred values
+        float sq = 0.0f;
+        for (long j = 0; j < cols; j++) { float d = in[j] - m; sq += d * d; }
+        float s = 1.0f / sqrtf(sq / (float)cols + eps);
+        // pass 3: normalise, scale, shift
+        for (long j = 0; j < cols; j++) yr[j] = (in[j] - m) * s * gamma[j] + beta[j];
+        mean[r] = m;
+        rstd[r] = s;
+    }
+}
+
+BK_CLONES void bk_layer_norm_backward(const float *x, const float *dy, const float *gamma,
+                                      const float *mean, const float *rstd, float *dx, int accumulate,
+                                      float *dgamma_partial, float *dbeta_partial, long cols, long begin, long end) {
+    for (long r = begin; r < end; r++) {
+        const float *xr = x + r * cols, *dyr = dy + r * cols;
+        float *dxr = dx + r * cols;
+        float m = mean[r], s = rstd[r];
+        float mean_g = 0.0f, mean_gx = 0.0f;
+        for (long j = 0; j < cols; j++) {
+            float xhat = (xr[j] - m) * s;
+            float g = dyr[j] * gamma[j];
+            mean_g += g;
+            mean_gx += g * xhat;
+            dgamma_partial[j] += dyr[j] * xhat;
+            dbeta_partial[j] += dyr[j];
+        }
+        mean_g /= (float)cols;
+        mean_gx /= (float)cols;
+        if (accumulate) {
+            for (long j = 0; j < cols; j++) dxr[j] += s * (dyr[j] * gamma[j] - mean_g - (xr[j] - m) * s * mean_gx);
+        } else {
+            for (long j = 0; j < cols; j++) dxr[j] = s * (dyr[j] * gamma[j] - mean_g - (xr[j] - m) * s * mean_gx);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- dropout (Philox4x32-10)
+static inline void bk_philox(uint64_t key, uint64_t counter, uint32_t out[4]) {
+    uint32_t c0 = (uint32_t)counter, c1 = (uint32_t)(counter >> 32), c2 = 0, c3 = 0;
+    uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
+    for (int round = 0; round < 10; round++) {
+        uint64_t p0 = (uint64_t)0xD2511F53u * c0;
+        uint64_t p1 = (uint64_t)0xCD9E8D57u * c2;
+        uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
+        uint32_t n1 = (uint32_t)p1;
+        uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+        uint32_t n3 = (uint32_t)p0;
+        c0 = n0; c1 = n1; c2 = n2; c3 = n3;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
+}
+
+BK_CLONES void bk_dropout(const float *from, float *to, uint64_t key, uint64_t start, long first_index,
+                          float p, int accumulate, long begin, long end) {
+    const float scale = 1.0f / (1.0f - p);
+    long i = begin;
+    while (i < end) {
+        long g = first_index + i;
+        uint32_t bits[4];
+        bk_philox(key, start + (uint64_t)(g / 4), bits);
+        for (long lane = g % 4; lane < 4 && i < end; lane++, i++) {
+            float u = (float)(bits[lane] >> 8) * 0x1.0p-24f;
+            float keep = u >= p ? scale : 0.0f;
+            if (accumulate) to[i] += from[i] * keep; else to[i] = from[i] * keep;
+        }
+    }
+}
