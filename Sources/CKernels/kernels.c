@@ -193,3 +193,55 @@ BK_CLONES void bk_dropout(const float *from, float *to, uint64_t key, uint64_t s
         }
     }
 }
+
+// Sixteen consecutive Philox blocks (counters base .. base+15) under one key, rounds vectorised
+// across the blocks; bits[lane][block].
+static inline void bk_philox16(uint64_t key, uint64_t base, uint32_t bits[4][16]) {
+    uint32_t c0[16], c1[16], c2[16], c3[16];
+    for (int b = 0; b < 16; b++) {
+        uint64_t counter = base + (uint64_t)b;
+        c0[b] = (uint32_t)counter; c1[b] = (uint32_t)(counter >> 32); c2[b] = 0; c3[b] = 0;
+    }
+    uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
+    for (int round = 0; round < 10; round++) {
+        for (int b = 0; b < 16; b++) {
+            uint64_t p0 = (uint64_t)0xD2511F53u * c0[b];
+            uint64_t p1 = (uint64_t)0xCD9E8D57u * c2[b];
+            uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[b] ^ k0;
+            uint32_t n1 = (uint32_t)p1;
+            uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3[b] ^ k1;
+            uint32_t n3 = (uint32_t)p0;
+            c0[b] = n0; c1[b] = n1; c2[b] = n2; c3[b] = n3;
+        }
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    for (int b = 0; b < 16; b++) { bits[0][b] = c0[b]; bits[1][b] = c1[b]; bits[2][b] = c2[b]; bits[3][b] = c3[b]; }
+}
+
+BK_CLONES void bk_dropout_mask(uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p, long begin, long end) {
+    if (begin >= end) return;
+    // keep = (bits >> 8) · 2^-24 >= p  <=>  (bits >> 8) >= ceil(p · 2^24)
+    uint32_t threshold = (uint32_t)ceilf(p * 16777216.0f);
+    long g_begin = first_index + begin, g_end = first_index + end;
+    long block = g_begin / 4;
+    uint32_t bits[4][16];
+    while (block * 4 < g_end) {
+        bk_philox16(key, start + (uint64_t)block, bits);
+        for (int b = 0; b < 16; b++) {
+            for (int lane = 0; lane < 4; lane++) {
+                long g = (block + b) * 4 + lane;
+                if (g >= g_begin && g < g_end) mask[g - first_index] = (bits[lane][b] >> 8) >= threshold;
+            }
+        }
+        block += 16;
+    }
+}
+
+BK_CLONES void bk_apply_mask(const float *from, float *to, const uint8_t *mask, float scale, int accumulate, long begin, long end) {
+    if (accumulate) {
+        for (long i = begin; i < end; i++) to[i] += mask[i] ? from[i] * scale : 0.0f;
+    } else {
+        for (long i = begin; i < end; i++) to[i] = mask[i] ? from[i] * scale : 0.0f;
+    }
+}

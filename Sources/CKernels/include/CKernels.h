@@ -38,4 +38,10 @@ void bk_layer_norm_backward(const float *x, const float *dy, const float *gamma,
 void bk_dropout(const float *from, float *to, uint64_t key, uint64_t start, long first_index,
                 float p, int accumulate, long begin, long end);
 
+// The keep mask alone: mask[i] = 1 where element first_index + i is kept, else 0, for i in
+// [begin, end). Sixteen Philox blocks at a time, so the rounds run in vector registers.
+void bk_dropout_mask(uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p, long begin, long end);
+// to[i] (=|+=) from[i] · mask[i] · scale for i in [begin, end).
+void bk_apply_mask(const float *from, float *to, const uint8_t *mask, float scale, int accumulate, long begin, long end);
+
 #endif

@@ -1,8 +1,10 @@
 import Foundation
 
 /// Where a training or inference step spends its time, by category, for `bertkit bench`.
-/// Off by default (one branch per op). Time is exclusive: a GEMM inside the attention op counts
-/// as GEMM, the rest of the attention op as attention.
+/// Off by default (one branch per op). Time is exclusive: a GEMM inside a layer-norm call would
+/// count as GEMM. Only the thread that turned profiling on records (the graph's thread), so work
+/// that an op spreads over the cores is charged to that op: the attention op's per-head GEMMs,
+/// which run on worker threads, count as attention.
 public enum Profiler {
     public enum Category: String, CaseIterable, Codable, Sendable {
         case gemm = "GEMM"
@@ -15,14 +17,17 @@ public enum Profiler {
         case other
     }
 
-    nonisolated(unsafe) public static var isEnabled = false
+    nonisolated(unsafe) public static var isEnabled = false {
+        didSet { owner = pthread_self() }
+    }
+    nonisolated(unsafe) private static var owner = pthread_self()
     nonisolated(unsafe) private static var totals = [Double](repeating: 0, count: Category.allCases.count)
     nonisolated(unsafe) private static var stack: [(category: Int, start: Double)] = []
 
     /// Runs `body`, charging its time (less that of nested measurements) to `category`.
     @inline(__always)
     public static func measure<T>(_ category: Category, _ body: () throws -> T) rethrows -> T {
-        guard isEnabled else { return try body() }
+        guard isEnabled, pthread_equal(pthread_self(), owner) != 0 else { return try body() }
         enter(category)
         defer { exit() }
         return try body()

@@ -22,7 +22,8 @@ public func attention(query q: Tensor, key k: Tensor, value v: Tensor, additiveM
         let useDropout = training && p > 0
         let dropoutStart = useDropout ? stream.reserve(blocks: (b * h * t * t + 3) / 4) : 0
         let geometry = AttentionGeometry(batch: b, tokens: t, heads: h, headSize: d,
-                                         dropout: useDropout ? p : 0, dropoutKey: stream.key, dropoutStart: dropoutStart)
+                                         dropout: useDropout ? p : 0, dropoutKey: stream.key, dropoutStart: dropoutStart,
+                                         keep: useDropout ? ByteStorage(count: b * h * t * t) : nil)
         let out = Tensor(uninitialized: q.shape)
         let probs = Tensor(uninitialized: [b, h, t, t])
         let pq = q.data, pk = k.data, pv = v.data, po = out.data, pp = probs.data, pmask = additiveMask.data
@@ -36,7 +37,8 @@ public func attention(query q: Tensor, key k: Tensor, value v: Tensor, additiveM
                        a: pq + offset, lda: c, b: pk + offset, ldb: c, c: pBH, ldc: t)
             // + mask over keys, softmax over keys, in place
             bk_softmax_rows(pBH, pmask + batchIndex * t, t, 0, t)
-            // out_bh (T,D) = dropout(P) (T,T) · V_bh (T,D)
+            // out_bh (T,D) = dropout(P) (T,T) · V_bh (T,D), the keep mask drawn here once
+            geometry.drawKeepMask(bh: bh)
             let pUsed = geometry.droppedProbabilities(pBH, bh: bh, into: scratch)
             blas.sgemm(transposeA: false, transposeB: false, m: t, n: d, k: t,
                        a: pUsed, lda: t, b: pv + offset, ldb: c, c: po + offset, ldc: c)
@@ -51,6 +53,8 @@ struct AttentionGeometry {
     let dropout: Float
     let dropoutKey: UInt64
     let dropoutStart: UInt64
+    /// One keep byte per probability (B, H, T, T) when dropout is on.
+    let keep: ByteStorage?
 
     /// Where pair bh's (T, D) block starts in a (B·T, C) matrix.
     func offset(_ bh: Int) -> Int { (bh / heads) * tokens * heads * headSize + (bh % heads) * headSize }
@@ -58,10 +62,17 @@ struct AttentionGeometry {
     /// P with dropout applied (written to `scratch`), or P itself when dropout is off.
     /// Element (i, j) of pair bh is flat index (bh·T + i)·T + j of the reserved Philox range.
     func droppedProbabilities(_ p: UnsafeMutablePointer<Float>, bh: Int, into scratch: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
-        guard dropout > 0 else { return p }
+        guard let keep else { return p }
         let n = tokens * tokens
-        bk_dropout(p, scratch, dropoutKey, dropoutStart, bh * n, dropout, 0, 0, n)
+        bk_apply_mask(p, scratch, keep.pointer + bh * n, 1 / (1 - dropout), 0, 0, n)
         return scratch
+    }
+
+    /// Fills pair bh's part of the keep mask.
+    func drawKeepMask(bh: Int) {
+        guard let keep else { return }
+        let n = tokens * tokens
+        bk_dropout_mask(keep.pointer + bh * n, dropoutKey, dropoutStart, bh * n, dropout, 0, n)
     }
 
     /// Runs `body(bh, scratch)` for every (batch, head) pair, pairs split over the engine's
@@ -112,8 +123,8 @@ struct AttentionOp: Operation {
             blas.sgemm(transposeA: false, transposeB: true, m: t, n: t, k: d,
                        a: pd + offset, lda: c, b: pv + offset, ldb: c, c: dP, ldc: t)
             // dP = d(dropout(P)) · keep / (1 - p): the same mask again
-            if geometry.dropout > 0 {
-                bk_dropout(dP, dP, geometry.dropoutKey, geometry.dropoutStart, bh * tt, geometry.dropout, 0, 0, tt)
+            if let keep = geometry.keep {
+                bk_apply_mask(dP, dP, keep.pointer + bh * tt, 1 / (1 - geometry.dropout), 0, 0, tt)
             }
             // dScores = P ⊙ (dP - rowsum(dP ⊙ P)), in place in dP (the mask is a constant)
             bk_softmax_backward_rows(pBH, dP, t, 0, t)

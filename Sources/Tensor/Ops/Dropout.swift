@@ -11,29 +11,51 @@ public func dropout(_ x: Tensor, probability p: Float, training: Bool, stream: i
         guard training, p > 0 else { return x }
         precondition(p < 1, "dropout probability must be below 1, got \(p)")
         let start = stream.reserve(blocks: (x.count + 3) / 4)
-        let key = stream.key
-        let out = Tensor(zeros: x.shape)
-        applyDropoutMask(from: x.data, to: out.data, count: x.count, key: key, start: start, probability: p, accumulate: false)
-        return Autograd.record(DropoutOp(key: key, start: start, probability: p), inputs: [x], output: out)
+        let mask = DropoutMask(count: x.count, key: stream.key, start: start, probability: p)
+        let out = Tensor(uninitialized: x.shape)
+        mask.apply(from: x.data, to: out.data, accumulate: false)
+        return Autograd.record(DropoutOp(mask: mask), inputs: [x], output: out)
     }
 }
 
 struct DropoutOp: Operation {
     var category: Profiler.Category { .dropout }
-    let key: UInt64
-    let start: UInt64
-    let probability: Float
+    /// The keep mask of the forward (one byte per element).
+    let mask: DropoutMask
     var name: String { "dropout" }
     // forward: y = x · keep / (1 - p), so dx += dy · keep / (1 - p) with the same keep mask.
     func backward(gradOutput dy: Tensor, inputs: [Tensor], output: Tensor) {
-        applyDropoutMask(from: dy.data, to: inputs[0].gradBuffer().data, count: dy.count,
-                         key: key, start: start, probability: probability, accumulate: true)
+        mask.apply(from: dy.data, to: inputs[0].gradBuffer().data, accumulate: true)
     }
 }
 
-/// to[i] (=|+=) from[i] · keep / (1 - p) for i in 0..<count, where element i is element
-/// `firstIndex + i` of the Philox range starting at block `start` (lane g % 4 of block g / 4),
-/// and keep = uniform >= p.
+/// A dropout keep mask: element i is kept when uniform(Philox block start + g/4, lane g%4) >= p,
+/// g = firstIndex + i. Generated once (vectorised, over the cores), applied in the forward and
+/// again in the backward.
+final class DropoutMask {
+    let bytes: ByteStorage
+    let scale: Float
+
+    init(count: Int, key: UInt64, start: UInt64, firstIndex: Int = 0, probability p: Float) {
+        bytes = ByteStorage(count: count)
+        scale = 1 / (1 - p)
+        let pointer = bytes.pointer
+        Parallel.forEachRange(count, minimumChunk: 16384) { range in
+            bk_dropout_mask(pointer, key, start, firstIndex, p, range.lowerBound, range.upperBound)
+        }
+    }
+
+    /// to (=|+=) from · keep · scale, over the whole mask.
+    func apply(from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let pointer = bytes.pointer, scale = scale
+        Parallel.forEachRange(bytes.count, minimumChunk: 16384) { range in
+            bk_apply_mask(from, to, pointer, scale, accumulate ? 1 : 0, range.lowerBound, range.upperBound)
+        }
+    }
+}
+
+/// to[i] (=|+=) from[i] · keep / (1 - p) for i in 0..<count, regenerating the Philox bits
+/// (the kernel the mask path is checked against in the tests).
 func applyDropoutMask(from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int,
                       key: UInt64, start: UInt64, firstIndex: Int = 0, probability p: Float, accumulate: Bool) {
     Parallel.forEachRange(count, minimumChunk: 16384) { range in
