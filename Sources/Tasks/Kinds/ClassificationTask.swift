@@ -23,6 +23,15 @@ public final class ClassificationTask: TaskKind {
         }
         for split in Split.allCases {
             guard let url = Self.url(of: split, in: data) else { continue }
+            if split == .eval && data.skipEvalExamples > 0 {
+                let limit = data.maxEvalExamples.map { $0 + data.skipEvalExamples }
+                let all = try ClassificationReader.read(url: url, spec: data, limit: limit, requireLabels: true)
+                guard all.count > data.skipEvalExamples else {
+                    throw TaskError.invalid("\(url.path): skip_eval_examples \(data.skipEvalExamples) leaves no examples (the file has \(all.count))")
+                }
+                examples[split] = Array(all.dropFirst(data.skipEvalExamples))
+                continue
+            }
             let limit = split == .train ? data.maxTrainExamples : data.maxEvalExamples
             examples[split] = try ClassificationReader.read(url: url, spec: data, limit: limit, requireLabels: split != .test)
         }

@@ -7,7 +7,7 @@ import Foundation
 extension DataSpec {
     static let yamlKeys: Set<String> = [
         "format", "train", "eval", "test",
-        "text", "text_pair", "label", "id", "header", "labels", "max_train_examples", "max_eval_examples",
+        "text", "text_pair", "label", "id", "header", "labels", "max_train_examples", "max_eval_examples", "skip_eval_examples",
         "token_column", "tag_column", "scheme",
         "skip_invalid",
     ]
@@ -44,6 +44,7 @@ extension DataSpec {
         labels = try map.labelList()
         maxTrainExamples = try map.count("max_train_examples", atLeast: 1)
         maxEvalExamples = try map.count("max_eval_examples", atLeast: 1)
+        skipEvalExamples = try map.count("skip_eval_examples", atLeast: 0) ?? 0
 
         tokenColumn = try map.count("token_column", atLeast: 0) ?? tokenColumn
         tagColumn = try map.count("tag_column", atLeast: 0) ?? tagColumn

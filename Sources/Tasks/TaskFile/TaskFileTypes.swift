@@ -114,6 +114,9 @@ public struct DataSpec: Sendable {
     public var maxTrainExamples: Int?
     /// Read at most this many evaluation / test examples (default: all).
     public var maxEvalExamples: Int?
+    /// Skip this many examples at the start of the eval file (default 0): with `eval` naming the
+    /// training file and `max_train_examples: N`, `skip_eval_examples: N` evaluates on the rest.
+    public var skipEvalExamples: Int = 0
 
     // Token classification (conll)
     public var tokenColumn: Int = 0

@@ -104,7 +104,7 @@ extension TaskFile {
             .conll: ["token_column", "tag_column", "scheme", "labels"],
             .squad: ["skip_invalid"],
         ]
-        let common: Set<String> = ["format", "train", "eval", "test", "max_train_examples", "max_eval_examples"]
+        let common: Set<String> = ["format", "train", "eval", "test", "max_train_examples", "max_eval_examples", "skip_eval_examples"]
         let allowed = common.union(keysByFormat[data.format] ?? [])
         for key in data.positions.keys.sorted() where !allowed.contains(key) {
             problems.append((key, "`data.\(key)` has no meaning for format \(data.format.rawValue)"))

@@ -1,4 +1,19 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Keeps freed tensor buffers in malloc's heap instead of returning them to the kernel: by
+/// default glibc maps every block over 128 KiB afresh (and the kernel zero-fills it page by page
+/// on first touch), which for the same few dozen buffer sizes every training step is pure waste.
+/// 32 MiB is glibc's largest allowed threshold on 64-bit.
+private let allocatorConfigured: Bool = {
+    #if canImport(Glibc)
+    mallopt(M_MMAP_THRESHOLD, 32 << 20)
+    mallopt(M_TRIM_THRESHOLD, 256 << 20)
+    #endif
+    return true
+}()
 
 /// A 64-byte aligned block of Floats that a `Tensor` owns (or shares, for reshaped views).
 /// A class because identity matters: a view and its base share one storage.
@@ -9,6 +24,7 @@ public final class TensorStorage {
     /// Allocates `count` floats, zero-filled unless `zeroed` is false (then the caller writes them all).
     public init(count: Int, zeroed: Bool = true) {
         precondition(count >= 0, "negative tensor size")
+        _ = allocatorConfigured
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         if zeroed {
