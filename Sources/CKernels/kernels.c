@@ -1,6 +1,9 @@
 #include "CKernels.h"
 #include <math.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 // Every exported kernel is built three times and chosen by the CPU at load time.
 #if defined(__x86_64__)
@@ -244,4 +247,11 @@ BK_CLONES void bk_apply_mask(const float *from, float *to, const uint8_t *mask, 
     } else {
         for (long i = begin; i < end; i++) to[i] = mask[i] ? from[i] * scale : 0.0f;
     }
+}
+
+void bk_configure_allocator(void) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
 }

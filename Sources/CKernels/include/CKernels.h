@@ -44,4 +44,8 @@ void bk_dropout_mask(uint8_t *mask, uint64_t key, uint64_t start, long first_ind
 // to[i] (=|+=) from[i] · mask[i] · scale for i in [begin, end).
 void bk_apply_mask(const float *from, float *to, const uint8_t *mask, float scale, int accumulate, long begin, long end);
 
+// Keeps freed blocks up to 32 MiB in malloc's heap (mallopt M_MMAP_THRESHOLD), so that the
+// tensor buffers of one training step are reused by the next without new page faults.
+void bk_configure_allocator(void);
+
 #endif

@@ -1,17 +1,12 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import CKernels
 
 /// Keeps freed tensor buffers in malloc's heap instead of returning them to the kernel: by
 /// default glibc maps every block over 128 KiB afresh (and the kernel zero-fills it page by page
 /// on first touch), which for the same few dozen buffer sizes every training step is pure waste.
 /// 32 MiB is glibc's largest allowed threshold on 64-bit.
 private let allocatorConfigured: Bool = {
-    #if canImport(Glibc)
-    mallopt(M_MMAP_THRESHOLD, 32 << 20)
-    mallopt(M_TRIM_THRESHOLD, 256 << 20)
-    #endif
+    bk_configure_allocator()
     return true
 }()
 
