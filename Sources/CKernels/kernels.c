@@ -5,6 +5,10 @@
 #include <malloc.h>
 #endif
 
+// No fused multiply-adds: every clone (AVX-512, AVX2, baseline) rounds each operation as
+// written, so results are the same bits whatever vector width the CPU picks.
+#pragma clang fp contract(off)
+
 // Every exported kernel is built three times and chosen by the CPU at load time.
 #if defined(__x86_64__)
 #define BK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -254,4 +258,22 @@ void bk_configure_allocator(void) {
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
+}
+
+// ---------------------------------------------------------------- AdamW
+BK_CLONES void bk_adamw_update(float *param, const float *grad, float *m, float *v, long begin, long end,
+                               float decay, float weight, int weight_is_small, float beta2, float one_minus_beta2,
+                               float bias_correction2_sqrt, float eps, float negative_step) {
+    const float one_minus_weight = 1.0f - weight;
+    for (long i = begin; i < end; i++) {
+        float g = grad[i];
+        float decayed = param[i] * decay;
+        float m0 = m[i];
+        float m1 = weight_is_small ? m0 + weight * (g - m0) : g - (g - m0) * one_minus_weight;
+        float v1 = v[i] * beta2 + one_minus_beta2 * g * g;
+        float denom = sqrtf(v1) / bias_correction2_sqrt + eps;
+        param[i] = decayed + negative_step * m1 / denom;
+        m[i] = m1;
+        v[i] = v1;
+    }
 }

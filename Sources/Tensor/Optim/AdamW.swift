@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// AdamW as torch.optim.AdamW (the Hugging Face Trainer's default `adamw_torch`; no amsgrad),
@@ -104,7 +105,9 @@ public final class AdamW {
                                       beta1: beta1, beta2: beta2, epsilon: epsilon, step: slot.step)
             let p = slot.tensor.data, g = UnsafePointer(grad.data), m = slot.m.data, v = slot.v.data
             Parallel.forEachRange(slot.tensor.count, minimumChunk: AdamW.minimumChunk) { range in
-                AdamWKernel.update(param: p, grad: g, m: m, v: v, range: range, c)
+                bk_adamw_update(p, g, m, v, range.lowerBound, range.upperBound, c.decayFactor, c.momentWeight,
+                                c.momentWeightIsSmall ? 1 : 0, c.beta2, c.oneMinusBeta2, c.biasCorrection2Sqrt,
+                                c.epsilon, c.negativeStepSize)
             }
         }
     }

@@ -49,6 +49,8 @@ struct AdamWCoefficients {
     }
 }
 
+/// The plain Swift reference of CKernels' bk_adamw_update (which the optimizer runs), kept for
+/// the tests: both do the same IEEE operations in the same order.
 enum AdamWKernel {
     typealias Lanes = SIMD8<Float>
 
