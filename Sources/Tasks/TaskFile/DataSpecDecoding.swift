@@ -46,7 +46,8 @@ extension DataSpec {
         maxEvalExamples = try map.count("max_eval_examples", atLeast: 1)
 
         tokenColumn = try map.count("token_column", atLeast: 0) ?? tokenColumn
-        tagColumn = try map.count("tag_column", atLeast: 0) ?? tagColumn
+        // negative counts from the end of the line (-1 = the last column)
+        tagColumn = try map.optional("tag_column") ?? tagColumn
         if let schemeNode = map["scheme"], !schemeNode.isNull {
             let name: String = try map.required("scheme")
             guard Self.schemes.contains(name) else {
