@@ -62,6 +62,9 @@ public final class TokenClassificationTask: TaskKind {
         return features
     }
 
+    /// What each feature of `split` predicts (after `features(split)`).
+    func featurePlans(_ split: Split) -> [NERFeaturePlan] { plans[split] ?? [] }
+
     public func evaluate(_ split: Split, outputs: [FeatureOutput]) throws -> Evaluation {
         let list = sentences[split] ?? []
         if plans[split] == nil { _ = try features(split) }
