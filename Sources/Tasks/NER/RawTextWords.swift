@@ -31,12 +31,25 @@ public struct RawTextWords: Sendable, Equatable {
                 spans.append(offset)
             }
         }
-        for span in spans {
-            words.append(Self.slice(scalars, span))
+        // Accent stripping drops combining marks from the tokens' offsets; a word keeps the
+        // marks that follow it in the input ("e\u{301}" stays whole).
+        for i in spans.indices {
+            let limit = i + 1 < spans.count ? spans[i + 1].lowerBound : scalars.count
+            var end = spans[i].upperBound
+            while end < limit && Self.isMark(scalars[end]) { end += 1 }
+            spans[i] = spans[i].lowerBound..<end
+            words.append(Self.slice(scalars, spans[i]))
         }
         self.words = words
         self.tokens = tokens
         self.spans = spans
+    }
+
+    static func isMark(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return false
+        }
     }
 
     static func slice(_ scalars: [Unicode.Scalar], _ range: Range<Int>) -> String {
