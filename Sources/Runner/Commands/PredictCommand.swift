@@ -13,7 +13,9 @@ struct PredictCommand: ParsableCommand {
         abstract: "Predict with a fine-tuned checkpoint (a best/ or last/ folder) on JSON lines.",
         discussion: """
             Input per line, by task kind: classification {"text"[, "text_pair"]} -> {"label", "score", \
-            "probabilities"}. The head, labels and max_seq_length come from the checkpoint's bertkit.json.
+            "probabilities"}; token classification {"text"} -> {"entities": [{"type", "text", "start", "end", \
+            "score"}], "words", "tags"} (offsets in code points, end exclusive). The head, labels and \
+            max_seq_length come from the checkpoint's bertkit.json.
             """)
 
     @Option(help: "A checkpoint folder written by bertkit run (with bertkit.json).")

@@ -47,7 +47,8 @@ extension DataSpec {
         skipEvalExamples = try map.count("skip_eval_examples", atLeast: 0) ?? 0
 
         tokenColumn = try map.count("token_column", atLeast: 0) ?? tokenColumn
-        tagColumn = try map.count("tag_column", atLeast: 0) ?? tagColumn
+        // negative counts from the end of the line (-1 = the last column)
+        tagColumn = try map.optional("tag_column") ?? tagColumn
         if let schemeNode = map["scheme"], !schemeNode.isNull {
             let name: String = try map.required("scheme")
             guard Self.schemes.contains(name) else {

@@ -127,7 +127,7 @@ extension TaskFile {
                 problems.append((key, "`data.\(key)` is the column index \(index), but a jsonl line is an object: give its key"))
             }
         case .conll:
-            if data.tagColumn < 0 {
+            if data.positions["tag_column"] == nil {
                 problems.append(("format", "format conll needs `tag_column` (the 0-based column of the tags, e.g. 3 for CoNLL-2003)"))
             } else if data.tagColumn == data.tokenColumn {
                 problems.append(("tag_column", "`tag_column` and `token_column` are both \(data.tagColumn)"))
