@@ -20,6 +20,8 @@
 // expf by range reduction: x = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial
 // (relative error ~2e-7), 2^n through the exponent bits. Branch-free so loops vectorise.
 static inline float bk_exp(float x) {
+    // below about -87.3 the result underflows to 0, as expf's does (a masked attention score)
+    const int underflow = x < -87.33654f;
     x = fminf(fmaxf(x, -87.33654f), 88.72283f);
     float n = __builtin_roundf(x * 1.44269504088896341f);
     float r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;
@@ -32,7 +34,7 @@ static inline float bk_exp(float x) {
     p = p * r + 1.0f;
     union { float f; int32_t i; } scale;
     scale.i = ((int32_t)n + 127) << 23;
-    return p * scale.f;
+    return underflow ? 0.0f : p * scale.f;
 }
 
 // erf through erfc's Chebyshev fit (Numerical Recipes, fractional error < 1.2e-7):
@@ -50,7 +52,7 @@ static inline float bk_erf(float x) {
 // tanh(x) = 1 - 2/(e^{2x} + 1), odd-symmetrised; accurate to a few ulp away from 0 and, near 0,
 // to ~1e-7 absolute (the e^{2x} polynomial's error), which is what the GELUs need.
 static inline float bk_tanh(float x) {
-    float z = fminf(fabsf(x), 9.0f);
+    float z = fminf(fabsf(x), 44.0f);   // e^88 still fits a float; beyond, t is 1 exactly
     float e = bk_exp(2.0f * z);
     float t = 1.0f - 2.0f / (e + 1.0f);
     return x < 0 ? -t : t;

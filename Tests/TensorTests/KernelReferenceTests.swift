@@ -1,0 +1,87 @@
+import CKernels
+import XCTest
+@testable import Tensor
+
+/// The C kernels (CKernels) against the plain Swift references kept beside the ops.
+final class KernelReferenceTests: XCTestCase {
+    func values(_ n: Int, scale: Float, seed: UInt64) -> [Float] {
+        var g = SplitMix64(seed: seed)
+        return (0..<n).map { _ in Float(g.nextUniform() * 2 - 1) * scale }
+    }
+
+    func testGELUKernelsAgainstTheirReferences() {
+        let x = values(1000, scale: 8, seed: 1) + [0, -0, 1e-8, -1e-8, 30, -30]
+        var y = [Float](repeating: 0, count: x.count), dx = [Float](repeating: 0, count: x.count)
+        let ones = [Float](repeating: 1, count: x.count)
+        bk_gelu_erf_forward(x, &y, 0, x.count)
+        bk_gelu_erf_backward(x, ones, &dx, 0, x.count)
+        for i in x.indices {
+            XCTAssertEqual(y[i], geluErf(x[i]), accuracy: 3e-7 * max(1, abs(x[i])), "gelu(\(x[i]))")
+            XCTAssertEqual(dx[i], geluErfDerivative(x[i]), accuracy: 3e-6, "gelu'(\(x[i]))")
+        }
+        y = [Float](repeating: 0, count: x.count); dx = [Float](repeating: 0, count: x.count)
+        bk_gelu_tanh_forward(x, &y, 0, x.count)
+        bk_gelu_tanh_backward(x, ones, &dx, 0, x.count)
+        for i in x.indices {
+            XCTAssertEqual(y[i], geluTanh(x[i]), accuracy: 3e-7 * max(1, abs(x[i])), "gelu_new(\(x[i]))")
+            XCTAssertEqual(dx[i], geluTanhDerivative(x[i]), accuracy: 3e-6, "gelu_new'(\(x[i]))")
+        }
+    }
+
+    func testSoftmaxKernelAgainstItsReference() {
+        let cols = 37, rows = 5
+        let x = values(rows * cols, scale: 20, seed: 2)
+        let mask = (0..<cols).map { $0 > 30 ? -Float.greatestFiniteMagnitude : 0 }
+        var kernel = x
+        bk_softmax_rows(&kernel, mask, cols, 0, rows)
+        for r in 0..<rows {
+            var masked = Array(x[r * cols..<(r + 1) * cols])
+            for j in 0..<cols { masked[j] += mask[j] }
+            var reference = [Float](repeating: 0, count: cols)
+            softmaxRow(masked, &reference, cols)
+            for j in 0..<cols { XCTAssertEqual(kernel[r * cols + j], reference[j], accuracy: 1e-6, "row \(r) col \(j)") }
+            XCTAssertEqual(kernel[r * cols + 35], 0, "masked key")
+        }
+    }
+
+    func testLayerNormKernelAgainstItsReference() {
+        let cols = 384, rows = 3
+        let x = values(rows * cols, scale: 3, seed: 3), gamma = values(cols, scale: 1, seed: 4), beta = values(cols, scale: 1, seed: 5)
+        var y = [Float](repeating: 0, count: x.count), mean = [Float](repeating: 0, count: rows), rstd = mean
+        bk_layer_norm_forward(x, nil, nil, gamma, beta, &y, &mean, &rstd, cols, 1e-12, 0, rows)
+        var reference = [Float](repeating: 0, count: cols)
+        for r in 0..<rows {
+            x.withUnsafeBufferPointer { px in
+                layerNormRowReference(px.baseAddress! + r * cols, gamma: gamma, beta: beta, out: &reference, channels: cols, eps: 1e-12)
+            }
+            for j in 0..<cols { XCTAssertEqual(y[r * cols + j], reference[j], accuracy: 2e-6, "row \(r) col \(j)") }
+        }
+    }
+
+    func testAdamWKernelEqualsTheSwiftReferenceBitForBit() {
+        let n = 1003
+        let c = AdamWCoefficients(learningRate: 1e-3, weightDecay: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: 3)
+        var p1 = values(n, scale: 1, seed: 6), m1 = values(n, scale: 0.1, seed: 7), v1 = values(n, scale: 0.01, seed: 8).map(abs)
+        var p2 = p1, m2 = m1, v2 = v1
+        let g = values(n, scale: 0.5, seed: 9)
+        bk_adamw_update(&p1, g, &m1, &v1, 0, n, c.decayFactor, c.momentWeight, c.momentWeightIsSmall ? 1 : 0, c.beta2,
+                        c.oneMinusBeta2, c.biasCorrection2Sqrt, c.epsilon, c.negativeStepSize)
+        p2.withUnsafeMutableBufferPointer { pp in m2.withUnsafeMutableBufferPointer { pm in v2.withUnsafeMutableBufferPointer { pv in
+            g.withUnsafeBufferPointer { pg in
+                AdamWKernel.update(param: pp.baseAddress!, grad: pg.baseAddress!, m: pm.baseAddress!, v: pv.baseAddress!, range: 0..<n, c)
+            }
+        } } }
+        XCTAssertEqual(p1.map(\.bitPattern), p2.map(\.bitPattern))
+        XCTAssertEqual(m1.map(\.bitPattern), m2.map(\.bitPattern))
+        XCTAssertEqual(v1.map(\.bitPattern), v2.map(\.bitPattern))
+    }
+
+    func testVectorisedMaskEqualsPerElementPhilox() {
+        let n = 1001, first = 13
+        var mask = [UInt8](repeating: 9, count: n)
+        bk_dropout_mask(&mask, 77, 5, first, 0.3, 0, n)
+        for i in 0..<n {
+            XCTAssertEqual(mask[i] == 1, dropoutFactor(key: 77, start: 5, index: first + i, probability: 0.3) > 0, "element \(i)")
+        }
+    }
+}
