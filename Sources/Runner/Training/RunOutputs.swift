@@ -43,14 +43,17 @@ final class RunOutputs {
         let (outputs, loss) = try predictor.run(features)
         var evaluation = try kind.evaluate(split, outputs: outputs)
         if let loss, !evaluation.metrics.isEmpty { evaluation.metrics["loss"] = loss }
-        if write {
-            let suffix = split == .eval ? "" : "-\(split.rawValue)"
-            let lines = evaluation.predictions.joined(separator: "\n") + (evaluation.predictions.isEmpty ? "" : "\n")
-            try Data(lines.utf8).write(to: directory.appendingPathComponent("predictions\(suffix).jsonl"), options: .atomic)
-            for (name, data) in evaluation.files {
-                try data.write(to: directory.appendingPathComponent(split == .eval ? name : "\(split.rawValue)-\(name)"), options: .atomic)
-            }
-        }
+        if write { try self.write(evaluation, split: split) }
         return evaluation
+    }
+
+    /// predictions.jsonl (predictions-test.jsonl for the test split) and the kind's other files.
+    func write(_ evaluation: Evaluation, split: Split) throws {
+        let suffix = split == .eval ? "" : "-\(split.rawValue)"
+        let lines = evaluation.predictions.joined(separator: "\n") + (evaluation.predictions.isEmpty ? "" : "\n")
+        try Data(lines.utf8).write(to: directory.appendingPathComponent("predictions\(suffix).jsonl"), options: .atomic)
+        for (name, data) in evaluation.files {
+            try data.write(to: directory.appendingPathComponent(split == .eval ? name : "\(split.rawValue)-\(name)"), options: .atomic)
+        }
     }
 }

@@ -55,6 +55,7 @@ struct TaskRunner {
         let padID = Int32(tokenizer.padId)
         var outcome = "evaluated"
         var trainer: Trainer?
+        var weightsChangedAfterTraining = false
         if !evalOnly && !train.isEmpty {
             let t = Trainer(spec: spec, model: model, descriptor: descriptor, kind: kind, train: train, eval: eval,
                             padID: padID, store: store, outputs: outputs)
@@ -73,6 +74,7 @@ struct TaskRunner {
             case .finished: outcome = "finished"
             }
             if t.restoreBest() {
+                weightsChangedAfterTraining = true
                 outputs.progress.message("[\(spec.name)] restored the best checkpoint (step \(t.state.best!.step), \(t.state.best!.metric) \(t.state.best!.value))")
             } else if let best = t.state.best, best.step != t.state.globalStep,
                       FileManager.default.fileExists(atPath: store.best.appendingPathComponent("model.safetensors").path) {
@@ -81,15 +83,22 @@ struct TaskRunner {
                 let bestModel = try TaskModel.load(from: ModelFolder(store.best), descriptor: descriptor, labels: kind.labels,
                                                    options: spec.headConfig, stream: &unused, warn: { _ in })
                 for ((_, p), (_, q)) in zip(model.namedParameters, bestModel.namedParameters) { p.copyValues(from: q) }
+                weightsChangedAfterTraining = true
             }
         }
         var final: [String: [String: Double]] = [:]
         var reports: [String: JSONValue] = [:]
         let batchSize = spec.training.evalBatchSize ?? spec.training.batchSize
         for (split, features) in [(Split.eval, eval), (.test, test)] where !features.isEmpty {
-            outputs.progress.message("[\(spec.name)] predicting the \(split.rawValue) split (\(features.count) features)")
-            let evaluation = try outputs.evaluate(model: model, kind: kind, split: split, features: features, padID: padID,
+            let evaluation: Evaluation
+            if split == .eval, !weightsChangedAfterTraining, let t = trainer, let last = t.lastEvaluation, last.step == t.state.globalStep {
+                evaluation = last.evaluation    // the model as it was last evaluated: no second pass
+                try outputs.write(evaluation, split: split)
+            } else {
+                outputs.progress.message("[\(spec.name)] predicting the \(split.rawValue) split (\(features.count) features)")
+                evaluation = try outputs.evaluate(model: model, kind: kind, split: split, features: features, padID: padID,
                                                   batchSize: batchSize, write: true)
+            }
             if !evaluation.metrics.isEmpty { final[split.rawValue] = evaluation.metrics }
             reports[split.rawValue] = evaluation.report
         }

@@ -26,6 +26,9 @@ final class Trainer {
     private var bestWeights: [Tensor]?
     /// For tests: stop as Ctrl-C would after this many optimizer steps.
     var interruptAfterSteps: Int?
+    /// The latest evaluation of the eval split and the step it was made at: when training ends
+    /// on it, the final report reuses it instead of predicting the split again.
+    private(set) var lastEvaluation: (step: Int, evaluation: Evaluation)?
 
     init(spec: TaskSpec, model: TaskModel, descriptor: HeadDescriptor, kind: TaskKind,
          train: [EncodedFeature], eval: [EncodedFeature], padID: Int32, store: CheckpointStore, outputs: RunOutputs) {
@@ -145,6 +148,7 @@ final class Trainer {
         guard !eval.isEmpty else { return false }
         let evaluation = try outputs.evaluate(model: model, kind: kind, split: .eval, features: eval, padID: padID,
                                               batchSize: spec.training.evalBatchSize ?? spec.training.batchSize, write: false)
+        lastEvaluation = (state.globalStep, evaluation)
         state.history.append(EvaluationRecord(step: state.globalStep, epoch: epoch, metrics: evaluation.metrics))
         try outputs.recordHistory(state.history)
         guard let value = evaluation.metrics[metricName] else {
