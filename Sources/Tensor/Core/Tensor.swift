@@ -97,6 +97,16 @@ public final class Tensor {
 
     public func zeroGrad() { grad = nil }
 
+    /// Where a backward puts its contribution, and the GEMM `beta` to use: with no gradient yet,
+    /// a new uninitialised buffer that the caller overwrites (beta 0: no zero-fill, no read);
+    /// otherwise the existing gradient, added to (beta 1). The caller must write every element.
+    public func gradientForGEMM() -> (gradient: Tensor, beta: Float) {
+        if let g = grad { return (g, 1) }
+        let g = Tensor(uninitialized: shape)
+        grad = g
+        return (g, 0)
+    }
+
     /// grad += g. When there is no gradient yet and `adopt` is true, `g` itself becomes it (no
     /// copy, no zero-fill): the caller must then neither write to `g` nor hand it to another tensor.
     public func accumulateGradient(_ g: Tensor, adopt: Bool) {

@@ -106,8 +106,14 @@ struct AttentionOp: Operation {
         let q = inputs[0], k = inputs[1], v = inputs[2]
         let t = geometry.tokens, h = geometry.heads, d = geometry.headSize, c = h * d
         let scaleFactor = 1 / Float(d).squareRoot()
-        // Each pair writes only its own (T, D) blocks of dq, dk, dv: no two threads touch the same element.
-        let dq = q.gradBuffer().data, dk = k.gradBuffer().data, dv = v.gradBuffer().data
+        // Each pair writes only its own (T, D) blocks of dq, dk, dv, once each: no two threads touch
+        // the same element, and a fresh gradient is overwritten (beta 0) rather than zeroed first.
+        // (When one tensor is passed twice, its blocks receive two contributions: accumulate all.)
+        let distinct = q !== k && k !== v && q !== v
+        let (gq, betaQ) = distinct ? q.gradientForGEMM() : (q.gradBuffer(), 1)
+        let (gk, betaK) = distinct ? k.gradientForGEMM() : (k.gradBuffer(), 1)
+        let (gv, betaV) = distinct ? v.gradientForGEMM() : (v.gradBuffer(), 1)
+        let dq = gq.data, dk = gk.data, dv = gv.data
         let pq = q.data, pk = k.data, pv = v.data, pd = dOut.data, pp = probabilities.data
         let tt = t * t
         geometry.forEachPair(scratchBuffers: 2) { bh, scratch in
@@ -118,7 +124,7 @@ struct AttentionOp: Operation {
             let pUsed = geometry.droppedProbabilities(pBH, bh: bh, into: dropped)
             // dV_bh (T,D) += dropout(P)ᵀ (T,T) · dOut_bh (T,D)
             blas.sgemm(transposeA: true, transposeB: false, m: t, n: d, k: t,
-                       a: pUsed, lda: t, b: pd + offset, ldb: c, beta: 1, c: dv + offset, ldc: c)
+                       a: pUsed, lda: t, b: pd + offset, ldb: c, beta: betaV, c: dv + offset, ldc: c)
             // d(dropout(P)) (T,T) = dOut_bh (T,D) · V_bhᵀ (D,T)
             blas.sgemm(transposeA: false, transposeB: true, m: t, n: t, k: d,
                        a: pd + offset, lda: c, b: pv + offset, ldb: c, c: dP, ldc: t)
@@ -130,10 +136,10 @@ struct AttentionOp: Operation {
             bk_softmax_backward_rows(pBH, dP, t, 0, t)
             // dQ_bh (T,D) += dScores (T,T) · K_bh (T,D) / √D
             blas.sgemm(transposeA: false, transposeB: false, m: t, n: d, k: t, alpha: scaleFactor,
-                       a: dP, lda: t, b: pk + offset, ldb: c, beta: 1, c: dq + offset, ldc: c)
+                       a: dP, lda: t, b: pk + offset, ldb: c, beta: betaQ, c: dq + offset, ldc: c)
             // dK_bh (T,D) += dScoresᵀ (T,T) · Q_bh (T,D) / √D
             blas.sgemm(transposeA: true, transposeB: false, m: t, n: d, k: t, alpha: scaleFactor,
-                       a: dP, lda: t, b: pq + offset, ldb: c, beta: 1, c: dk + offset, ldc: c)
+                       a: dP, lda: t, b: pq + offset, ldb: c, beta: betaK, c: dk + offset, ldc: c)
         }
     }
 }

@@ -4,7 +4,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
     precondition(x.shape.last == inFeatures, "linear: input \(x.shape) does not end in \(inFeatures) features")
     let rows = x.count / inFeatures
-    let out = Tensor(zeros: Array(x.shape.dropLast()) + [outFeatures])
+    let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [outFeatures])
     // out (N,O) = x (N,I) · Wᵀ (I,O)
     OpenBLAS.shared.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
                           a: x.data, lda: inFeatures, b: weight.data, ldb: inFeatures, c: out.data, ldc: outFeatures)
@@ -25,14 +25,16 @@ struct LinearOp: Operation {
         let x = inputs[0], weight = inputs[1]
         let blas = OpenBLAS.shared
         if x.requiresGrad { // dx (N,I) += dy (N,O) · W (O,I)
+            let (dx, beta) = x.gradientForGEMM()
             blas.sgemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
                        a: dy.data, lda: outFeatures, b: weight.data, ldb: inFeatures,
-                       beta: 1, c: x.gradBuffer().data, ldc: inFeatures)
+                       beta: beta, c: dx.data, ldc: inFeatures)
         }
         if weight.requiresGrad { // dW (O,I) += dyᵀ (O,N) · x (N,I)
+            let (dW, beta) = weight.gradientForGEMM()
             blas.sgemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
                        a: dy.data, lda: outFeatures, b: x.data, ldb: inFeatures,
-                       beta: 1, c: weight.gradBuffer().data, ldc: inFeatures)
+                       beta: beta, c: dW.data, ldc: inFeatures)
         }
         if inputs.count == 3, inputs[2].requiresGrad { // db (O) += column sums of dy
             addColumnSums(dy.data, rows: rows, columns: outFeatures, into: inputs[2].gradBuffer().data)
