@@ -7,7 +7,7 @@ let package = Package(
     name: "BertKit",
     products: [
         .executable(name: "bertkit", targets: ["bertkit"]),
-        .library(name: "BertKit", targets: ["Tensor", "Tokenizers", "Backbone", "Heads", "Tasks", "Runner"]),
+        .library(name: "BertKit", targets: ["Tensor", "Tokenizers", "Backbone", "Heads", "HeadsCRF", "Tasks", "Runner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,15 +24,18 @@ let package = Package(
         .target(name: "Tokenizers"),
         .target(name: "Backbone", dependencies: ["Tensor", "Tokenizers"]),
         .target(name: "Heads", dependencies: ["Tensor", "Backbone"]),
+        // A head as a plugin: a linear-chain CRF for tagging, registered by the executable.
+        .target(name: "HeadsCRF", dependencies: ["Tensor", "Backbone", "Heads"]),
         .target(name: "Tasks", dependencies: ["CYAML", "Tensor", "Tokenizers", "Backbone", "Heads"]),
         .target(name: "Runner", dependencies: [
             "Tensor", "Tokenizers", "Backbone", "Heads", "Tasks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "bertkit", dependencies: ["Runner", "Heads"]),
+        .executableTarget(name: "bertkit", dependencies: ["Runner", "Heads", "HeadsCRF"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "BackboneTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads"]),
+        .testTarget(name: "HeadsCRFTests", dependencies: ["Tensor", "Backbone", "Heads", "HeadsCRF"]),
         .testTarget(name: "TasksTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "Tasks"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Tasks", "Heads", "Backbone", "Tensor"]),
     ],

@@ -3,10 +3,14 @@ import Tensor
 
 /// A head maps the backbone's output to its own outputs and a loss. It is a `Module`: its
 /// parameters carry their checkpoint names relative to the model root (`classifier.weight`,
-/// `qa_outputs.bias`), beside the backbone's `bert.*`.
+/// `qa_outputs.bias`), beside the backbone's `bert.*`; `TaskModel` saves and loads them under
+/// those names, and `HeadDescriptor.make` builds the head from the task file's `head_config`.
 ///
 /// To add a head: conform to this protocol in a Swift module of your own, describe it with a
-/// `HeadDescriptor`, and register that in your executable's main.swift before running the CLI.
+/// `HeadDescriptor` (its name, the task kind whose data it trains on, its `head_config` keys),
+/// and register that in your executable's main.swift before running the CLI (docs/heads.md).
+/// The protocol is the contract between a head and the rest of BertKit: outputs by name,
+/// a loss, and optionally the decoding of a sequence.
 public protocol Head: Module {
     /// The name the task file's `head:` line uses (e.g. "sequence-classification").
     var name: String { get }
@@ -18,6 +22,16 @@ public protocol Head: Module {
 
     /// The training loss of `output` against `targets` (a scalar).
     func loss(_ output: HeadOutput, targets: HeadTargets) throws -> Tensor
+
+    /// Decodes one whole sequence (a sentence's words, in order, after the task kind has merged
+    /// its windows) from its per-position scores, `scores` (N, K) row-major: N class indices.
+    /// nil means the task kind decodes each position on its own (argmax); a head with a joint
+    /// decoder (a CRF's Viterbi) returns its path. Default: nil.
+    func decode(sequenceScores scores: [Float], classes: Int) -> [Int]?
+}
+
+extension Head {
+    public func decode(sequenceScores scores: [Float], classes: Int) -> [Int]? { nil }
 }
 
 /// A head's outputs by name, e.g. ["logits": (B, K)].

@@ -50,7 +50,7 @@ struct PredictCommand: ParsableCommand {
             guard !pending.isEmpty else { return }
             let features = try kind.predictionFeatures(for: pending)
             let outputs = try predictor.run(features).outputs
-            for line in try kind.describePredictions(for: pending, outputs: outputs) { output.write(line) }
+            for line in try kind.describePredictions(for: pending, outputs: outputs, head: model.head) { output.write(line) }
             pending.removeAll()
         }
         let source = try LineInput(path: input)

@@ -41,7 +41,7 @@ final class RunOutputs {
                   batchSize: Int, write: Bool) throws -> Evaluation {
         let predictor = Predictor(model: model, padID: padID, batchSize: batchSize)
         let (outputs, loss) = try predictor.run(features)
-        var evaluation = try kind.evaluate(split, outputs: outputs)
+        var evaluation = try kind.evaluate(split, outputs: outputs, head: model.head)
         if let loss, !evaluation.metrics.isEmpty { evaluation.metrics["loss"] = loss }
         if write { try self.write(evaluation, split: split) }
         return evaluation

@@ -54,6 +54,22 @@ public protocol TaskKind: AnyObject {
     /// Predictions for raw inputs (`bertkit predict`): the JSON lines in, JSON lines out.
     func predictionFeatures(for lines: [JSONValue]) throws -> [EncodedFeature]
     func describePredictions(for lines: [JSONValue], outputs: [FeatureOutput]) throws -> [String]
+
+    /// As `evaluate(_:outputs:)` and `describePredictions(for:outputs:)`, given the head that
+    /// made the outputs, so that a kind can let the head decode whole sequences
+    /// (`Head.decode(sequenceScores:classes:)`). The runner calls these; by default they ignore
+    /// the head.
+    func evaluate(_ split: Split, outputs: [FeatureOutput], head: Head) throws -> Evaluation
+    func describePredictions(for lines: [JSONValue], outputs: [FeatureOutput], head: Head) throws -> [String]
+}
+
+extension TaskKind {
+    public func evaluate(_ split: Split, outputs: [FeatureOutput], head: Head) throws -> Evaluation {
+        try evaluate(split, outputs: outputs)
+    }
+    public func describePredictions(for lines: [JSONValue], outputs: [FeatureOutput], head: Head) throws -> [String] {
+        try describePredictions(for: lines, outputs: outputs)
+    }
 }
 
 /// What a task kind is built from.

@@ -66,9 +66,17 @@ public final class TokenClassificationTask: TaskKind {
     func featurePlans(_ split: Split) -> [NERFeaturePlan] { plans[split] ?? [] }
 
     public func evaluate(_ split: Split, outputs: [FeatureOutput]) throws -> Evaluation {
+        try evaluate(split, outputs: outputs, decoder: nil)
+    }
+
+    public func evaluate(_ split: Split, outputs: [FeatureOutput], head: Head) throws -> Evaluation {
+        try evaluate(split, outputs: outputs, decoder: head)
+    }
+
+    func evaluate(_ split: Split, outputs: [FeatureOutput], decoder: Head?) throws -> Evaluation {
         let list = sentences[split] ?? []
         if plans[split] == nil { _ = try features(split) }
-        let (predicted, _) = decode(plans[split]!, outputs: outputs, wordCounts: list.map(\.words.count))
+        let (predicted, _) = decode(plans[split]!, outputs: outputs, wordCounts: list.map(\.words.count), decoder: decoder)
         let written = predicted.map { NERLabels.write($0, in: spec.data.scheme) }
         let files = ["predictions.conll": NERPredictionFiles.conll(list, predicted: written)]
         let lines = NERPredictionFiles.jsonLines(list, predicted: written)
@@ -89,19 +97,35 @@ public final class TokenClassificationTask: TaskKind {
         return Evaluation(metrics: metrics, report: .object(reports), predictions: lines, files: files)
     }
 
-    /// Each sentence's predicted IOB2 tags and their probabilities, one per word, from the
-    /// window that owns the word.
-    func decode(_ plans: [NERFeaturePlan], outputs: [FeatureOutput], wordCounts: [Int]) -> (tags: [[String]], scores: [[Double]]) {
-        var tags = wordCounts.map { [String](repeating: "O", count: $0) }
-        var scores = wordCounts.map { [Double](repeating: 0, count: $0) }
+    /// Each sentence's predicted IOB2 tags and their probabilities, one per word.
+    ///
+    /// Windows are merged first: each word takes its "logits" row (K scores) from the window
+    /// that owns it, giving the sentence's word-level scores (N, K). Then the sentence is
+    /// decoded as a whole: by `decoder`'s `decode(sequenceScores:classes:)` when it returns a
+    /// path (a CRF's Viterbi over the merged sequence), else by argmax per word. A word's score
+    /// is the softmax probability of its tag under its own logits.
+    func decode(_ plans: [NERFeaturePlan], outputs: [FeatureOutput], wordCounts: [Int],
+                decoder: Head? = nil) -> (tags: [[String]], scores: [[Double]]) {
         let k = labels.count
+        // (N, K) per sentence; a word no window predicts keeps zeros (argmax: the first label)
+        var wordScores = wordCounts.map { [Float](repeating: 0, count: $0 * k) }
+        var covered = wordCounts.map { [Bool](repeating: false, count: $0) }
         for (plan, output) in zip(plans, outputs) {
             let logits = output.values["logits"] ?? []
             for (word, position) in zip(plan.words, plan.positions) where (position + 1) * k <= logits.count {
-                let p = softmaxProbabilities(Array(logits[position * k..<(position + 1) * k]))
-                let best = p.indices.max { p[$0] < p[$1] } ?? 0
-                tags[plan.sentence][word] = labels[best]
-                scores[plan.sentence][word] = p[best]
+                wordScores[plan.sentence].replaceSubrange(word * k..<(word + 1) * k, with: logits[position * k..<(position + 1) * k])
+                covered[plan.sentence][word] = true
+            }
+        }
+        var tags = wordCounts.map { [String](repeating: "O", count: $0) }
+        var scores = wordCounts.map { [Double](repeating: 0, count: $0) }
+        for (sentence, count) in wordCounts.enumerated() where count > 0 {
+            let path = decoder?.decode(sequenceScores: wordScores[sentence], classes: k)
+            for word in 0..<count where covered[sentence][word] {
+                let p = softmaxProbabilities(Array(wordScores[sentence][word * k..<(word + 1) * k]))
+                let best = path?[word] ?? (p.indices.max { p[$0] < p[$1] } ?? 0)
+                tags[sentence][word] = labels[best]
+                scores[sentence][word] = p[best]
             }
         }
         return (tags, scores)
@@ -122,7 +146,15 @@ public final class TokenClassificationTask: TaskKind {
     }
 
     public func describePredictions(for lines: [JSONValue], outputs: [FeatureOutput]) throws -> [String] {
-        let (tags, scores) = decode(rawPlans, outputs: outputs, wordCounts: rawWords.map(\.words.count))
+        try describePredictions(for: lines, outputs: outputs, decoder: nil)
+    }
+
+    public func describePredictions(for lines: [JSONValue], outputs: [FeatureOutput], head: Head) throws -> [String] {
+        try describePredictions(for: lines, outputs: outputs, decoder: head)
+    }
+
+    func describePredictions(for lines: [JSONValue], outputs: [FeatureOutput], decoder: Head?) throws -> [String] {
+        let (tags, scores) = decode(rawPlans, outputs: outputs, wordCounts: rawWords.map(\.words.count), decoder: decoder)
         return zip(lines, rawWords).enumerated().map { index, pair in
             guard case .object(let object) = pair.0, case .string(let text)? = object["text"] else { return "{}" }
             let entities = EntityMerging.entities(tags: tags[index], scores: scores[index], spans: pair.1.spans, text: text)
