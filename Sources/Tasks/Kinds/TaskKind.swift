@@ -93,6 +93,7 @@ public enum TaskKindRegistry {
     /// Registers the kinds this module implements.
     public static func registerBuiltIns() {
         register("classification") { try ClassificationTask(context: $0) }
+        register("span-extraction") { try SpanExtractionTask(context: $0) }
     }
 }
 
