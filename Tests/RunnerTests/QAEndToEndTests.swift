@@ -79,46 +79,24 @@ final class QAEndToEndTests: XCTestCase {
         let task = folder.appendingPathComponent("runs/squad-v2")
         let metrics = try JSONDecoder().decode(Metrics.self, from: Data(contentsOf: task.appendingPathComponent("metrics.json")))
         XCTAssertEqual(metrics.outcome, "finished")
-        let reported = try XCTUnwrap(metrics.final["eval"])
-
-        // The written files, scored by evaluate-v2.0.py's logic (SquadMetrics.v2, itself checked
-        // against the script) with null_odds.json as the --na-prob-file.
         let evalFile = folder.appendingPathComponent("eval-v2.json")
-        let gold = try SquadMetrics.goldAnswers(contentsOf: evalFile)
-        let predictions = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: task.appendingPathComponent("predictions.json")))
-        let odds = try JSONDecoder().decode([String: Double].self, from: Data(contentsOf: task.appendingPathComponent("null_odds.json")))
-        XCTAssertEqual(Set(predictions.keys), Set(gold.map(\.id)))
-        XCTAssertEqual(Set(odds.keys), Set(gold.map(\.id)))
-        let official = try SquadMetrics.v2(gold: gold, predictions: predictions, noAnswerProbabilities: odds)
-        XCTAssertEqual(reported["exact"]!, official.exact, accuracy: 1e-9)
-        XCTAssertEqual(reported["f1"]!, official.f1, accuracy: 1e-9)
-        XCTAssertEqual(reported["HasAns_exact"]!, official.hasAnsExact!, accuracy: 1e-9)
-        XCTAssertEqual(reported["HasAns_f1"]!, official.hasAnsF1!, accuracy: 1e-9)
-        XCTAssertEqual(reported["NoAns_exact"]!, official.noAnsExact!, accuracy: 1e-9)
-        XCTAssertEqual(reported["NoAns_total"]!, Double(impossible))
-        XCTAssertEqual(reported["best_f1"]!, official.bestF1!, accuracy: 1e-9)
-        XCTAssertEqual(reported["best_f1_thresh"]!, official.bestF1Thresh!, accuracy: 1e-9)
-        XCTAssertEqual(reported["best_exact"]!, official.bestExact!, accuracy: 1e-9)
-        XCTAssertEqual(Int(reported["total"]!), gold.count)
+        let odds = try checkVersionTwo(task: task, evalFile: evalFile, impossible: impossible, threshold: 0)
 
-        // "" exactly where the null score beats the best span (threshold 0), and every answer is
-        // a piece of its context.
-        let dataset = try SquadReader.read(url: evalFile)
-        for example in dataset.examples {
-            let text = predictions[example.id]!
-            XCTAssertEqual(text.isEmpty, odds[example.id]! > 0, example.id)
-            if !text.isEmpty { XCTAssertTrue(example.context.contains(text), "\(example.id): \(text)") }
-        }
-        let nBest = try JSONDecoder().decode([String: [[String: JSONValue]]].self,
-                                             from: Data(contentsOf: task.appendingPathComponent("nbest_predictions.json")))
-        for (id, list) in nBest {
-            let total = list.reduce(0.0) { sum, entry in
-                if case .number(let p)? = entry["probability"] { return sum + p }
-                return sum
-            }
-            XCTAssertEqual(total, 1, accuracy: 1e-9, id)
-            XCTAssertTrue(list.contains { $0["text"] == .string("") }, "v2 n-best lists hold the null answer: \(id)")
-        }
+        // The tiny model may well say "no answer" everywhere at threshold 0; evaluate the best
+        // checkpoint again at the median null-score difference, so that half the questions are
+        // answered and the HasAns scores and the best threshold mean something.
+        let median = odds.values.sorted()[odds.count / 2]
+        let again = try BertKitProcess.run(["run", folder.appendingPathComponent("tasks-v2.yaml").path, "--eval-only",
+                                            "--set", "output=rerun", "--set", "tasks.squad-v2.model=runs/squad-v2/best",
+                                            "--set", "null_score_diff_threshold=\(median)"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let rerun = folder.appendingPathComponent("rerun/squad-v2")
+        let rerunOdds = try checkVersionTwo(task: rerun, evalFile: evalFile, impossible: impossible, threshold: median)
+        let answered = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: rerun.appendingPathComponent("predictions.json")))
+            .values.filter { !$0.isEmpty }.count
+        XCTAssertEqual(answered, rerunOdds.values.filter { $0 <= median }.count)
+        XCTAssertGreaterThan(answered, 0)
+        XCTAssertLessThan(answered, rerunOdds.count)
 
         // bertkit predict: the answer is context[start..<end] in code points
         let contexts = ["Jacksonville is the largest city in Florida by population.",
@@ -140,6 +118,54 @@ final class QAEndToEndTests: XCTestCase {
             XCTAssertEqual(String(piece), answer.answer)
             XCTAssertTrue(answer.score > 0 && answer.score <= 1)
         }
+    }
+
+    /// Scores a v2 run's written files with evaluate-v2.0.py's logic (SquadMetrics.v2, itself
+    /// checked against the script) — null_odds.json as the --na-prob-file, --na-prob-thresh the
+    /// run's null_score_diff_threshold — and checks the run reported the same; returns the odds.
+    @discardableResult
+    func checkVersionTwo(task: URL, evalFile: URL, impossible: Int, threshold: Double,
+                         file: StaticString = #filePath, line: UInt = #line) throws -> [String: Double] {
+        let metrics = try JSONDecoder().decode(Metrics.self, from: Data(contentsOf: task.appendingPathComponent("metrics.json")))
+        let reported = try XCTUnwrap(metrics.final["eval"], file: file, line: line)
+        let gold = try SquadMetrics.goldAnswers(contentsOf: evalFile)
+        let predictions = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: task.appendingPathComponent("predictions.json")))
+        let odds = try JSONDecoder().decode([String: Double].self, from: Data(contentsOf: task.appendingPathComponent("null_odds.json")))
+        XCTAssertEqual(Set(predictions.keys), Set(gold.map(\.id)), file: file, line: line)
+        XCTAssertEqual(Set(odds.keys), Set(gold.map(\.id)), file: file, line: line)
+        let official = try SquadMetrics.v2(gold: gold, predictions: predictions, noAnswerProbabilities: odds,
+                                           noAnswerThreshold: max(1, threshold))
+        let expected: [String: Double?] = [
+            "exact": official.exact, "f1": official.f1, "total": Double(official.total),
+            "HasAns_exact": official.hasAnsExact, "HasAns_f1": official.hasAnsF1, "HasAns_total": official.hasAnsTotal.map(Double.init),
+            "NoAns_exact": official.noAnsExact, "NoAns_f1": official.noAnsF1, "NoAns_total": official.noAnsTotal.map(Double.init),
+            "best_exact": official.bestExact, "best_exact_thresh": official.bestExactThresh,
+            "best_f1": official.bestF1, "best_f1_thresh": official.bestF1Thresh]
+        for (name, value) in expected {
+            XCTAssertEqual(try XCTUnwrap(reported[name], name, file: file, line: line), try XCTUnwrap(value, file: file, line: line),
+                           accuracy: 1e-9, name, file: file, line: line)
+        }
+        XCTAssertEqual(reported["NoAns_total"], Double(impossible), file: file, line: line)
+
+        // "" exactly where the null score beats the best span by more than the threshold, and
+        // every answer is a piece of its context.
+        for example in try SquadReader.read(url: evalFile).examples {
+            let text = predictions[example.id]!
+            XCTAssertEqual(text.isEmpty, odds[example.id]! > threshold, example.id, file: file, line: line)
+            if !text.isEmpty { XCTAssertTrue(example.context.contains(text), "\(example.id): \(text)", file: file, line: line) }
+        }
+        let nBest = try JSONDecoder().decode([String: [[String: JSONValue]]].self,
+                                             from: Data(contentsOf: task.appendingPathComponent("nbest_predictions.json")))
+        XCTAssertEqual(nBest.count, gold.count, file: file, line: line)
+        for (id, list) in nBest {
+            let total = list.reduce(0.0) { sum, entry in
+                if case .number(let p)? = entry["probability"] { return sum + p }
+                return sum
+            }
+            XCTAssertEqual(total, 1, accuracy: 1e-9, id, file: file, line: line)
+            XCTAssertTrue(list.contains { $0["text"] == .string("") }, "v2 n-best lists hold the null answer: \(id)", file: file, line: line)
+        }
+        return odds
     }
 
     /// SQuAD v1.1 as is: exact_match and f1 are the v1.1 evaluator's on predictions.json.
