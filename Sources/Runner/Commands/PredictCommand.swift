@@ -14,8 +14,11 @@ struct PredictCommand: ParsableCommand {
         discussion: """
             Input per line, by task kind: classification {"text"[, "text_pair"]} -> {"label", "score", \
             "probabilities"}; token classification {"text"} -> {"entities": [{"type", "text", "start", "end", \
-            "score"}], "words", "tags"} (offsets in code points, end exclusive). The head, labels and \
-            max_seq_length come from the checkpoint's bertkit.json.
+            "score"}], "words", "tags"} (offsets in code points, end exclusive); span extraction \
+            {"question", "context"} -> {"answer", "start", "end", "score"} (start and end in Unicode code \
+            points of the context, end exclusive; score = the answer's probability among the n-best). The \
+            head, labels, max_seq_length (and doc_stride, max_answer_length, n_best_size) come from the \
+            checkpoint's bertkit.json.
             """)
 
     @Option(help: "A checkpoint folder written by bertkit run (with bertkit.json).")
@@ -39,6 +42,9 @@ struct PredictCommand: ParsableCommand {
         var spec = TaskSpec(name: manifest.task, head: manifest.head, headConfig: manifest.headConfig,
                             data: DataSpec(format: .jsonl), model: folder.url)
         spec.training.maxSeqLength = manifest.maxSeqLength
+        if let stride = manifest.docStride { spec.training.docStride = stride }
+        if let length = manifest.maxAnswerLength { spec.training.maxAnswerLength = length }
+        if let size = manifest.nBestSize { spec.training.nBestSize = size }
         let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: manifest.labels, warn: standardErrorWarning))
         var unused = RandomStream(key: 0)
         let model = try TaskModel.load(from: folder, descriptor: descriptor, labels: manifest.labels, options: manifest.headConfig, stream: &unused)

@@ -26,6 +26,10 @@ struct CheckpointStore {
         var labels: [String]
         var maxSeqLength: Int
         var note: String?
+        /// Span extraction: the windows and answer search `bertkit predict` uses (absent in older files).
+        var docStride: Int?
+        var maxAnswerLength: Int?
+        var nBestSize: Int?
     }
 
     func write(to folder: URL, model: TaskModel, descriptor: HeadDescriptor, optimizer: AdamW?, state: TrainerState?) throws {
@@ -42,7 +46,9 @@ struct CheckpointStore {
                 note = "trained with pooling `\(pooling)`: transformers' BertForSequenceClassification loads these weights but pools with the tanh pooler instead, so its predictions differ; use bertkit predict"
             }
             let manifest = Manifest(task: spec.name, head: spec.head, headConfig: spec.headConfig, taskKind: descriptor.taskKind,
-                                    labels: labels, maxSeqLength: spec.training.maxSeqLength, note: note)
+                                    labels: labels, maxSeqLength: spec.training.maxSeqLength, note: note,
+                                    docStride: spec.training.docStride, maxAnswerLength: spec.training.maxAnswerLength,
+                                    nBestSize: spec.training.nBestSize)
             try JSONFile.write(manifest, to: directory.appendingPathComponent("bertkit.json"))
             if let optimizer, let state {
                 let stateDirectory = directory.appendingPathComponent("trainer_state")

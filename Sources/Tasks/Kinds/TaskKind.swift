@@ -110,6 +110,7 @@ public enum TaskKindRegistry {
     public static func registerBuiltIns() {
         register("classification") { try ClassificationTask(context: $0) }
         register("token-classification") { try TokenClassificationTask(context: $0) }
+        register("span-extraction") { try SpanExtractionTask(context: $0) }
     }
 }
 

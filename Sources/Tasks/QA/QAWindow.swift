@@ -1,0 +1,13 @@
+/// What post-processing needs of one feature (one window of an example): which example it
+/// came from, and for each token its code-point offsets in the context, or nil for a token that
+/// is not part of the context ([CLS], the question, [SEP]) — run_qa.py's offset_mapping with
+/// None outside the context.
+public struct QAWindow: Sendable, Equatable {
+    public var exampleIndex: Int
+    public var contextOffsets: [Range<Int>?]
+
+    public init(exampleIndex: Int, contextOffsets: [Range<Int>?]) {
+        self.exampleIndex = exampleIndex
+        self.contextOffsets = contextOffsets
+    }
+}
