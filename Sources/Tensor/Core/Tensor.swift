@@ -10,7 +10,14 @@ public final class Tensor {
     /// When true, ops that read this tensor record a node so that `backward()` reaches it.
     public var requiresGrad: Bool
     /// The gradient accumulated by `backward()`, same shape; nil until something writes it.
-    public var grad: Tensor?
+    public var grad: Tensor? {
+        get { gradientIsStale ? nil : storedGradient }
+        set { storedGradient = newValue; gradientIsStale = false }
+    }
+    /// The gradient buffer, kept across steps by `releaseGradient()` so that the next backward
+    /// reuses its memory (no new allocation, no page faults) instead of allocating afresh.
+    private var storedGradient: Tensor?
+    private var gradientIsStale = false
     /// The op that produced this tensor (nil for leaves and for anything made under `noGrad`).
     public internal(set) var node: GraphNode?
 
@@ -87,9 +94,16 @@ public final class Tensor {
 
     public func fill(_ value: Float) { data.update(repeating: value, count: count) }
 
-    /// The gradient buffer, created zero-filled on first use. Backward functions add into it.
+    /// The gradient buffer, zero-filled on first use. Backward functions add into it.
     public func gradBuffer() -> Tensor {
         if let g = grad { return g }
+        if let kept = reusableGradient() {
+            let p = kept.data
+            Parallel.forEachRange(kept.count, minimumChunk: 1 << 16) { range in
+                (p + range.lowerBound).update(repeating: 0, count: range.count)
+            }
+            return kept
+        }
         let g = Tensor(zeros: shape)
         grad = g
         return g
@@ -97,11 +111,26 @@ public final class Tensor {
 
     public func zeroGrad() { grad = nil }
 
+    /// Clears the gradient (`grad` becomes nil) but keeps its buffer for the next backward to
+    /// write into: what a training loop wants between steps.
+    public func releaseGradient() {
+        if storedGradient != nil { gradientIsStale = true }
+    }
+
+    /// The kept buffer of a released gradient, made current again (its values are stale: the
+    /// caller overwrites or zeroes them).
+    private func reusableGradient() -> Tensor? {
+        guard gradientIsStale, let kept = storedGradient, kept.shape == shape else { return nil }
+        gradientIsStale = false
+        return kept
+    }
+
     /// Where a backward puts its contribution, and the GEMM `beta` to use: with no gradient yet,
     /// a new uninitialised buffer that the caller overwrites (beta 0: no zero-fill, no read);
     /// otherwise the existing gradient, added to (beta 1). The caller must write every element.
     public func gradientForGEMM() -> (gradient: Tensor, beta: Float) {
         if let g = grad { return (g, 1) }
+        if let kept = reusableGradient() { return (kept, 0) }
         let g = Tensor(uninitialized: shape)
         grad = g
         return (g, 0)
@@ -113,6 +142,8 @@ public final class Tensor {
         precondition(g.count == count, "gradient of \(g.shape) for a tensor of \(shape)")
         if let existing = grad {
             accumulate(g, into: existing)
+        } else if let kept = reusableGradient() {
+            kept.copyValues(from: g)
         } else {
             grad = adopt && g.shape == shape ? g : g.detachedCopy(shape: shape)
         }

@@ -15,9 +15,9 @@ extension Module {
 
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.tensor.count } }
 
-    /// Clears every parameter's gradient.
+    /// Clears every parameter's gradient, keeping the buffers for the next backward to reuse.
     public func zeroGradients() {
-        for (_, tensor) in namedParameters { tensor.grad = nil }
+        for (_, tensor) in namedParameters { tensor.releaseGradient() }
     }
 }
 
