@@ -263,12 +263,12 @@ void bk_configure_allocator(void) {
 }
 
 // ---------------------------------------------------------------- AdamW
-BK_CLONES void bk_adamw_update(float *param, const float *grad, float *m, float *v, long begin, long end,
+BK_CLONES void bk_adamw_update(float *param, const float *grad, float grad_scale, float *m, float *v, long begin, long end,
                                float decay, float weight, int weight_is_small, float beta2, float one_minus_beta2,
                                float bias_correction2_sqrt, float eps, float negative_step) {
     const float one_minus_weight = 1.0f - weight;
     for (long i = begin; i < end; i++) {
-        float g = grad[i];
+        float g = grad[i] * grad_scale;   // the clip coefficient, as torch's grad.mul_(coef); x·1 = x
         float decayed = param[i] * decay;
         float m0 = m[i];
         float m1 = weight_is_small ? m0 + weight * (g - m0) : g - (g - m0) * one_minus_weight;

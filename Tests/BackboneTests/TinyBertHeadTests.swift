@@ -77,8 +77,9 @@ extension TinyBertHeadTests {
                 loss.backward()
                 // torch gives every parameter a gradient (zeros where unused); so must we, or AdamW skips its decay
                 for (_, p) in parameters { _ = p.gradBuffer() }
-                GradientClipping.clipGlobalNorm(of: parameters.map(\.tensor), maxNorm: 1.0)
-                optimizer.step(learningRate: 1e-3)
+                // the trainer's way: AdamW applies the clip coefficient as it reads the gradients
+                let (_, clip) = GradientClipping.clipCoefficient(of: parameters.map(\.tensor), maxNorm: 1.0)
+                optimizer.step(learningRate: 1e-3, gradientScale: clip)
             }
             // Some gradients are zero in exact arithmetic (key biases and, for QA, qa_outputs.bias and
             // the last LayerNorm bias: softmax ignores a constant shift), so torch's are fp32

@@ -64,7 +64,7 @@ final class KernelReferenceTests: XCTestCase {
         var p1 = values(n, scale: 1, seed: 6), m1 = values(n, scale: 0.1, seed: 7), v1 = values(n, scale: 0.01, seed: 8).map(abs)
         var p2 = p1, m2 = m1, v2 = v1
         let g = values(n, scale: 0.5, seed: 9)
-        bk_adamw_update(&p1, g, &m1, &v1, 0, n, c.decayFactor, c.momentWeight, c.momentWeightIsSmall ? 1 : 0, c.beta2,
+        bk_adamw_update(&p1, g, 1, &m1, &v1, 0, n, c.decayFactor, c.momentWeight, c.momentWeightIsSmall ? 1 : 0, c.beta2,
                         c.oneMinusBeta2, c.biasCorrection2Sqrt, c.epsilon, c.negativeStepSize)
         p2.withUnsafeMutableBufferPointer { pp in m2.withUnsafeMutableBufferPointer { pm in v2.withUnsafeMutableBufferPointer { pv in
             g.withUnsafeBufferPointer { pg in

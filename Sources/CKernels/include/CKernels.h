@@ -44,10 +44,10 @@ void bk_dropout_mask(uint8_t *mask, uint64_t key, uint64_t start, long first_ind
 // to[i] (=|+=) from[i] · mask[i] · scale for i in [begin, end).
 void bk_apply_mask(const float *from, float *to, const uint8_t *mask, float scale, int accumulate, long begin, long end);
 
-// One AdamW step over [begin, end) in torch's fp32 operation order (AdamWKernel.swift explains
+// One AdamW step over [begin, end) on grad·grad_scale (the clip coefficient), in torch's fp32 operation order (AdamWKernel.swift explains
 // the scalars): param·decay + negative_step·m1/(sqrt(v1)/bc2_sqrt + eps), with m1 the lerp of m
 // toward grad and v1 = v·beta2 + (1-beta2)·g·g.
-void bk_adamw_update(float *param, const float *grad, float *m, float *v, long begin, long end,
+void bk_adamw_update(float *param, const float *grad, float grad_scale, float *m, float *v, long begin, long end,
                      float decay, float weight, int weight_is_small, float beta2, float one_minus_beta2,
                      float bias_correction2_sqrt, float eps, float negative_step);
 

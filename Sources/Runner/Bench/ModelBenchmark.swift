@@ -59,8 +59,8 @@ struct ModelBenchmark {
             let loss = try model.head.loss(output, targets: targets)
             loss.backward()
             Profiler.measure(.optimizer) {
-                GradientClipping.clipGlobalNorm(of: parameters.map(\.tensor), maxNorm: 1.0)
-                optimizer.step(learningRate: 2e-5)
+                let (_, clip) = GradientClipping.clipCoefficient(of: parameters.map(\.tensor), maxNorm: 1.0)
+                optimizer.step(learningRate: 2e-5, gradientScale: clip)
             }
             let elapsed = now() - start
             if step >= warmup {

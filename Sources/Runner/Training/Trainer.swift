@@ -99,11 +99,12 @@ final class Trainer {
                 // of AdamW reaches them all
                 for (_, p) in parameters { _ = p.gradBuffer() }
                 let tensors = parameters.map(\.tensor)
-                let gradNorm = s.maxGradNorm > 0
-                    ? GradientClipping.clipGlobalNorm(of: tensors, maxNorm: s.maxGradNorm)
-                    : GradientClipping.globalNorm(of: tensors)
+                // clipping is applied by AdamW as it reads the gradients (same bits, one pass less)
+                let (gradNorm, clip) = s.maxGradNorm > 0
+                    ? GradientClipping.clipCoefficient(of: tensors, maxNorm: s.maxGradNorm)
+                    : (GradientClipping.globalNorm(of: tensors), 1)
                 let learningRate = schedule.learningRate(atStep: state.globalStep)
-                optimizer.step(learningRate: learningRate)
+                optimizer.step(learningRate: learningRate, gradientScale: clip)
                 state.globalStep += 1
                 state.stepInEpoch += 1
                 let loss = lossSum / Double(group.count)

@@ -95,7 +95,9 @@ public final class AdamW {
 
     /// One optimizer step at `learningRate` over every parameter that has a gradient.
     /// Gradients are read, not cleared (the caller zeroes them before the next backward).
-    public func step(learningRate: Double) {
+    /// `gradientScale` multiplies each gradient as it is read (the clip coefficient of
+    /// `GradientClipping.clipCoefficient`); 1 leaves them as they are.
+    public func step(learningRate: Double, gradientScale: Float = 1) {
         for slot in slots {
             guard let grad = slot.tensor.grad else { continue }
             precondition(grad.count == slot.tensor.count,
@@ -105,7 +107,7 @@ public final class AdamW {
                                       beta1: beta1, beta2: beta2, epsilon: epsilon, step: slot.step)
             let p = slot.tensor.data, g = UnsafePointer(grad.data), m = slot.m.data, v = slot.v.data
             Parallel.forEachRange(slot.tensor.count, minimumChunk: AdamW.minimumChunk) { range in
-                bk_adamw_update(p, g, m, v, range.lowerBound, range.upperBound, c.decayFactor, c.momentWeight,
+                bk_adamw_update(p, g, gradientScale, m, v, range.lowerBound, range.upperBound, c.decayFactor, c.momentWeight,
                                 c.momentWeightIsSmall ? 1 : 0, c.beta2, c.oneMinusBeta2, c.biasCorrection2Sqrt,
                                 c.epsilon, c.negativeStepSize)
             }

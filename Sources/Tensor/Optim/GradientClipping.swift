@@ -31,11 +31,18 @@ public enum GradientClipping {
     /// Scales all gradients so that their global 2-norm is at most `maxNorm` and returns the norm
     /// they had before (what the Trainer logs as `grad_norm`). A non-finite norm is not an error:
     /// as torch with `error_if_nonfinite=False`, the gradients are then multiplied by 0 or NaN.
-    @discardableResult
-    public static func clipGlobalNorm(of parameters: [Tensor], maxNorm: Double) -> Float {
+    /// The global norm and torch's clamped clip coefficient, without touching the gradients:
+    /// AdamW can then apply the coefficient as it reads each gradient (`step(gradientScale:)`),
+    /// which gives the same bits as scaling the gradients first and saves a pass over them.
+    public static func clipCoefficient(of parameters: [Tensor], maxNorm: Double) -> (norm: Float, coefficient: Float) {
         let total = globalNorm(of: parameters)
         let coefficient = (1 / (total + Float(1e-6))) * Float(maxNorm)
-        let clamped: Float = coefficient > 1 ? 1 : coefficient   // NaN stays NaN, as torch.clamp
+        return (total, coefficient > 1 ? 1 : coefficient)   // NaN stays NaN, as torch.clamp
+    }
+
+    @discardableResult
+    public static func clipGlobalNorm(of parameters: [Tensor], maxNorm: Double) -> Float {
+        let (total, clamped) = clipCoefficient(of: parameters, maxNorm: maxNorm)
         if clamped == 1 { return total }
         for parameter in parameters {
             guard let grad = parameter.grad else { continue }
