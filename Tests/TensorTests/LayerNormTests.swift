@@ -27,6 +27,21 @@ final class LayerNormTests: XCTestCase {
                             reference: { v in self.referenceLayerNorm(v[0], v[1], v[2], channels: 6, eps: 1e-12) })
     }
 
+    func testFusedResidualAddAndLayerNorm() {
+        let x = GradientCheck.random([5, 7], scale: 2, seed: 27), residual = GradientCheck.random([5, 7], seed: 28)
+        let g = GradientCheck.random([7], seed: 29), b = GradientCheck.random([7], seed: 30)
+        GradientCheck().run([x, residual, g, b], forward: { addLayerNorm($0[0], residual: $0[1], gamma: $0[2], beta: $0[3], eps: 1e-12) },
+                            reference: { v in self.referenceLayerNorm(zip(v[0], v[1]).map { $0 + $1 }, v[2], v[3], channels: 7, eps: 1e-12) })
+    }
+
+    func testFusedLayerNormAccumulatesIntoExistingGradients() {
+        // x also feeds another op: its gradient must be the sum of both contributions.
+        let x = GradientCheck.random([3, 4], seed: 31), residual = GradientCheck.random([3, 4], seed: 32)
+        let g = GradientCheck.random([4], seed: 33), b = GradientCheck.random([4], seed: 34)
+        GradientCheck().run([x, residual, g, b], forward: { add(addLayerNorm($0[0], residual: $0[1], gamma: $0[2], beta: $0[3], eps: 1e-5), scale($0[0], by: 3)) },
+                            reference: { v in zip(self.referenceLayerNorm(zip(v[0], v[1]).map { $0 + $1 }, v[2], v[3], channels: 4, eps: 1e-5), v[0]).map { $0 + 3 * $1 } })
+    }
+
     func testModuleStartsAsIdentityScale() {
         let ln = LayerNorm(channels: 4, eps: 1e-12)
         XCTAssertEqual(ln.weight.values, [1, 1, 1, 1])

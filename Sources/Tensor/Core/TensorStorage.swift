@@ -21,7 +21,7 @@ public final class TensorStorage {
         precondition(count >= 0, "negative tensor size")
         _ = allocatorConfigured
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let raw = BufferPool.allocate(bytes: bytes)
         if zeroed {
             raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
         } else {
@@ -31,5 +31,5 @@ public final class TensorStorage {
         self.count = count
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit { BufferPool.release(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride) }
 }
