@@ -170,38 +170,6 @@ BK_CLONES void bk_layer_norm_backward(const float *x, const float *dy, const flo
 }
 
 // ---------------------------------------------------------------- dropout (Philox4x32-10)
-static inline void bk_philox(uint64_t key, uint64_t counter, uint32_t out[4]) {
-    uint32_t c0 = (uint32_t)counter, c1 = (uint32_t)(counter >> 32), c2 = 0, c3 = 0;
-    uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
-    for (int round = 0; round < 10; round++) {
-        uint64_t p0 = (uint64_t)0xD2511F53u * c0;
-        uint64_t p1 = (uint64_t)0xCD9E8D57u * c2;
-        uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
-        uint32_t n1 = (uint32_t)p1;
-        uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
-        uint32_t n3 = (uint32_t)p0;
-        c0 = n0; c1 = n1; c2 = n2; c3 = n3;
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
-    out[0] = c0; out[1] = c1; out[2] = c2; out[3] = c3;
-}
-
-BK_CLONES void bk_dropout(const float *from, float *to, uint64_t key, uint64_t start, long first_index,
-                          float p, int accumulate, long begin, long end) {
-    const float scale = 1.0f / (1.0f - p);
-    long i = begin;
-    while (i < end) {
-        long g = first_index + i;
-        uint32_t bits[4];
-        bk_philox(key, start + (uint64_t)(g / 4), bits);
-        for (long lane = g % 4; lane < 4 && i < end; lane++, i++) {
-            float u = (float)(bits[lane] >> 8) * 0x1.0p-24f;
-            float keep = u >= p ? scale : 0.0f;
-            if (accumulate) to[i] += from[i] * keep; else to[i] = from[i] * keep;
-        }
-    }
-}
 
 // Sixteen consecutive Philox blocks (counters base .. base+15) under one key, rounds vectorised
 // across the blocks; bits[lane][block].

@@ -33,11 +33,9 @@ void bk_layer_norm_backward(const float *x, const float *dy, const float *gamma,
                             const float *mean, const float *rstd, float *dx, int accumulate,
                             float *dgamma_partial, float *dbeta_partial, long cols, long begin, long end);
 
-// Philox4x32-10 inverted dropout over elements [begin, end) (global index first_index + i):
-// to[i] (=|+=) from[i] · keep / (1 - p), keep = uniform(bits) >= p.
-void bk_dropout(const float *from, float *to, uint64_t key, uint64_t start, long first_index,
-                float p, int accumulate, long begin, long end);
-
+// Philox4x32-10 inverted dropout: element i (global index first_index + i) is kept when the
+// 24-bit uniform from lane g % 4 of block start + g / 4 is >= p, and kept values are scaled by
+// 1 / (1 - p); the mask is drawn once and applied in the forward and again in the backward.
 // The keep mask alone: mask[i] = 1 where element first_index + i is kept, else 0, for i in
 // [begin, end). Sixteen Philox blocks at a time, so the rounds run in vector registers.
 void bk_dropout_mask(uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p, long begin, long end);

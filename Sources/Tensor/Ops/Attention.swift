@@ -7,7 +7,7 @@ import Dispatch
 ///   (added to every query's scores for that key, as transformers' extended attention mask);
 ///   out is (B·T, C), the heads' outputs side by side (ready for the output projection).
 /// Attention-probability dropout is applied inside, with the same Philox scheme as `dropout`.
-/// Saves the probabilities P (B, H, T, T) before dropout; the dropout mask is regenerated.
+/// Saves the probabilities P (B, H, T, T) before dropout and the keep mask (a byte each).
 ///
 /// The B·H (batch, head) pairs are independent: they are spread over the cores, each running
 /// single-threaded GEMMs on its own pair, with OpenBLAS's threads held at 1 meanwhile.

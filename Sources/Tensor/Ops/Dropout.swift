@@ -4,8 +4,8 @@ import CKernels
 /// evaluation needs no rescaling. In eval mode (or p = 0) the input is returned unchanged.
 ///
 /// The keep mask comes from Philox blocks reserved in `stream`: element i uses lane i % 4 of
-/// block start + i / 4. The backward regenerates the mask from (key, start) instead of storing
-/// it, and any thread can compute any element, so the result never depends on the schedule.
+/// block start + i / 4. The mask (a byte per element) is drawn once and kept for the backward;
+/// any thread can draw any element, so the result never depends on the schedule.
 public func dropout(_ x: Tensor, probability p: Float, training: Bool, stream: inout RandomStream) -> Tensor {
     Profiler.measure(.dropout) {
         guard training, p > 0 else { return x }
@@ -54,16 +54,8 @@ final class DropoutMask {
     }
 }
 
-/// to[i] (=|+=) from[i] · keep / (1 - p) for i in 0..<count, regenerating the Philox bits
-/// (the kernel the mask path is checked against in the tests).
-func applyDropoutMask(from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int,
-                      key: UInt64, start: UInt64, firstIndex: Int = 0, probability p: Float, accumulate: Bool) {
-    Parallel.forEachRange(count, minimumChunk: 16384) { range in
-        bk_dropout(from, to, key, start, firstIndex, p, accumulate ? 1 : 0, range.lowerBound, range.upperBound)
-    }
-}
-
-/// The keep/scale factor of element i (for tests and for the attention op's fused dropout).
+/// The keep/scale factor of element i, one Philox block at a time: the plain reference that the
+/// vectorised mask (CKernels' bk_dropout_mask) is tested against.
 @inline(__always)
 func dropoutFactor(key: UInt64, start: UInt64, index i: Int, probability p: Float) -> Float {
     let bits = Philox.block(key: key, counter: start &+ UInt64(i / 4))
