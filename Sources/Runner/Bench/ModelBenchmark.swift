@@ -49,11 +49,7 @@ struct ModelBenchmark {
         let parameters = model.namedParameters
         let optimizer = AdamW(parameters: parameters, weightDecay: 0.01)
         var streams = RandomStreams(seed: 42)
-        var seconds: [Double] = [], breakdowns: [[Profiler.Category: Double]] = []
-        for step in 0..<(warmup + steps) {
-            Profiler.reset()
-            Profiler.isEnabled = step >= warmup
-            let start = now()
+        return try timeSteps {
             model.zeroGradients()
             let output = model(batch, training: true, stream: &streams.dropout)
             let loss = try model.head.loss(output, targets: targets)
@@ -62,32 +58,30 @@ struct ModelBenchmark {
                 let (_, clip) = GradientClipping.clipCoefficient(of: parameters.map(\.tensor), maxNorm: 1.0)
                 optimizer.step(learningRate: 2e-5, gradientScale: clip)
             }
-            let elapsed = now() - start
-            if step >= warmup {
-                seconds.append(elapsed)
-                breakdowns.append(Profiler.seconds)
-            }
         }
-        Profiler.isEnabled = false
-        return Sample(seconds: seconds, breakdown: Self.medianBreakdown(seconds: seconds, breakdowns: breakdowns))
     }
 
     /// Seconds per inference batch (no graph, no dropout).
     func infer(batch size: Int) -> Sample {
         let (batch, _) = randomBatch(seed: 2, batch: size)
+        return timeSteps { _ = model.predict(batch) }
+    }
+
+    /// Runs `step` `warmup + steps` times; times and profiles the last `steps`.
+    private func timeSteps(_ step: () throws -> Void) rethrows -> Sample {
         var seconds: [Double] = [], breakdowns: [[Profiler.Category: Double]] = []
-        for step in 0..<(warmup + steps) {
+        defer { Profiler.isEnabled = false }
+        for index in 0..<(warmup + steps) {
             Profiler.reset()
-            Profiler.isEnabled = step >= warmup
+            Profiler.isEnabled = index >= warmup
             let start = now()
-            _ = model.predict(batch)
+            try step()
             let elapsed = now() - start
-            if step >= warmup {
+            if index >= warmup {
                 seconds.append(elapsed)
                 breakdowns.append(Profiler.seconds)
             }
         }
-        Profiler.isEnabled = false
         return Sample(seconds: seconds, breakdown: Self.medianBreakdown(seconds: seconds, breakdowns: breakdowns))
     }
 

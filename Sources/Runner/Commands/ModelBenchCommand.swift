@@ -123,7 +123,8 @@ enum ModelBenchCommand {
             let total = breakdownSeconds.values.reduce(0, +)
             print("breakdown of the median step (\(String(format: "%.3f", total)) s):")
             for (name, seconds) in breakdownSeconds.sorted(by: { $0.value > $1.value }) {
-                print(String(format: "  %-32@ %7.3f s  %5.1f%%", name as NSString, seconds, 100 * seconds / max(total, 1e-12)))
+                print("  " + name.padding(toLength: 30, withPad: " ", startingAt: 0)
+                      + String(format: " %7.3f s  %5.1f%%", seconds, 100 * seconds / max(total, 1e-12)))
             }
         }
     }
