@@ -33,27 +33,27 @@ final class NERReaderTests: XCTestCase {
     }
 
     func testIOB1InputIsConvertedToIOB2AndTheWrittenTagsAreKept() throws {
-        // CoNLL-2003 layout (word, POS, chunk, NER in IOB1). In order: I-X after O opens an
+        // CoNLL-2003's layout (word, POS, chunk, NER in IOB1), with invented words. In order: I-X after O opens an
         // entity; I-X after another type opens one; B-X right after an X entity opens a new one;
         // B-X after O (as in two lines of eng.train) stays B-X.
         let url = try write("""
             -DOCSTART- -X- -X- O
 
-            EU NNP B-NP I-ORG
+            Acme NNP B-NP I-ORG
             rejects VBZ B-VP O
-            German JJ B-NP I-MISC
-            Peter NNP I-NP I-PER
-            Blackburn NNP I-NP I-PER
-            Paul NNP I-NP B-PER
+            Nordic JJ B-NP I-MISC
+            Anna NNP I-NP I-PER
+            Berg NNP I-NP I-PER
+            Carl NNP I-NP B-PER
             . . O O
 
-            Chelsea NNP B-NP B-ORG
+            Rovers NNP B-NP B-ORG
             won VBD B-VP O
 
             """)
         let sentences = try CoNLLReader.read(url: url, spec: spec(scheme: "iob1"))
         XCTAssertEqual(sentences.count, 2)
-        XCTAssertEqual(sentences[0].words, ["EU", "rejects", "German", "Peter", "Blackburn", "Paul", "."])
+        XCTAssertEqual(sentences[0].words, ["Acme", "rejects", "Nordic", "Anna", "Berg", "Carl", "."])
         XCTAssertEqual(sentences[0].tags, ["B-ORG", "O", "B-MISC", "B-PER", "I-PER", "B-PER", "O"])
         XCTAssertEqual(sentences[0].writtenTags, ["I-ORG", "O", "I-MISC", "I-PER", "I-PER", "B-PER", "O"])
         XCTAssertEqual(sentences[1].tags, ["B-ORG", "O"])
