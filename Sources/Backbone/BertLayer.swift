@@ -43,13 +43,14 @@ public final class BertLayer: Module {
         let h1 = addLayerNorm(attended, residual: x, gamma: attentionOutputLayerNorm.weight, beta: attentionOutputLayerNorm.bias, eps: attentionOutputLayerNorm.eps)
         // feed-forward: expand, activate, project back, dropout, residual, LayerNorm
         let expanded = intermediateDense(h1)
-        let activated: Tensor
+        // (GELU fused into the projection: its output is recomputed in the backward, not kept)
+        let activatedAndProjected: Tensor
         switch activation {
-        case .gelu: activated = gelu(expanded, kind: .erf)
-        case .geluNew: activated = gelu(expanded, kind: .tanh)
-        case .relu: activated = relu(expanded)
+        case .gelu: activatedAndProjected = geluLinear(expanded, kind: .erf, weight: outputDense.weight, bias: outputDense.bias)
+        case .geluNew: activatedAndProjected = geluLinear(expanded, kind: .tanh, weight: outputDense.weight, bias: outputDense.bias)
+        case .relu: activatedAndProjected = outputDense(relu(expanded))
         }
-        let projected = dropout(outputDense(activated), probability: hiddenDropout, training: training, stream: &stream)
+        let projected = dropout(activatedAndProjected, probability: hiddenDropout, training: training, stream: &stream)
         return addLayerNorm(projected, residual: h1, gamma: outputLayerNorm.weight, beta: outputLayerNorm.bias, eps: outputLayerNorm.eps)
     }
 

@@ -10,8 +10,13 @@ public enum GELUKind: String, Sendable {
 }
 
 public func gelu(_ x: Tensor, kind: GELUKind = .erf) -> Tensor {
+    Autograd.record(GELUOp(kind: kind), inputs: [x], output: geluValues(x, kind: kind))
+}
+
+/// gelu(x) element-wise, not recorded (the forward of `gelu` and of `geluLinear`).
+func geluValues(_ x: Tensor, kind: GELUKind) -> Tensor {
     Profiler.measure(.normalization) {
-        let out = Tensor(zeros: x.shape)
+        let out = Tensor(uninitialized: x.shape)
         let px = x.data, po = out.data
         Parallel.forEachRange(x.count, minimumChunk: 8192) { range in
             switch kind {
@@ -19,7 +24,20 @@ public func gelu(_ x: Tensor, kind: GELUKind = .erf) -> Tensor {
             case .tanh: bk_gelu_tanh_forward(px, po, range.lowerBound, range.upperBound)
             }
         }
-        return Autograd.record(GELUOp(kind: kind), inputs: [x], output: out)
+        return out
+    }
+}
+
+/// dx += dActivation ⊙ gelu'(x), the derivative recomputed from x.
+func geluBackward(_ x: Tensor, gradActivation: Tensor, into dx: Tensor, kind: GELUKind) {
+    Profiler.measure(.normalization) {
+        let px = x.data, pd = gradActivation.data, pdx = dx.data
+        Parallel.forEachRange(x.count, minimumChunk: 8192) { range in
+            switch kind {
+            case .erf: bk_gelu_erf_backward(px, pd, pdx, range.lowerBound, range.upperBound)
+            case .tanh: bk_gelu_tanh_backward(px, pd, pdx, range.lowerBound, range.upperBound)
+            }
+        }
     }
 }
 
@@ -29,13 +47,7 @@ struct GELUOp: Operation {
     var name: String { "gelu" }
     // The input x is kept (inputs[0]); the derivative is recomputed from it.
     func backward(gradOutput dout: Tensor, inputs: [Tensor], output: Tensor) {
-        let px = inputs[0].data, dx = inputs[0].gradBuffer().data, pd = dout.data
-        Parallel.forEachRange(dout.count, minimumChunk: 8192) { range in
-            switch kind {
-            case .erf: bk_gelu_erf_backward(px, pd, dx, range.lowerBound, range.upperBound)
-            case .tanh: bk_gelu_tanh_backward(px, pd, dx, range.lowerBound, range.upperBound)
-            }
-        }
+        geluBackward(inputs[0], gradActivation: dout, into: inputs[0].gradBuffer(), kind: kind)
     }
 }
 
