@@ -1,35 +1,63 @@
 import Foundation
 
-/// Recycles large tensor buffers by exact size. A training or inference step allocates the same
-/// few dozen large buffers (activations of every layer) again and again; glibc maps blocks over
-/// 32 MiB afresh each time, and the kernel then zero-fills them page by page on first touch. The
-/// pool hands a freed buffer of the same size back instead: no system call, no page fault.
-/// Small buffers go to malloc as usual. Thread-safe (a lock); bounded in total bytes.
+/// Recycles large tensor buffers. A training step allocates the same few dozen large buffers
+/// (every layer's activations) again and again; a fresh large block costs a system call and a
+/// kernel zero-fill of every page on first touch, which at sequence length 384 was a sixth of the
+/// step. The pool hands back a freed buffer instead.
+///
+/// Fine-tuning pads each batch to its own longest sequence, so sizes change from step to step:
+/// buffers are kept by size class (sizes rounded up to 2^k·{1, 1.25, 1.5, 1.75}, at most 25%
+/// larger than asked), and a request may take a free buffer of any class up to twice its size.
+/// The pool never holds more free bytes than the largest working set seen (the peak of pooled
+/// bytes in use), so it cannot grow memory beyond what a step already needed.
+/// Small buffers go to malloc as usual. Thread-safe (a lock).
 enum BufferPool {
     /// Buffers at least this large are pooled (1 MiB).
     static let minimumBytes = 1 << 20
-    /// At most this many bytes wait in the pool; beyond, freed buffers go back to the system.
-    static let capacityBytes = 1 << 30
+    /// The pool may always hold this much, however small the working set.
+    static let minimumCapacityBytes = 256 << 20
 
     nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
     nonisolated(unsafe) private static var pooledBytes = 0
+    nonisolated(unsafe) private static var inUseBytes = 0
+    nonisolated(unsafe) private static var peakInUseBytes = 0
     private static let lock = NSLock()
 
-    static func allocate(bytes: Int) -> UnsafeMutableRawPointer {
-        if bytes >= minimumBytes {
-            lock.lock()
-            let reused = free[bytes]?.popLast()
-            if reused != nil { pooledBytes -= bytes }
-            lock.unlock()
-            if let reused { return reused }
-        }
-        return UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+    /// The bytes actually allocated for a request of `bytes`: its size class when pooled.
+    static func sizeClass(_ bytes: Int) -> Int {
+        guard bytes >= minimumBytes else { return bytes }
+        let power = Int.bitWidth - 1 - bytes.leadingZeroBitCount   // 2^power <= bytes
+        let quarter = 1 << (power - 2)
+        return (bytes + quarter - 1) / quarter * quarter
     }
 
+    /// A buffer of at least `bytes`; `release` it with the returned size.
+    static func allocate(bytes: Int) -> (pointer: UnsafeMutableRawPointer, bytes: Int) {
+        let wanted = sizeClass(bytes)
+        guard wanted >= minimumBytes else {
+            return (UnsafeMutableRawPointer.allocate(byteCount: wanted, alignment: 64), wanted)
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        var size = wanted
+        while size <= 2 * wanted {
+            if let reused = free[size]?.popLast() {
+                pooledBytes -= size
+                noteInUse(size)
+                return (reused, size)
+            }
+            size = sizeClass(size + 1)
+        }
+        noteInUse(wanted)
+        return (UnsafeMutableRawPointer.allocate(byteCount: wanted, alignment: 64), wanted)
+    }
+
+    /// Takes back a buffer from `allocate` (`bytes` as it returned).
     static func release(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
         if bytes >= minimumBytes {
             lock.lock()
-            if pooledBytes + bytes <= capacityBytes {
+            inUseBytes -= bytes
+            if pooledBytes + bytes <= max(minimumCapacityBytes, peakInUseBytes) {
                 free[bytes, default: []].append(pointer)
                 pooledBytes += bytes
                 lock.unlock()
@@ -38,5 +66,10 @@ enum BufferPool {
             lock.unlock()
         }
         pointer.deallocate()
+    }
+
+    private static func noteInUse(_ bytes: Int) {
+        inUseBytes += bytes
+        peakInUseBytes = max(peakInUseBytes, inUseBytes)
     }
 }

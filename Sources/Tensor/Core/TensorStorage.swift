@@ -15,13 +15,15 @@ private let allocatorConfigured: Bool = {
 public final class TensorStorage {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
+    /// Bytes behind `pointer` (BufferPool may round the request up).
+    let allocatedBytes: Int
 
     /// Allocates `count` floats, zero-filled unless `zeroed` is false (then the caller writes them all).
     public init(count: Int, zeroed: Bool = true) {
         precondition(count >= 0, "negative tensor size")
         _ = allocatorConfigured
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let raw = BufferPool.allocate(bytes: bytes)
+        let (raw, allocatedBytes) = BufferPool.allocate(bytes: bytes)
         if zeroed {
             raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
         } else {
@@ -29,7 +31,8 @@ public final class TensorStorage {
         }
         pointer = raw.assumingMemoryBound(to: Float.self)
         self.count = count
+        self.allocatedBytes = allocatedBytes
     }
 
-    deinit { BufferPool.release(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride) }
+    deinit { BufferPool.release(UnsafeMutableRawPointer(pointer), bytes: allocatedBytes) }
 }
