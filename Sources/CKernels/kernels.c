@@ -19,7 +19,7 @@
 // ---------------------------------------------------------------- vectorisable math
 // expf by range reduction: x = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial
 // (relative error ~2e-7), 2^n through the exponent bits. Branch-free so loops vectorise.
-static inline float bk_exp(float x) {
+static inline __attribute__((always_inline)) float bk_exp(float x) {
     // below about -87.3 the result underflows to 0, as expf's does (a masked attention score)
     const int underflow = x < -87.33654f;
     x = fminf(fmaxf(x, -87.33654f), 88.72283f);
@@ -39,7 +39,7 @@ static inline float bk_exp(float x) {
 
 // erf through erfc's Chebyshev fit (Numerical Recipes, fractional error < 1.2e-7):
 // erfc(z) = t·exp(-z² + P(t)), t = 1/(1 + z/2), z = |x|.
-static inline float bk_erf(float x) {
+static inline __attribute__((always_inline)) float bk_erf(float x) {
     float z = fabsf(x);
     float t = 1.0f / (1.0f + 0.5f * z);
     float poly = -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f + t * (-0.18628806f +
@@ -51,11 +51,63 @@ static inline float bk_erf(float x) {
 
 // tanh(x) = 1 - 2/(e^{2x} + 1), odd-symmetrised; accurate to a few ulp away from 0 and, near 0,
 // to ~1e-7 absolute (the e^{2x} polynomial's error), which is what the GELUs need.
-static inline float bk_tanh(float x) {
+static inline __attribute__((always_inline)) float bk_tanh(float x) {
     float z = fminf(fabsf(x), 44.0f);   // e^88 still fits a float; beyond, t is 1 exactly
     float e = bk_exp(2.0f * z);
     float t = 1.0f - 2.0f / (e + 1.0f);
     return x < 0 ? -t : t;
+}
+
+// ---------------------------------------------------------------- row reductions
+// Sums, dot products and maxima over a row in 16 fixed lanes (element j goes to lane j % 16),
+// the lanes combined by a fixed halving tree. Written this way the compiler vectorises them
+// without licence to reassociate, and every clone gives the same bits.
+#define BK_LANES 16
+
+static inline __attribute__((always_inline)) float bk_combine_lanes(float acc[BK_LANES]) {
+    for (int width = BK_LANES / 2; width > 0; width /= 2)
+        for (int l = 0; l < width; l++) acc[l] += acc[l + width];
+    return acc[0];
+}
+
+static inline __attribute__((always_inline)) float bk_row_sum(const float *x, long n) {
+    float acc[BK_LANES] = {0};
+    long j = 0;
+    for (; j + BK_LANES <= n; j += BK_LANES)
+        for (int l = 0; l < BK_LANES; l++) acc[l] += x[j + l];
+    for (int l = 0; j < n; j++, l++) acc[l] += x[j];
+    return bk_combine_lanes(acc);
+}
+
+static inline __attribute__((always_inline)) float bk_row_dot(const float *x, const float *y, long n) {
+    float acc[BK_LANES] = {0};
+    long j = 0;
+    for (; j + BK_LANES <= n; j += BK_LANES)
+        for (int l = 0; l < BK_LANES; l++) acc[l] += x[j + l] * y[j + l];
+    for (int l = 0; j < n; j++, l++) acc[l] += x[j] * y[j];
+    return bk_combine_lanes(acc);
+}
+
+// Σ (x[j] - m)²
+static inline __attribute__((always_inline)) float bk_row_squared_deviation(const float *x, float m, long n) {
+    float acc[BK_LANES] = {0};
+    long j = 0;
+    for (; j + BK_LANES <= n; j += BK_LANES)
+        for (int l = 0; l < BK_LANES; l++) { float d = x[j + l] - m; acc[l] += d * d; }
+    for (int l = 0; j < n; j++, l++) { float d = x[j] - m; acc[l] += d * d; }
+    return bk_combine_lanes(acc);
+}
+
+static inline __attribute__((always_inline)) float bk_row_max(const float *x, long n) {
+    float acc[BK_LANES];
+    for (int l = 0; l < BK_LANES; l++) acc[l] = -INFINITY;
+    long j = 0;
+    for (; j + BK_LANES <= n; j += BK_LANES)
+        for (int l = 0; l < BK_LANES; l++) acc[l] = acc[l] > x[j + l] ? acc[l] : x[j + l];
+    for (int l = 0; j < n; j++, l++) acc[l] = acc[l] > x[j] ? acc[l] : x[j];
+    for (int width = BK_LANES / 2; width > 0; width /= 2)
+        for (int l = 0; l < width; l++) acc[l] = acc[l] > acc[l + width] ? acc[l] : acc[l + width];
+    return acc[0];
 }
 
 // ---------------------------------------------------------------- GELU
@@ -91,15 +143,12 @@ BK_CLONES void bk_gelu_tanh_backward(const float *x, const float *dy, float *dx,
 BK_CLONES void bk_softmax_rows(float *s, const float *mask, long cols, long begin, long end) {
     for (long r = begin; r < end; r++) {
         float *row = s + r * cols;
-        // pass 1: add the mask, find the max
-        float m = -INFINITY;
+        // add the mask, find the max
         if (mask) { for (long j = 0; j < cols; j++) { row[j] += mask[j]; } }
-        for (long j = 0; j < cols; j++) m = fmaxf(m, row[j]);
-        // pass 2: exponentiate and sum
-        float sum = 0.0f;
-        for (long j = 0; j < cols; j++) { float e = bk_exp(row[j] - m); row[j] = e; sum += e; }
-        // pass 3: normalise
-        float inv = 1.0f / sum;
+        float m = bk_row_max(row, cols);
+        // exponentiate (a loop of its own, so it vectorises), sum, normalise
+        for (long j = 0; j < cols; j++) row[j] = bk_exp(row[j] - m);
+        float inv = 1.0f / bk_row_sum(row, cols);
         for (long j = 0; j < cols; j++) row[j] *= inv;
     }
 }
@@ -108,8 +157,7 @@ BK_CLONES void bk_softmax_backward_rows(const float *p, float *g, long cols, lon
     for (long r = begin; r < end; r++) {
         const float *pr = p + r * cols;
         float *gr = g + r * cols;
-        float dot = 0.0f;
-        for (long j = 0; j < cols; j++) dot += gr[j] * pr[j];
+        float dot = bk_row_dot(gr, pr, cols);
         for (long j = 0; j < cols; j++) gr[j] = pr[j] * (gr[j] - dot);
     }
 }
@@ -128,14 +176,9 @@ BK_CLONES void bk_layer_norm_forward(const float *x, const float *residual, floa
             for (long j = 0; j < cols; j++) sr[j] = xr[j] + rr[j];
             in = sr;
         }
-        // pass 1: mean
-        float sum = 0.0f;
-        for (long j = 0; j < cols; j++) sum += in[j];
-        float m = sum / (float)cols;
-        // pass 2: variance of the centred values
-        float sq = 0.0f;
-        for (long j = 0; j < cols; j++) { float d = in[j] - m; sq += d * d; }
-        float s = 1.0f / sqrtf(sq / (float)cols + eps);
+        // pass 1: mean; pass 2: variance of the centred values
+        float m = bk_row_sum(in, cols) / (float)cols;
+        float s = 1.0f / sqrtf(bk_row_squared_deviation(in, m, cols) / (float)cols + eps);
         // pass 3: normalise, scale, shift
         for (long j = 0; j < cols; j++) yr[j] = (in[j] - m) * s * gamma[j] + beta[j];
         mean[r] = m;
@@ -150,17 +193,21 @@ BK_CLONES void bk_layer_norm_backward(const float *x, const float *dy, const flo
         const float *xr = x + r * cols, *dyr = dy + r * cols;
         float *dxr = dx + r * cols;
         float m = mean[r], s = rstd[r];
-        float mean_g = 0.0f, mean_gx = 0.0f;
-        for (long j = 0; j < cols; j++) {
-            float xhat = (xr[j] - m) * s;
-            float g = dyr[j] * gamma[j];
-            mean_g += g;
-            mean_gx += g * xhat;
-            dgamma_partial[j] += dyr[j] * xhat;
-            dbeta_partial[j] += dyr[j];
+        float acc_g[BK_LANES] = {0}, acc_gx[BK_LANES] = {0};
+        for (long j0 = 0; j0 < cols; j0 += BK_LANES) {
+            long width = cols - j0 < BK_LANES ? cols - j0 : BK_LANES;
+            for (long l = 0; l < width; l++) {
+                long j = j0 + l;
+                float xhat = (xr[j] - m) * s;
+                float g = dyr[j] * gamma[j];
+                acc_g[l] += g;
+                acc_gx[l] += g * xhat;
+                dgamma_partial[j] += dyr[j] * xhat;
+                dbeta_partial[j] += dyr[j];
+            }
         }
-        mean_g /= (float)cols;
-        mean_gx /= (float)cols;
+        float mean_g = bk_combine_lanes(acc_g) / (float)cols;
+        float mean_gx = bk_combine_lanes(acc_gx) / (float)cols;
         if (accumulate) {
             for (long j = 0; j < cols; j++) dxr[j] += s * (dyr[j] * gamma[j] - mean_g - (xr[j] - m) * s * mean_gx);
         } else {
@@ -173,7 +220,7 @@ BK_CLONES void bk_layer_norm_backward(const float *x, const float *dy, const flo
 
 // Sixteen consecutive Philox blocks (counters base .. base+15) under one key, rounds vectorised
 // across the blocks; bits[lane][block].
-static inline void bk_philox16(uint64_t key, uint64_t base, uint32_t bits[4][16]) {
+static inline __attribute__((always_inline)) void bk_philox16(uint64_t key, uint64_t base, uint32_t bits[4][16]) {
     uint32_t c0[16], c1[16], c2[16], c3[16];
     for (int b = 0; b < 16; b++) {
         uint64_t counter = base + (uint64_t)b;
