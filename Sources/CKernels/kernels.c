@@ -278,7 +278,8 @@ void bk_configure_allocator(void) {
 }
 
 // ---------------------------------------------------------------- AdamW
-BK_CLONES void bk_adamw_update(float *param, const float *grad, float grad_scale, float *m, float *v, long begin, long end,
+BK_CLONES void bk_adamw_update(float *restrict param, const float *restrict grad, float grad_scale,
+                               float *restrict m, float *restrict v, long begin, long end,
                                float decay, float weight, int weight_is_small, float beta2, float one_minus_beta2,
                                float bias_correction2_sqrt, float eps, float negative_step) {
     const float one_minus_weight = 1.0f - weight;
@@ -288,7 +289,9 @@ BK_CLONES void bk_adamw_update(float *param, const float *grad, float grad_scale
         float m0 = m[i];
         float m1 = weight_is_small ? m0 + weight * (g - m0) : g - (g - m0) * one_minus_weight;
         float v1 = v[i] * beta2 + one_minus_beta2 * g * g;
-        float denom = sqrtf(v1) / bias_correction2_sqrt + eps;
+        // the sqrt builtin, not sqrtf: libm's sets errno, which keeps the loop scalar (v1 >= 0;
+        // both are correctly rounded, so the bits are the same)
+        float denom = __builtin_elementwise_sqrt(v1) / bias_correction2_sqrt + eps;
         param[i] = decayed + negative_step * m1 / denom;
         m[i] = m1;
         v[i] = v1;
