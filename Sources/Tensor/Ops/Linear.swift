@@ -53,11 +53,15 @@ func addRowVector(_ out: UnsafeMutablePointer<Float>, rows: Int, columns: Int, v
     }
 }
 
-/// into[c] += Σ_r m[r, c].
+/// into[c] += Σ_r m[r, c], rows added in order. The columns are split over the cores (each
+/// column's sum is one thread's, so the bits do not depend on the thread count).
 @inline(__always)
 func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into: UnsafeMutablePointer<Float>) {
-    for r in 0..<rows {
-        let row = m + r * columns
-        for c in 0..<columns { into[c] += row[c] }
+    let minimumColumns = max(16, 65536 / max(rows, 1))
+    Parallel.forEachRange(columns, minimumChunk: minimumColumns) { range in
+        for r in 0..<rows {
+            let row = m + r * columns
+            for c in range { into[c] += row[c] }
+        }
     }
 }
