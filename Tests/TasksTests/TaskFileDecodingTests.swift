@@ -66,6 +66,15 @@ final class TaskFileDecodingTests: XCTestCase {
         XCTAssertNil(squad.data.train)
     }
 
+    func testBatchingKeys() throws {
+        let defaults = try loadGlue().tasks[2].training
+        XCTAssertTrue(defaults.groupByLength, "length-grouped batches by default")
+        XCTAssertFalse(defaults.padToMaxLength, "each batch padded to its longest by default")
+        let runQA = try loadGlue(["tasks.squad.group_by_length=false", "tasks.squad.pad_to_max_length=true"]).tasks[2].training
+        XCTAssertFalse(runQA.groupByLength)
+        XCTAssertTrue(runQA.padToMaxLength)
+    }
+
     func testHeadConfigBecomesJSONValues() throws {
         let sst2 = try loadGlue().tasks[0]
         XCTAssertEqual(sst2.headConfig, [

@@ -88,7 +88,7 @@ final class Trainer {
                 model.zeroGradients()
                 var lossSum = 0.0
                 for micro in group {
-                    let batch = FeatureBatch(features: train, indices: micro, padID: padID, padTo: s.groupByLength ? nil : s.maxSeqLength)
+                    let batch = FeatureBatch(features: train, indices: micro, padID: padID, padTo: s.padToMaxLength ? s.maxSeqLength : nil)
                     let output = model(batch.tokens, training: true, stream: &state.streams.dropout)
                     let loss = try model.head.loss(output, targets: batch.targets)
                     lossSum += Double(loss.item)

@@ -162,8 +162,13 @@ public struct TrainingSettings: Sendable, Equatable {
     public var gradientAccumulationSteps: Int = 1
     public var seed: UInt64 = 42
     public var maxSeqLength: Int = 128
-    /// Length-grouped batches with dynamic padding (default true); false pads every batch to max_seq_length.
+    /// Length-grouped batches (default true), as transformers' LengthGroupedSampler; false: batches
+    /// in plain shuffled order (transformers Trainer's default).
     public var groupByLength: Bool = true
+    /// Pad every training batch to max_seq_length (run_qa.py's default) instead of to its longest
+    /// feature. Logits on real tokens are the same either way, but a span-extraction loss is a
+    /// softmax over every position, padding included, so for QA this changes the training.
+    public var padToMaxLength: Bool = false
     /// Evaluate every N optimizer steps (default: only at each epoch end).
     public var evalSteps: Int?
     /// The metric that picks the best checkpoint (default: the task kind's main metric).

@@ -41,6 +41,7 @@ extension TrainingSettings {
         "seed": { $0.seed = UInt64(try $1.int(atLeast: 0)) },
         "max_seq_length": { $0.maxSeqLength = try $1.int(in: 8...4096) },
         "group_by_length": { $0.groupByLength = try $1.bool() },
+        "pad_to_max_length": { $0.padToMaxLength = try $1.bool() },
         "eval_steps": { $0.evalSteps = try $1.optionalInt(atLeast: 1) },
         "metric_for_best_model": { $0.metricForBestModel = try $1.optionalName() },
         "greater_is_better": { $0.greaterIsBetter = try $1.optionalBool() },
