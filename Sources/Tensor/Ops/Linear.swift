@@ -1,20 +1,49 @@
 /// y = x·Wᵀ + b, PyTorch's nn.Linear layout.
 /// x is (..., I), weight is (O, I), bias is (O) or nil; out is (..., O).
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-    let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
+    let inFeatures = weight.shape[1]
     precondition(x.shape.last == inFeatures, "linear: input \(x.shape) does not end in \(inFeatures) features")
     let rows = x.count / inFeatures
-    let out = Tensor(uninitialized: Array(x.shape.dropLast()) + [outFeatures])
-    // out (N,O) = x (N,I) · Wᵀ (I,O)
+    let out = linearValues(x.data, rows: rows, leadingShape: Array(x.shape.dropLast()), weight: weight, bias: bias)
+    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+    return Autograd.record(LinearOp(rows: rows, inFeatures: inFeatures, outFeatures: weight.shape[0]),
+                           inputs: inputs, output: out)
+}
+
+/// out (N,O) = x (N,I) · Wᵀ (I,O) + b, not recorded; out's shape is leadingShape + [O].
+func linearValues(_ x: UnsafePointer<Float>, rows: Int, leadingShape: [Int], weight: Tensor, bias: Tensor?) -> Tensor {
+    let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
+    let out = Tensor(uninitialized: leadingShape + [outFeatures])
     OpenBLAS.shared.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                          a: x.data, lda: inFeatures, b: weight.data, ldb: inFeatures, c: out.data, ldc: outFeatures)
+                          a: x, lda: inFeatures, b: weight.data, ldb: inFeatures, c: out.data, ldc: outFeatures)
     if let bias {
         precondition(bias.count == outFeatures, "linear: bias \(bias.shape) for \(outFeatures) outputs")
         addRowVector(out.data, rows: rows, columns: outFeatures, vector: bias.data)
     }
-    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-    return Autograd.record(LinearOp(rows: rows, inFeatures: inFeatures, outFeatures: outFeatures),
-                           inputs: inputs, output: out)
+    return out
+}
+
+/// The weight and bias gradients of y = x·Wᵀ + b, for those that require them:
+/// dW (O,I) += dyᵀ (O,N) · x (N,I), db (O) += column sums of dy.
+func accumulateLinearParameterGradients(dy: Tensor, x: UnsafePointer<Float>, rows: Int, weight: Tensor, bias: Tensor?) {
+    let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
+    if weight.requiresGrad {
+        let (dW, beta) = weight.gradientForGEMM()
+        OpenBLAS.shared.sgemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
+                              a: dy.data, lda: outFeatures, b: x, ldb: inFeatures,
+                              beta: beta, c: dW.data, ldc: inFeatures)
+    }
+    if let bias, bias.requiresGrad {
+        addColumnSums(dy.data, rows: rows, columns: outFeatures, into: bias.gradBuffer().data)
+    }
+}
+
+/// d(input) (N,I) = dy (N,O) · W (O,I), written over `into` when beta is 0, added when 1.
+func linearInputGradient(dy: Tensor, weight: Tensor, rows: Int, beta: Float, into: UnsafeMutablePointer<Float>) {
+    let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
+    OpenBLAS.shared.sgemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
+                          a: dy.data, lda: outFeatures, b: weight.data, ldb: inFeatures,
+                          beta: beta, c: into, ldc: inFeatures)
 }
 
 struct LinearOp: Operation {
@@ -23,22 +52,12 @@ struct LinearOp: Operation {
 
     func backward(gradOutput dy: Tensor, inputs: [Tensor], output: Tensor) {
         let x = inputs[0], weight = inputs[1]
-        let blas = OpenBLAS.shared
         if x.requiresGrad { // dx (N,I) += dy (N,O) · W (O,I)
             let (dx, beta) = x.gradientForGEMM()
-            blas.sgemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
-                       a: dy.data, lda: outFeatures, b: weight.data, ldb: inFeatures,
-                       beta: beta, c: dx.data, ldc: inFeatures)
+            linearInputGradient(dy: dy, weight: weight, rows: rows, beta: beta, into: dx.data)
         }
-        if weight.requiresGrad { // dW (O,I) += dyᵀ (O,N) · x (N,I)
-            let (dW, beta) = weight.gradientForGEMM()
-            blas.sgemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
-                       a: dy.data, lda: outFeatures, b: x.data, ldb: inFeatures,
-                       beta: beta, c: dW.data, ldc: inFeatures)
-        }
-        if inputs.count == 3, inputs[2].requiresGrad { // db (O) += column sums of dy
-            addColumnSums(dy.data, rows: rows, columns: outFeatures, into: inputs[2].gradBuffer().data)
-        }
+        accumulateLinearParameterGradients(dy: dy, x: x.data, rows: rows, weight: weight,
+                                           bias: inputs.count == 3 ? inputs[2] : nil)
     }
 }
 
