@@ -23,13 +23,18 @@ final class TaskFileOverrideTests: XCTestCase {
         XCTAssertEqual(file.tasks[1].positions["learning_rate"], "--set defaults.learning_rate=2e-5")
     }
 
-    func testBareTrainingKeyAppliesToDefaults() throws {
+    func testBareTrainingKeyAppliesToEveryTask() throws {
         let file = try load("batch_size=8", "max_steps=100")
         XCTAssertEqual(file.tasks.map(\.training.batchSize), [8, 8, 8])
         XCTAssertEqual(file.tasks.map(\.training.maxSteps), [100, 100, 100])
         XCTAssertEqual(file.tasks[0].positions["batch_size"], "--set batch_size=8")
-        // A task's own key still wins over a bare override, as it wins over defaults.
-        XCTAssertEqual(try load("epochs=7").tasks.map(\.training.epochs), [1, 7, 7])
+        // The command line wins over a task's own key too (sst2 sets epochs: 1 itself):
+        // `--set seed=43` must change the seed of the run, whatever the file says.
+        let epochs = try load("epochs=7")
+        XCTAssertEqual(epochs.tasks.map(\.training.epochs), [7, 7, 7])
+        XCTAssertEqual(epochs.tasks[0].positions["epochs"], "--set epochs=7")
+        // a task-level override after it still wins for that task
+        XCTAssertEqual(try load("epochs=7", "tasks.sst2.epochs=2").tasks.map(\.training.epochs), [2, 7, 7])
         // Without a `defaults:` block, one is made.
         let url = taskFileFixture("errors/unknown-key.yaml")
         let root = try YAMLParser.parse(contentsOfFile: url.path)

@@ -11,8 +11,9 @@ extension TaskFile {
     /// `key=value`), and decodes it. `environment` expands `${VAR}` in paths (pass
     /// `ProcessInfo.processInfo.environment` from the CLI).
     ///
-    /// An override whose key is a bare training setting (`epochs=1`) applies to `defaults:`,
-    /// i.e. to every task that does not set that key itself.
+    /// An override whose key is a bare training setting (`seed=43`) applies to every task: it is
+    /// set in `defaults:` and in each task that sets that key itself (the command line is the
+    /// most specific word). `tasks.NAME.KEY=value` sets one task's key.
     public static func load(url: URL, overrides: [String] = [], environment: [String: String]) throws -> TaskFile {
         let url = url.standardizedFileURL
         var root = try YAMLParser.parse(contentsOfFile: url.path)
@@ -22,11 +23,19 @@ extension TaskFile {
         return try TaskFile(yaml: root, url: url, environment: environment)
     }
 
-    /// Applies one override; a bare training key goes under `defaults`.
+    /// Applies one override; a bare training key goes under `defaults` and into every task
+    /// that has that key.
     static func apply(_ override: YAMLOverride, to root: YAMLNode) throws -> YAMLNode {
         guard override.keyPath.count == 1, TrainingSettings.yamlKeys.contains(override.keyPath[0]),
               var entries = root.mappingEntries else {
             return try override.apply(to: root)
+        }
+        let key = override.keyPath[0]
+        if let index = entries.firstIndex(where: { $0.key == "tasks" }), let tasks = entries[index].value.sequenceElements {
+            let overridden = try tasks.map { task in
+                task.mappingEntries?.contains(where: { $0.key == key }) == true ? try override.apply(to: task) : task
+            }
+            entries[index].value = YAMLNode(.sequence(overridden), at: entries[index].value.position)
         }
         // Applied to the `defaults` node itself, so the position stays the `--set` the user typed.
         if let index = entries.firstIndex(where: { $0.key == "defaults" }) {
