@@ -65,4 +65,23 @@ final class AttentionTests: XCTestCase {
         })
         XCTAssertEqual(stream.counter, start + UInt64((b * h * t * t + 3) / 4), "reserved one block per 4 probabilities")
     }
+
+    func testWithoutAGraphTheSameBitsAndNothingKept() {
+        let (b, t, h, d) = (3, 9, 2, 4)
+        let q = GradientCheck.random([b * t, h * d], seed: 37), k = GradientCheck.random([b * t, h * d], seed: 38)
+        let v = GradientCheck.random([b * t, h * d], seed: 39)
+        let mask = paddingMask(lengths: [9, 4, 7], t: t)
+        for (p, training) in [(Float(0), false), (Float(0.2), true)] {
+            var recordedStream = RandomStream(key: 5), freeStream = RandomStream(key: 5)
+            let recorded = attention(query: q, key: k, value: v, additiveMask: mask, batch: b, heads: h,
+                                     dropout: p, training: training, stream: &recordedStream)
+            let free = Autograd.noGrad {
+                attention(query: q, key: k, value: v, additiveMask: mask, batch: b, heads: h,
+                          dropout: p, training: training, stream: &freeStream)
+            }
+            XCTAssertNotNil(recorded.node)
+            XCTAssertNil(free.node, "no graph, so no probabilities kept")
+            XCTAssertEqual(free.values, recorded.values, "dropout \(p)")
+        }
+    }
 }

@@ -25,12 +25,15 @@ public func attention(query q: Tensor, key k: Tensor, value v: Tensor, additiveM
                                          dropout: useDropout ? p : 0, dropoutKey: stream.key, dropoutStart: dropoutStart,
                                          keep: useDropout ? ByteStorage(count: b * h * t * t) : nil)
         let out = Tensor(uninitialized: q.shape)
-        let probs = Tensor(uninitialized: [b, h, t, t])
-        let pq = q.data, pk = k.data, pv = v.data, po = out.data, pp = probs.data, pmask = additiveMask.data
-        geometry.forEachPair { bh, scratch in
+        // The probabilities are kept for the backward only when there will be one; otherwise
+        // each pair's (T, T) block lives in its thread's scratch (in cache) and is dropped.
+        let keepProbabilities = Autograd.needsGraph([q, k, v])
+        let probs = keepProbabilities ? Tensor(uninitialized: [b, h, t, t]) : nil
+        let pq = q.data, pk = k.data, pv = v.data, po = out.data, pmask = additiveMask.data
+        geometry.forEachPair(scratchBuffers: 2) { bh, scratch in
             let batchIndex = bh / h
             let offset = geometry.offset(bh)                     // (b, 0, h·D) in the (B·T, C) layout
-            let pBH = pp + bh * t * t
+            let pBH = probs.map { $0.data + bh * t * t } ?? scratch + t * t
             let blas = OpenBLAS.shared
             // scores (T,T) = Q_bh (T,D) · K_bhᵀ (D,T) / √D
             blas.sgemm(transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: 1 / Float(d).squareRoot(),
@@ -43,6 +46,7 @@ public func attention(query q: Tensor, key k: Tensor, value v: Tensor, additiveM
             blas.sgemm(transposeA: false, transposeB: false, m: t, n: d, k: t,
                        a: pUsed, lda: t, b: pv + offset, ldb: c, c: po + offset, ldc: c)
         }
+        guard let probs else { return out }
         return Autograd.record(AttentionOp(geometry: geometry, probabilities: probs), inputs: [q, k, v], output: out)
     }
 }
