@@ -14,12 +14,15 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
 func linearValues(_ x: UnsafePointer<Float>, rows: Int, leadingShape: [Int], weight: Tensor, bias: Tensor?) -> Tensor {
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
     let out = Tensor(uninitialized: leadingShape + [outFeatures])
-    OpenBLAS.shared.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                          a: x, lda: inFeatures, b: weight.data, ldb: inFeatures, c: out.data, ldc: outFeatures)
+    // With a bias, out starts as the bias in every row and the GEMM adds to it (beta 1): one
+    // pass over out, where beta 0 would have OpenBLAS clear it first and the bias add follow.
     if let bias {
         precondition(bias.count == outFeatures, "linear: bias \(bias.shape) for \(outFeatures) outputs")
-        addRowVector(out.data, rows: rows, columns: outFeatures, vector: bias.data)
+        fillRows(out.data, rows: rows, columns: outFeatures, with: bias.data)
     }
+    OpenBLAS.shared.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                          a: x, lda: inFeatures, b: weight.data, ldb: inFeatures,
+                          beta: bias == nil ? 0 : 1, c: out.data, ldc: outFeatures)
     return out
 }
 
@@ -61,14 +64,10 @@ struct LinearOp: Operation {
     }
 }
 
-/// out[r, c] += vector[c] for every row.
-@inline(__always)
-func addRowVector(_ out: UnsafeMutablePointer<Float>, rows: Int, columns: Int, vector: UnsafePointer<Float>) {
+/// out[r, c] = vector[c] for every row.
+func fillRows(_ out: UnsafeMutablePointer<Float>, rows: Int, columns: Int, with vector: UnsafePointer<Float>) {
     Parallel.forEachRange(rows, minimumChunk: max(1, 16384 / max(columns, 1))) { range in
-        for r in range {
-            let row = out + r * columns
-            for c in 0..<columns { row[c] += vector[c] }
-        }
+        for r in range { (out + r * columns).update(from: vector, count: columns) }
     }
 }
 
