@@ -115,11 +115,11 @@ BK_CLONES void bk_gelu_erf_forward(const float *x, float *y, long begin, long en
     for (long i = begin; i < end; i++) y[i] = 0.5f * x[i] * (1.0f + bk_erf(x[i] * 0.70710678118654752f));
 }
 
-BK_CLONES void bk_gelu_erf_backward(const float *x, const float *dy, float *dx, long begin, long end) {
+BK_CLONES void bk_gelu_erf_backward(const float *x, const float *dy, float *dx, int accumulate, long begin, long end) {
     for (long i = begin; i < end; i++) {
         float v = x[i];
         float d = 0.5f * (1.0f + bk_erf(v * 0.70710678118654752f)) + v * 0.39894228040143268f * bk_exp(-0.5f * v * v);
-        dx[i] += dy[i] * d;
+        dx[i] = (accumulate ? dx[i] : 0.0f) + dy[i] * d;
     }
 }
 
@@ -130,12 +130,12 @@ BK_CLONES void bk_gelu_tanh_forward(const float *x, float *y, long begin, long e
     }
 }
 
-BK_CLONES void bk_gelu_tanh_backward(const float *x, const float *dy, float *dx, long begin, long end) {
+BK_CLONES void bk_gelu_tanh_backward(const float *x, const float *dy, float *dx, int accumulate, long begin, long end) {
     for (long i = begin; i < end; i++) {
         float v = x[i];
         float t = bk_tanh(0.79788456080286536f * (v + 0.044715f * v * v * v));
         float d = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * 0.79788456080286536f * (1.0f + 0.134145f * v * v);
-        dx[i] += dy[i] * d;
+        dx[i] = (accumulate ? dx[i] : 0.0f) + dy[i] * d;
     }
 }
 

@@ -9,19 +9,33 @@ final class KernelReferenceTests: XCTestCase {
         return (0..<n).map { _ in Float(g.nextUniform() * 2 - 1) * scale }
     }
 
+    func testGELUBackwardKernelsWriteOrAdd() {
+        let x = values(257, scale: 5, seed: 2), dy = values(257, scale: 1, seed: 3)
+        for kernel in [bk_gelu_erf_backward, bk_gelu_tanh_backward] {
+            var written = [Float](repeating: .nan, count: x.count)      // whatever was there is ignored
+            kernel(x, dy, &written, 0, 0, x.count)
+            var added = [Float](repeating: 0.25, count: x.count)
+            kernel(x, dy, &added, 1, 0, x.count)
+            for i in x.indices {
+                XCTAssertFalse(written[i].isNaN, "element \(i) written")
+                XCTAssertEqual(added[i], 0.25 + written[i], "element \(i) added to what was there")
+            }
+        }
+    }
+
     func testGELUKernelsAgainstTheirReferences() {
         let x = values(1000, scale: 8, seed: 1) + [0, -0, 1e-8, -1e-8, 30, -30]
         var y = [Float](repeating: 0, count: x.count), dx = [Float](repeating: 0, count: x.count)
         let ones = [Float](repeating: 1, count: x.count)
         bk_gelu_erf_forward(x, &y, 0, x.count)
-        bk_gelu_erf_backward(x, ones, &dx, 0, x.count)
+        bk_gelu_erf_backward(x, ones, &dx, 1, 0, x.count)
         for i in x.indices {
             XCTAssertEqual(y[i], geluErf(x[i]), accuracy: 3e-7 * max(1, abs(x[i])), "gelu(\(x[i]))")
             XCTAssertEqual(dx[i], geluErfDerivative(x[i]), accuracy: 3e-6, "gelu'(\(x[i]))")
         }
         y = [Float](repeating: 0, count: x.count); dx = [Float](repeating: 0, count: x.count)
         bk_gelu_tanh_forward(x, &y, 0, x.count)
-        bk_gelu_tanh_backward(x, ones, &dx, 0, x.count)
+        bk_gelu_tanh_backward(x, ones, &dx, 1, 0, x.count)
         for i in x.indices {
             XCTAssertEqual(y[i], geluTanh(x[i]), accuracy: 3e-7 * max(1, abs(x[i])), "gelu_new(\(x[i]))")
             XCTAssertEqual(dx[i], geluTanhDerivative(x[i]), accuracy: 3e-6, "gelu_new'(\(x[i]))")

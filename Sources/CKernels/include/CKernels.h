@@ -9,11 +9,11 @@
 
 // y = 0.5·x·(1 + erf(x/√2)) for i in [begin, end)
 void bk_gelu_erf_forward(const float *x, float *y, long begin, long end);
-// dx += dy · d/dx gelu(x)
-void bk_gelu_erf_backward(const float *x, const float *dy, float *dx, long begin, long end);
+// dx += dy · d/dx gelu(x), or dx = ... when accumulate is 0 (dx may then hold anything)
+void bk_gelu_erf_backward(const float *x, const float *dy, float *dx, int accumulate, long begin, long end);
 // the tanh form (gelu_new)
 void bk_gelu_tanh_forward(const float *x, float *y, long begin, long end);
-void bk_gelu_tanh_backward(const float *x, const float *dy, float *dx, long begin, long end);
+void bk_gelu_tanh_backward(const float *x, const float *dy, float *dx, int accumulate, long begin, long end);
 
 // Rows [begin, end) of a (rows, cols) matrix, in place: s = softmax(s + mask) where mask is one
 // additive row of cols values shared by all rows (NULL for none).

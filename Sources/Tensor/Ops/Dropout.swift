@@ -25,7 +25,8 @@ struct DropoutOp: Operation {
     var name: String { "dropout" }
     // forward: y = x · keep / (1 - p), so dx += dy · keep / (1 - p) with the same keep mask.
     func backward(gradOutput dy: Tensor, inputs: [Tensor], output: Tensor) {
-        mask.apply(from: dy.data, to: inputs[0].gradBuffer().data, accumulate: true)
+        let (dx, beta) = inputs[0].gradientForGEMM()   // a fresh gradient is written, not zeroed first
+        mask.apply(from: dy.data, to: dx.data, accumulate: beta != 0)
     }
 }
 

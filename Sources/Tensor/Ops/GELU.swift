@@ -28,14 +28,16 @@ func geluValues(_ x: Tensor, kind: GELUKind) -> Tensor {
     }
 }
 
-/// dx += dActivation ⊙ gelu'(x), the derivative recomputed from x.
-func geluBackward(_ x: Tensor, gradActivation: Tensor, into dx: Tensor, kind: GELUKind) {
+/// x's gradient += dActivation ⊙ gelu'(x), the derivative recomputed from x. A gradient x does
+/// not have yet is written directly (no zero-fill first).
+func geluBackward(_ x: Tensor, gradActivation: Tensor, kind: GELUKind) {
     Profiler.measure(.normalization) {
-        let px = x.data, pd = gradActivation.data, pdx = dx.data
+        let (dx, beta) = x.gradientForGEMM()
+        let px = x.data, pd = gradActivation.data, pdx = dx.data, accumulate: Int32 = beta == 0 ? 0 : 1
         Parallel.forEachRange(x.count, minimumChunk: 8192) { range in
             switch kind {
-            case .erf: bk_gelu_erf_backward(px, pd, pdx, range.lowerBound, range.upperBound)
-            case .tanh: bk_gelu_tanh_backward(px, pd, pdx, range.lowerBound, range.upperBound)
+            case .erf: bk_gelu_erf_backward(px, pd, pdx, accumulate, range.lowerBound, range.upperBound)
+            case .tanh: bk_gelu_tanh_backward(px, pd, pdx, accumulate, range.lowerBound, range.upperBound)
             }
         }
     }
@@ -47,7 +49,7 @@ struct GELUOp: Operation {
     var name: String { "gelu" }
     // The input x is kept (inputs[0]); the derivative is recomputed from it.
     func backward(gradOutput dout: Tensor, inputs: [Tensor], output: Tensor) {
-        geluBackward(inputs[0], gradActivation: dout, into: inputs[0].gradBuffer(), kind: kind)
+        geluBackward(inputs[0], gradActivation: dout, kind: kind)
     }
 }
 

@@ -28,7 +28,7 @@ struct GELULinearOp: Operation {
         if x.requiresGrad {
             linearInputGradient(dy: dy, weight: weight, rows: rows, beta: 0, into: scratch.data)
             // dx += d(gelu(x)) ⊙ gelu'(x)
-            geluBackward(x, gradActivation: scratch, into: x.gradBuffer(), kind: kind)
+            geluBackward(x, gradActivation: scratch, kind: kind)
         }
     }
 }
