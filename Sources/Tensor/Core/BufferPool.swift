@@ -8,8 +8,9 @@ import Foundation
 /// Fine-tuning pads each batch to its own longest sequence, so sizes change from step to step:
 /// buffers are kept by size class (sizes rounded up to 2^k·{1, 1.25, 1.5, 1.75}, at most 25%
 /// larger than asked), and a request may take a free buffer of any class up to twice its size.
-/// The pool never holds more free bytes than the largest working set seen (the peak of pooled
-/// bytes in use), so it cannot grow memory beyond what a step already needed.
+/// Bytes in use plus bytes waiting in the pool stay within the largest working set seen (the
+/// peak of pooled bytes in use): when sizes change, buffers that fit nothing are freed, so the
+/// pool does not grow memory beyond what a step already needed.
 /// Small buffers go to malloc as usual. Thread-safe (a lock).
 enum BufferPool {
     /// Buffers at least this large are pooled (1 MiB).
@@ -49,7 +50,21 @@ enum BufferPool {
             size = sizeClass(size + 1)
         }
         noteInUse(wanted)
+        evictBeyondPeak()
         return (UnsafeMutableRawPointer.allocate(byteCount: wanted, alignment: 64), wanted)
+    }
+
+    /// Frees pooled buffers while what is in use plus what waits in the pool exceeds the peak
+    /// working set: a buffer that fits no request of this step (its sizes changed) should not
+    /// hold memory beside the new ones. Called with the lock held.
+    private static func evictBeyondPeak() {
+        let limit = max(minimumCapacityBytes, peakInUseBytes)
+        while pooledBytes > 0, inUseBytes + pooledBytes > limit,
+              let size = free.first(where: { !$0.value.isEmpty })?.key,
+              let pointer = free[size]?.popLast() {
+            pooledBytes -= size
+            pointer.deallocate()
+        }
     }
 
     /// Takes back a buffer from `allocate` (`bytes` as it returned).
