@@ -17,15 +17,17 @@ final class BufferPoolTests: XCTestCase {
         }
     }
 
-    func testAFreedBufferServesASmallerRequestOfUpToHalfItsSize() {
-        let big = BufferPool.allocate(bytes: 40 << 20)
-        BufferPool.release(big.pointer, bytes: big.bytes)
+    func testAFreedBufferServesRequestsOfItsOwnSizeClass() {
+        let first = BufferPool.allocate(bytes: 40 << 20)
+        XCTAssertEqual(first.bytes, 40 << 20)
+        BufferPool.release(first.pointer, bytes: first.bytes)
+        let sameClass = BufferPool.allocate(bytes: (35 << 20) + 1)          // rounds up to 40 MiB
+        XCTAssertEqual(sameClass.bytes, 40 << 20)
+        XCTAssertEqual(sameClass.pointer, first.pointer, "a request of the same class reuses the freed buffer")
+        BufferPool.release(sameClass.pointer, bytes: sameClass.bytes)
         let smaller = BufferPool.allocate(bytes: 30 << 20)
-        XCTAssertEqual(smaller.pointer, big.pointer, "30 MiB reuses the freed 40 MiB buffer")
-        XCTAssertEqual(smaller.bytes, big.bytes, "and is released as what it is")
+        XCTAssertEqual(smaller.bytes, 32 << 20)
+        XCTAssertNotEqual(smaller.pointer, first.pointer, "a larger class is not lent to a smaller request")
         BufferPool.release(smaller.pointer, bytes: smaller.bytes)
-        let tiny = BufferPool.allocate(bytes: 3 << 20)
-        XCTAssertNotEqual(tiny.pointer, big.pointer, "a buffer over twice the request is not handed out")
-        BufferPool.release(tiny.pointer, bytes: tiny.bytes)
     }
 }
