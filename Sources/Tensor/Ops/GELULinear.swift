@@ -10,8 +10,7 @@ public func geluLinear(_ x: Tensor, kind: GELUKind, weight: Tensor, bias: Tensor
     let rows = x.count / inFeatures
     let activated = geluValues(x, kind: kind)                  // (N, I), dropped after the GEMM
     let out = linearValues(activated.data, rows: rows, leadingShape: Array(x.shape.dropLast()), weight: weight, bias: bias)
-    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-    return Autograd.record(GELULinearOp(kind: kind, rows: rows), inputs: inputs, output: out)
+    return Autograd.record(GELULinearOp(kind: kind, rows: rows), inputs: linearInputs(x, weight, bias), output: out)
 }
 
 struct GELULinearOp: Operation {
@@ -23,8 +22,7 @@ struct GELULinearOp: Operation {
         let x = inputs[0], weight = inputs[1]
         // one (N, I) scratch: first gelu(x) for dW, then d(gelu(x)) for dx
         let scratch = geluValues(x, kind: kind)
-        accumulateLinearParameterGradients(dy: dy, x: scratch.data, rows: rows, weight: weight,
-                                           bias: inputs.count == 3 ? inputs[2] : nil)
+        accumulateLinearParameterGradients(dy: dy, x: scratch.data, rows: rows, weight: weight, bias: linearBias(inputs))
         if x.requiresGrad {
             linearInputGradient(dy: dy, weight: weight, rows: rows, beta: 0, into: scratch.data)
             // dx += d(gelu(x)) ⊙ gelu'(x)

@@ -5,10 +5,16 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
     precondition(x.shape.last == inFeatures, "linear: input \(x.shape) does not end in \(inFeatures) features")
     let rows = x.count / inFeatures
     let out = linearValues(x.data, rows: rows, leadingShape: Array(x.shape.dropLast()), weight: weight, bias: bias)
-    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-    return Autograd.record(LinearOp(rows: rows, inFeatures: inFeatures, outFeatures: weight.shape[0]),
-                           inputs: inputs, output: out)
+    return Autograd.record(LinearOp(rows: rows), inputs: linearInputs(x, weight, bias), output: out)
 }
+
+/// The recorded inputs of a linear op: x, weight and the bias when there is one.
+func linearInputs(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?) -> [Tensor] {
+    bias.map { [x, weight, $0] } ?? [x, weight]
+}
+
+/// The bias among a linear op's recorded inputs (`linearInputs`), or nil.
+func linearBias(_ inputs: [Tensor]) -> Tensor? { inputs.count == 3 ? inputs[2] : nil }
 
 /// out (N,O) = x (N,I) · Wᵀ (I,O) + b, not recorded; out's shape is leadingShape + [O].
 func linearValues(_ x: UnsafePointer<Float>, rows: Int, leadingShape: [Int], weight: Tensor, bias: Tensor?) -> Tensor {
@@ -50,7 +56,7 @@ func linearInputGradient(dy: Tensor, weight: Tensor, rows: Int, beta: Float, int
 }
 
 struct LinearOp: Operation {
-    let rows: Int, inFeatures: Int, outFeatures: Int
+    let rows: Int
     var name: String { "linear" }
 
     func backward(gradOutput dy: Tensor, inputs: [Tensor], output: Tensor) {
@@ -59,8 +65,7 @@ struct LinearOp: Operation {
             let (dx, beta) = x.gradientForGEMM()
             linearInputGradient(dy: dy, weight: weight, rows: rows, beta: beta, into: dx.data)
         }
-        accumulateLinearParameterGradients(dy: dy, x: x.data, rows: rows, weight: weight,
-                                           bias: inputs.count == 3 ? inputs[2] : nil)
+        accumulateLinearParameterGradients(dy: dy, x: x.data, rows: rows, weight: weight, bias: linearBias(inputs))
     }
 }
 
