@@ -56,8 +56,7 @@ enum BufferPool {
     /// working set: a buffer that fits no request of this step (its sizes changed) should not
     /// hold memory beside the new ones. Called with the lock held.
     private static func evictBeyondPeak() {
-        let limit = max(minimumCapacityBytes, peakInUseBytes)
-        while pooledBytes > 0, inUseBytes + pooledBytes > limit,
+        while pooledBytes > 0, inUseBytes + pooledBytes > limitBytes,
               let size = free.first(where: { !$0.value.isEmpty })?.key,
               let pointer = free[size]?.popLast() {
             pooledBytes -= size
@@ -70,7 +69,7 @@ enum BufferPool {
         if bytes >= minimumBytes {
             lock.lock()
             inUseBytes -= bytes
-            if pooledBytes + bytes <= max(minimumCapacityBytes, peakInUseBytes) {
+            if inUseBytes + pooledBytes + bytes <= limitBytes {
                 free[bytes, default: []].append(pointer)
                 pooledBytes += bytes
                 lock.unlock()
@@ -80,6 +79,9 @@ enum BufferPool {
         }
         pointer.deallocate()
     }
+
+    /// In-use plus pooled bytes stay within this: the peak working set (or the minimum capacity).
+    private static var limitBytes: Int { max(minimumCapacityBytes, peakInUseBytes) }
 
     private static func noteInUse(_ bytes: Int) {
         inUseBytes += bytes
