@@ -20,10 +20,17 @@ public final class BertEmbeddings: Module {
 
     /// batch (B, T) ids -> (B·T, C)
     public func callAsFunction(_ batch: TokenBatch, training: Bool, stream: inout RandomStream) -> Tensor {
+        self(inputIDs: batch.inputIDs, tokenTypeIDs: batch.tokenTypeIDs, positionIDs: batch.positionIDs,
+             training: training, stream: &stream)
+    }
+
+    /// N tokens' ids -> (N, C)
+    public func callAsFunction(inputIDs: [Int32], tokenTypeIDs: [Int32], positionIDs: [Int32],
+                               training: Bool, stream: inout RandomStream) -> Tensor {
         // compute the input embeddings, then layer normalization and dropout
-        let words = wordEmbeddings(batch.inputIDs)
-        let positions = positionEmbeddings(batch.positionIDs)
-        let types = tokenTypeEmbeddings(batch.tokenTypeIDs)
+        let words = wordEmbeddings(inputIDs)
+        let positions = positionEmbeddings(positionIDs)
+        let types = tokenTypeEmbeddings(tokenTypeIDs)
         let sum = add(add(words, types), positions)
         return dropout(layerNorm(sum), training: training, stream: &stream)
     }

@@ -32,11 +32,10 @@ public final class BertLayer: Module {
         attentionDropout = config.attentionProbsDropoutProb
     }
 
-    /// x (B·T, C) -> (B·T, C)
-    public func callAsFunction(_ x: Tensor, batch: TokenBatch, additiveMask: Tensor, training: Bool, stream: inout RandomStream) -> Tensor {
-        // self-attention over all heads, with the padding mask and attention-probability dropout
-        let context = attention(query: query(x), key: key(x), value: value(x), additiveMask: additiveMask,
-                                batch: batch.batchSize, heads: heads,
+    /// x (rows, C) -> (rows, C): rows are B·T padded tokens or N packed ones, as `layout` says.
+    public func callAsFunction(_ x: Tensor, layout: AttentionLayout, training: Bool, stream: inout RandomStream) -> Tensor {
+        // self-attention over all heads, within each sequence, with attention-probability dropout
+        let context = attention(query: query(x), key: key(x), value: value(x), layout: layout, heads: heads,
                                 dropout: attentionDropout, training: training, stream: &stream)
         // project, dropout, residual, LayerNorm
         let attended = dropout(attentionOutputDense(context), probability: hiddenDropout, training: training, stream: &stream)

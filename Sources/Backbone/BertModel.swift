@@ -30,20 +30,37 @@ public final class BertModel: Module {
     /// Removes the pooler (a checkpoint without one).
     public func dropPooler() { poolerDense = nil }
 
+    /// - skipPadding: run the layers on the batch's real tokens only (`PackedTokens`) and put the
+    ///   result back in the (B·T, C) layout with zeros at padding positions (also in
+    ///   `hiddenStates`). The states at real tokens are the padded computation's (padding keys
+    ///   get exactly zero attention either way); only those at padding positions differ. A
+    ///   batch without padding is computed identically either way, dropout masks included.
     public func callAsFunction(_ batch: TokenBatch, training: Bool = false, stream: inout RandomStream,
-                               outputHiddenStates: Bool = false) -> BertOutput {
-        let mask = batch.additiveMask
-        var hidden = embeddings(batch, training: training, stream: &stream)
-        var states: [Tensor]? = outputHiddenStates ? [hidden] : nil
-        for layer in layers {
-            hidden = layer(hidden, batch: batch, additiveMask: mask, training: training, stream: &stream)
-            states?.append(hidden)
+                               outputHiddenStates: Bool = false, skipPadding: Bool = false) -> BertOutput {
+        let rows = batch.batchSize * batch.sequenceLength
+        let packed = skipPadding && batch.tokenCount < rows ? batch.packed : nil
+        var hidden: Tensor, layout: AttentionLayout
+        if let packed {
+            hidden = embeddings(inputIDs: packed.inputIDs, tokenTypeIDs: packed.tokenTypeIDs, positionIDs: packed.positionIDs,
+                                training: training, stream: &stream)
+            layout = .packed(sequenceLengths: packed.sequenceLengths)
+        } else {
+            hidden = embeddings(batch, training: training, stream: &stream)
+            layout = .padded(batch: batch.batchSize, additiveMask: batch.additiveMask)
         }
-        let shaped = hidden.reshaped([batch.batchSize, batch.sequenceLength, config.hiddenSize])
+        // (N, C) packed rows -> (B·T, C), zeros at padding
+        func padded(_ x: Tensor) -> Tensor { packed.map { scatterRows(x, to: $0.paddedRows, count: rows) } ?? x }
+        var states: [Tensor]? = outputHiddenStates ? [padded(hidden)] : nil
+        for layer in layers {
+            hidden = layer(hidden, layout: layout, training: training, stream: &stream)
+            states?.append(padded(hidden))
+        }
+        let last = padded(hidden)
+        let shaped = last.reshaped([batch.batchSize, batch.sequenceLength, config.hiddenSize])
         var pooled: Tensor?
         if let poolerDense {
             // the pooler: a dense layer and tanh over the first token ([CLS])
-            let first = selectTokens(hidden, positions: Array(repeating: 0, count: batch.batchSize), batch: batch.batchSize)
+            let first = selectTokens(last, positions: Array(repeating: 0, count: batch.batchSize), batch: batch.batchSize)
             pooled = tanh(poolerDense(first))
         }
         return BertOutput(lastHiddenState: shaped, pooledOutput: pooled, hiddenStates: states)

@@ -20,6 +20,12 @@ public protocol Head: Module {
     /// Outputs by name ("logits"; "start_logits" and "end_logits"), computed from the backbone's.
     func callAsFunction(_ backbone: BertOutput, batch: TokenBatch, training: Bool, stream: inout RandomStream) -> HeadOutput
 
+    /// Whether the head's outputs or loss read the backbone's states at padding positions.
+    /// When false, `TaskModel` lets the backbone skip padding (its states there are zero): the
+    /// same results at real tokens for less work on batches of mixed lengths. Default: true
+    /// (a span-extraction loss is a softmax over every position, padding included).
+    var readsPaddingPositions: Bool { get }
+
     /// The training loss of `output` against `targets` (a scalar).
     func loss(_ output: HeadOutput, targets: HeadTargets) throws -> Tensor
 
@@ -31,6 +37,7 @@ public protocol Head: Module {
 }
 
 extension Head {
+    public var readsPaddingPositions: Bool { true }
     public func decode(sequenceScores scores: [Float], classes: Int) -> [Int]? { nil }
 }
 

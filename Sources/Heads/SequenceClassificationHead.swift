@@ -14,6 +14,8 @@ public final class SequenceClassificationHead: Head {
     public var classWeights: [Float]?
     public var name: String { "sequence-classification" }
     public var architecture: String { "BertForSequenceClassification" }
+    /// [CLS] and the masked mean read real tokens only.
+    public var readsPaddingPositions: Bool { false }
 
     public init(hiddenSize: Int, labels: Int, pooling: Pooling = .pooler, dropout: Float, classWeights: [Float]? = nil) {
         classifier = Linear(inFeatures: hiddenSize, outFeatures: labels)

@@ -8,6 +8,10 @@ import Tensor
 public final class TaskModel: Module {
     public let backbone: BertModel
     public let head: Head
+    /// Lets the backbone skip padding when the head does not read it (`Head.readsPaddingPositions`).
+    /// Per-token outputs at padding positions are then computed from zero states; switch it off
+    /// to get transformers' values there too.
+    public var skipsPadding = true
 
     public init(backbone: BertModel, head: Head) {
         self.backbone = backbone
@@ -20,7 +24,8 @@ public final class TaskModel: Module {
 
     /// The head's outputs for a batch.
     public func callAsFunction(_ batch: TokenBatch, training: Bool, stream: inout RandomStream) -> HeadOutput {
-        let features = backbone(batch, training: training, stream: &stream)
+        let features = backbone(batch, training: training, stream: &stream,
+                                skipPadding: skipsPadding && !head.readsPaddingPositions)
         return head(features, batch: batch, training: training, stream: &stream)
     }
 

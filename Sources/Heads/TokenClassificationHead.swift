@@ -9,6 +9,8 @@ public final class TokenClassificationHead: Head {
     public var classWeights: [Float]?
     public var name: String { "token-classification" }
     public var architecture: String { "BertForTokenClassification" }
+    /// Padding positions carry label -100: the loss never reads them, nor does evaluation.
+    public var readsPaddingPositions: Bool { false }
 
     public init(hiddenSize: Int, labels: Int, dropout: Float, classWeights: [Float]? = nil) {
         classifier = Linear(inFeatures: hiddenSize, outFeatures: labels)

@@ -32,6 +32,8 @@ public final class CRFTokenClassificationHead: Head {
     public let constraint: IOB2Constraint
     public var name: String { "token-classification-crf" }
     public var architecture: String { CRFHeads.architecture }
+    /// The chains run over labelled positions only; padding carries label -100.
+    public var readsPaddingPositions: Bool { false }
 
     public init(hiddenSize: Int, labels: [String], dropout: Float, constrainIOB2: Bool = true) {
         let k = labels.count

@@ -20,6 +20,42 @@ final class TinyBertBackboneTests: XCTestCase {
         XCTAssertLessThanOrEqual(maxAbsoluteDifference(output.pooledOutput!.values, pooled.values), 1e-5)
     }
 
+    /// Skipping padding: every hidden state at real tokens and the pooled output as transformers
+    /// computes them, zeros at padding positions.
+    func testSkippingPaddingKeepsEveryRealTokensStates() throws {
+        let model = try BertModel.load(from: ModelFolder(Fixtures.tinyBert))
+        let reference = try Fixtures.reference("tiny-bert/backbone-reference.safetensors")
+        let batch = try Fixtures.batch(from: reference)
+        XCTAssertLessThan(batch.tokenCount, batch.batchSize * batch.sequenceLength, "the fixture batch has padding")
+        var stream = RandomStream(key: 0)
+        let output = Autograd.noGrad { model(batch, stream: &stream, outputHiddenStates: true, skipPadding: true) }
+        let c = model.config.hiddenSize
+        for (i, state) in (output.hiddenStates ?? []).enumerated() {
+            let expected = try reference.tensor(named: "hidden_states.\(i)").values
+            for (row, kept) in batch.attentionMask.enumerated() {
+                let actual = Array(state.values[(row * c)..<((row + 1) * c)])
+                if kept != 0 {
+                    XCTAssertLessThanOrEqual(maxAbsoluteDifference(actual, Array(expected[(row * c)..<((row + 1) * c)])), 1e-5, "hidden_states.\(i) row \(row)")
+                } else {
+                    XCTAssertEqual(actual, Array(repeating: 0, count: c), "hidden_states.\(i) padding row \(row)")
+                }
+            }
+        }
+        XCTAssertEqual(output.hiddenStates?.count, 3)
+        let pooled = try reference.tensor(named: "pooler_output")
+        XCTAssertLessThanOrEqual(maxAbsoluteDifference(output.pooledOutput!.values, pooled.values), 1e-5)
+    }
+
+    func testPackedTokensKeepTheMaskedTokensInOrder() {
+        let batch = TokenBatch(sequences: [[101, 7, 8, 102], [101, 9, 102]], typeIDs: [[0, 0, 1, 1], [0, 1, 1]], padID: 0)
+        let packed = batch.packed
+        XCTAssertEqual(packed.inputIDs, [101, 7, 8, 102, 101, 9, 102])
+        XCTAssertEqual(packed.tokenTypeIDs, [0, 0, 1, 1, 0, 1, 1])
+        XCTAssertEqual(packed.positionIDs, [0, 1, 2, 3, 0, 1, 2])
+        XCTAssertEqual(packed.sequenceLengths, [4, 3])
+        XCTAssertEqual(packed.paddedRows, [0, 1, 2, 3, 4, 5, 6])
+    }
+
     func testConfigFieldsAreRead() throws {
         let config = try ModelFolder(Fixtures.tinyBert).config()
         XCTAssertEqual(config.hiddenSize, 32)

@@ -31,31 +31,46 @@ final class TinyBertHeadTests: XCTestCase {
         return (model, reference, batch, targets)
     }
 
+    /// Padded as transformers computes it; then, for the heads that never read padding
+    /// positions, with the backbone skipping padding (the default): the same logits at real
+    /// tokens, the same loss and every gradient.
     func testLossLogitsAndEveryGradient() throws {
         for c in cases {
-            let (model, reference, batch, targets) = try Self.load(c.folder, c.descriptor)
-            var stream = RandomStream(key: 0)
-            let output = model(batch, training: false, stream: &stream)
-            for name in c.outputs {
-                let expected = try reference.tensor(named: name)
-                XCTAssertEqual(output[name]!.count, expected.count, "\(c.folder) \(name) size")
-                XCTAssertLessThanOrEqual(maxAbsoluteDifference(output[name]!.values, expected.values), 1e-5, "\(c.folder) \(name)")
-            }
-            let loss = try model.head.loss(output, targets: targets)
-            XCTAssertEqual(loss.item, try reference.tensor(named: "loss").item, accuracy: 1e-5, "\(c.folder) loss")
-            loss.backward()
-            var checked = 0
-            for (name, parameter) in model.namedParameters {
-                let expected = try reference.tensor(named: "grad." + name).values
-                let actual = parameter.grad?.values ?? Array(repeating: 0, count: parameter.count)
-                for (a, e) in zip(actual, expected) where abs(a - e) > max(1e-4 * abs(e), 1e-6) {
-                    XCTFail("\(c.folder) grad.\(name): \(a) vs torch \(e)")
-                    break
+            for skipsPadding in [false, true] {
+                let (model, reference, batch, targets) = try Self.load(c.folder, c.descriptor)
+                model.skipsPadding = skipsPadding
+                if skipsPadding && model.head.readsPaddingPositions { continue }
+                let label = "\(c.folder)\(skipsPadding ? " skipping padding" : "")"
+                var stream = RandomStream(key: 0)
+                let output = model(batch, training: false, stream: &stream)
+                for name in c.outputs {
+                    var (actual, expected) = (output[name]!.values, try reference.tensor(named: name).values)
+                    XCTAssertEqual(actual.count, expected.count, "\(label) \(name) size")
+                    if skipsPadding && output.perToken.contains(name) {
+                        // per-token outputs: real tokens only (padding rows are computed from zeros)
+                        let perPosition = actual.count / batch.attentionMask.count
+                        let kept = (0..<actual.count).filter { batch.attentionMask[$0 / perPosition] != 0 }
+                        XCTAssertLessThan(kept.count, actual.count, "\(label): the fixture batch has padding")
+                        (actual, expected) = (kept.map { actual[$0] }, kept.map { expected[$0] })
+                    }
+                    XCTAssertLessThanOrEqual(maxAbsoluteDifference(actual, expected), 1e-5, "\(label) \(name)")
                 }
-                checked += 1
+                let loss = try model.head.loss(output, targets: targets)
+                XCTAssertEqual(loss.item, try reference.tensor(named: "loss").item, accuracy: 1e-5, "\(label) loss")
+                loss.backward()
+                var checked = 0
+                for (name, parameter) in model.namedParameters {
+                    let expected = try reference.tensor(named: "grad." + name).values
+                    let actual = parameter.grad?.values ?? Array(repeating: 0, count: parameter.count)
+                    for (a, e) in zip(actual, expected) where abs(a - e) > max(1e-4 * abs(e), 1e-6) {
+                        XCTFail("\(label) grad.\(name): \(a) vs torch \(e)")
+                        break
+                    }
+                    checked += 1
+                }
+                XCTAssertEqual(checked, model.namedParameters.count)
+                XCTAssertGreaterThan(checked, 30, "\(label): every parameter has a reference gradient")
             }
-            XCTAssertEqual(checked, model.namedParameters.count)
-            XCTAssertGreaterThan(checked, 30, "\(c.folder): every parameter has a reference gradient")
         }
     }
 }

@@ -84,4 +84,83 @@ final class AttentionTests: XCTestCase {
             XCTAssertEqual(free.values, recorded.values, "dropout \(p)")
         }
     }
+
+    /// The packed layout in Double: each sequence of `lengths` attends within itself; pair
+    /// (s, h)'s element (i, j) is flat index blockStart(s) + h·L² + i·L + j for `keep`.
+    func referencePackedAttention(_ q: [Double], _ k: [Double], _ v: [Double], lengths: [Int], h: Int, d: Int,
+                                  keep: (Int) -> Double) -> [Double] {
+        let c = h * d
+        var out = [Double](), start = 0, block = 0
+        for l in lengths {
+            let rows = (start * c)..<((start + l) * c)
+            out += referenceAttention(Array(q[rows]), Array(k[rows]), Array(v[rows]), mask: Array(repeating: 0, count: l),
+                                      b: 1, t: l, h: h, d: d, keep: { head, i, j in keep(block + head * l * l + i * l + j) })
+            start += l
+            block += h * l * l
+        }
+        return out
+    }
+
+    func testPackedSequencesForwardAndGradients() {
+        let (lengths, h, d) = ([4, 1, 6, 3], 2, 3)
+        let n = lengths.reduce(0, +)
+        let q = GradientCheck.random([n, h * d], seed: 41), k = GradientCheck.random([n, h * d], seed: 42)
+        let v = GradientCheck.random([n, h * d], seed: 43)
+        var stream = RandomStream(key: 2)
+        GradientCheck().run([q, k, v], forward: {
+            attention(query: $0[0], key: $0[1], value: $0[2], layout: .packed(sequenceLengths: lengths), heads: h, stream: &stream)
+        }, reference: { x in
+            self.referencePackedAttention(x[0], x[1], x[2], lengths: lengths, h: h, d: d, keep: { _ in 1 })
+        })
+    }
+
+    func testPackedDropoutIndexesEachPairsBlock() {
+        let (lengths, h, d) = ([3, 5], 2, 2)
+        let n = lengths.reduce(0, +)
+        let q = GradientCheck.random([n, h * d], seed: 44), k = GradientCheck.random([n, h * d], seed: 45)
+        let v = GradientCheck.random([n, h * d], seed: 46)
+        let p: Float = 0.25
+        var stream = RandomStream(key: 7, counter: 11)
+        let start = stream.counter
+        GradientCheck().run([q, k, v], forward: {
+            attention(query: $0[0], key: $0[1], value: $0[2], layout: .packed(sequenceLengths: lengths), heads: h,
+                      dropout: p, training: true, stream: &stream)
+        }, reference: { x in
+            self.referencePackedAttention(x[0], x[1], x[2], lengths: lengths, h: h, d: d, keep: { index in
+                Double(dropoutFactor(key: 7, start: start, index: index, probability: p))
+            })
+        })
+        XCTAssertEqual(stream.counter, start + UInt64((h * (9 + 25) + 3) / 4), "one block per 4 probabilities of every pair")
+    }
+
+    /// Packing drops the padding rows and nothing else: the real tokens' outputs and the
+    /// gradients they send back are the padded layout's.
+    func testPackedEqualsPaddedAtRealTokens() {
+        let (lengths, t, h, d) = ([7, 2, 5], 7, 3, 4)
+        let c = h * d
+        let padded = (0..<3).map { GradientCheck.random([lengths.count * t, c], seed: 50 + UInt64($0)) }
+        let realRows = lengths.enumerated().flatMap { s, l in (0..<l).map { s * t + $0 } }
+        let packed = padded.map { x in
+            Tensor(shape: [realRows.count, c], values: realRows.flatMap { row in x.values[(row * c)..<((row + 1) * c)] }, requiresGrad: true)
+        }
+        var stream = RandomStream(key: 3)
+        let paddedOut = attention(query: padded[0], key: padded[1], value: padded[2],
+                                  additiveMask: paddingMask(lengths: lengths, t: t), batch: lengths.count, heads: h, stream: &stream)
+        let packedOut = attention(query: packed[0], key: packed[1], value: packed[2],
+                                  layout: .packed(sequenceLengths: lengths), heads: h, stream: &stream)
+        let paddedAtReal = realRows.flatMap { row in paddedOut.values[(row * c)..<((row + 1) * c)] }
+        XCTAssertLessThanOrEqual(zip(paddedAtReal, packedOut.values).map { abs($0 - $1) }.max()!, 1e-6)
+        // an upstream gradient only on real tokens (what a loss that ignores padding sends)
+        var g = SplitMix64(seed: 9)
+        let upstream = (0..<packedOut.count).map { _ in Float(g.nextUniform() * 2 - 1) }
+        var paddedUpstream = [Float](repeating: 0, count: paddedOut.count)
+        for (i, row) in realRows.enumerated() { for j in 0..<c { paddedUpstream[row * c + j] = upstream[i * c + j] } }
+        paddedOut.backward(gradient: Tensor(shape: paddedOut.shape, values: paddedUpstream))
+        packedOut.backward(gradient: Tensor(shape: packedOut.shape, values: upstream))
+        for input in 0..<3 {
+            let paddedGrad = padded[input].grad!.values, packedGrad = packed[input].grad!.values
+            let atReal = realRows.flatMap { row in paddedGrad[(row * c)..<((row + 1) * c)] }
+            XCTAssertLessThanOrEqual(zip(atReal, packedGrad).map { abs($0 - $1) }.max()!, 1e-6, "input \(input)")
+        }
+    }
 }

@@ -48,6 +48,20 @@ final class GatherAndPoolingTests: XCTestCase {
         })
     }
 
+    func testScatterRowsPlacesRowsAndGathersTheirGradient() {
+        let x = GradientCheck.random([3, 2], seed: 47)
+        let rows = [4, 0, 2]
+        GradientCheck().run([x], forward: { scatterRows($0[0], to: rows, count: 6) }, reference: { (v: [[Double]]) -> [Double] in
+            var out = [Double](repeating: 0, count: 12)
+            for (i, row) in rows.enumerated() { for j in 0..<2 { out[row * 2 + j] = v[0][i * 2 + j] } }
+            return out
+        })
+        // a second use adds to the gradient the first wrote
+        let y = Tensor(shape: [1, 2], values: [1, 2], requiresGrad: true)
+        add(scatterRows(y, to: [1], count: 2), scatterRows(y, to: [0], count: 2)).backward(gradient: Tensor(shape: [2, 2], values: [10, 20, 30, 40]))
+        XCTAssertEqual(y.grad?.values, [40, 60])
+    }
+
     func testReshapeTransposeAndSliceColumns() {
         let x = GradientCheck.random([2, 3, 4], seed: 44)
         GradientCheck().run([x], forward: { sliceColumns(transpose($0[0].reshaped([6, 4])), 1..<4) }, reference: { (v: [[Double]]) -> [Double] in

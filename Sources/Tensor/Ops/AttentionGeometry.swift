@@ -1,0 +1,133 @@
+import CKernels
+import Dispatch
+
+/// One (sequence, head) pair of an attention call.
+struct AttentionPair {
+    /// s·H + h.
+    let index: Int
+    let sequence: Int
+    /// The sequence's token count L.
+    let length: Int
+    /// Where the pair's (L, D) block starts in the (rows, C) matrices: (first row, h·D).
+    let offset: Int
+    /// Where its (L, L) block starts in the saved probabilities and the keep mask.
+    let block: Int
+}
+
+/// Where each sequence and head of one attention call lives, and its dropout stream position.
+/// The probabilities of every pair are stored one block after another: pair (s, h) at
+/// blockStart[s] + h·L_s², element (i, j) at + i·L_s + j. That flat index is also the Philox
+/// index of the element's dropout bit, so in the padded layout (every L = T) pair bh's element
+/// (i, j) is (bh·T + i)·T + j.
+struct AttentionGeometry {
+    let heads: Int, headSize: Int
+    let sequenceStarts: [Int]
+    let sequenceLengths: [Int]
+    let blockStarts: [Int]
+    /// Σ_s H·L_s²: the size of the saved probabilities and of the keep mask.
+    let blockElements: Int
+    let longest: Int
+    /// The padded layout's (B, T) additive mask; nil when packed (no padding to mask).
+    let mask: Tensor?
+    private(set) var dropout: Float = 0
+    private(set) var dropoutKey: UInt64 = 0
+    private(set) var dropoutStart: UInt64 = 0
+    /// One keep byte per probability when dropout is on.
+    private(set) var keep: ByteStorage?
+
+    init(layout: AttentionLayout, rows: Int, heads: Int, headSize: Int) {
+        self.heads = heads
+        self.headSize = headSize
+        switch layout {
+        case .padded(let b, let additiveMask):
+            let t = b > 0 ? rows / b : 0
+            precondition(b * t == rows, "attention: \(rows) rows do not split into \(b) sequences")
+            precondition(additiveMask.count == rows, "attention: mask \(additiveMask.shape) for batch \(b) x \(t) tokens")
+            sequenceLengths = Array(repeating: t, count: b)
+            mask = additiveMask
+        case .packed(let lengths):
+            precondition(lengths.allSatisfy { $0 >= 0 } && lengths.reduce(0, +) == rows,
+                         "attention: sequence lengths \(lengths) do not add up to \(rows) rows")
+            sequenceLengths = lengths
+            mask = nil
+        }
+        var starts = [Int](), blocks = [Int](), row = 0, block = 0
+        for length in sequenceLengths {
+            starts.append(row)
+            blocks.append(block)
+            row += length
+            block += heads * length * length
+        }
+        sequenceStarts = starts
+        blockStarts = blocks
+        blockElements = block
+        longest = sequenceLengths.max() ?? 0
+    }
+
+    var pairCount: Int { sequenceLengths.count * heads }
+
+    func pair(_ index: Int) -> AttentionPair {
+        let s = index / heads, h = index % heads, l = sequenceLengths[s]
+        return AttentionPair(index: index, sequence: s, length: l,
+                             offset: sequenceStarts[s] * heads * headSize + h * headSize,
+                             block: blockStarts[s] + h * l * l)
+    }
+
+    /// The additive mask over the pair's keys, or nil (packed: every key is a token).
+    func maskRow(_ pair: AttentionPair) -> UnsafeMutablePointer<Float>? {
+        mask.map { $0.data + sequenceStarts[pair.sequence] }
+    }
+
+    mutating func enableDropout(_ p: Float, key: UInt64, start: UInt64) {
+        dropout = p
+        dropoutKey = key
+        dropoutStart = start
+        keep = ByteStorage(count: blockElements)
+    }
+
+    /// P with dropout applied (written to `scratch`), or P itself when dropout is off.
+    func droppedProbabilities(_ p: UnsafeMutablePointer<Float>, _ pair: AttentionPair, into scratch: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
+        guard let keep else { return p }
+        bk_apply_mask(p, scratch, keep.pointer + pair.block, 1 / (1 - dropout), 0, 0, pair.length * pair.length)
+        return scratch
+    }
+
+    /// Fills the pair's part of the keep mask.
+    func drawKeepMask(_ pair: AttentionPair) {
+        guard let keep else { return }
+        bk_dropout_mask(keep.pointer + pair.block, dropoutKey, dropoutStart, pair.block, dropout, 0, pair.length * pair.length)
+    }
+
+    /// Runs `body(pair, scratch)` for every (sequence, head) pair with at least one token, the
+    /// pairs split over the engine's threads in contiguous runs of about equal work (Σ L²),
+    /// each thread with its own (L, L) scratch buffers. OpenBLAS runs single-threaded
+    /// meanwhile, so its GEMMs on different pairs do not compete. Every pair writes only its
+    /// own blocks, so the split does not change a single bit of the result.
+    func forEachPair(scratchBuffers: Int = 1, _ body: (AttentionPair, UnsafeMutablePointer<Float>) -> Void) {
+        let pairs = pairCount
+        guard pairs > 0, longest > 0 else { return }
+        let workers = max(1, min(Parallel.threadCount, pairs))
+        // boundaries[w] ..< boundaries[w + 1] is worker w's run of pairs
+        let cost = (0..<pairs).map { sequenceLengths[$0 / heads] * sequenceLengths[$0 / heads] }
+        let total = cost.reduce(0, +)
+        var boundaries = [0], done = 0
+        for (p, c) in cost.enumerated() where boundaries.count < workers {
+            done += c
+            if done * workers >= total * boundaries.count { boundaries.append(p + 1) }
+        }
+        while boundaries.count <= workers { boundaries.append(pairs) }
+        boundaries[workers] = pairs
+        let size = scratchBuffers * longest * longest
+        let scratch = Tensor(uninitialized: [workers * size])
+        let blas = OpenBLAS.shared
+        let savedThreads = blas.threads
+        if workers > 1 { blas.threads = 1 }
+        defer { if workers > 1 { blas.threads = savedThreads } }
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let own = scratch.data + w * size
+            for index in boundaries[w]..<boundaries[w + 1] where sequenceLengths[index / heads] > 0 {
+                body(pair(index), own)
+            }
+        }
+    }
+}
