@@ -66,10 +66,12 @@ public final class BertModel: Module {
         return BertOutput(lastHiddenState: shaped, pooledOutput: pooled, hiddenStates: states)
     }
 
-    /// Inference without dropout and without a graph.
-    public func encode(_ batch: TokenBatch, outputHiddenStates: Bool = false) -> BertOutput {
+    /// Inference without dropout and without a graph (`skipPadding` as in `callAsFunction`).
+    public func encode(_ batch: TokenBatch, outputHiddenStates: Bool = false, skipPadding: Bool = false) -> BertOutput {
         var unused = RandomStream(key: 0)
-        return Autograd.noGrad { self(batch, training: false, stream: &unused, outputHiddenStates: outputHiddenStates) }
+        return Autograd.noGrad {
+            self(batch, training: false, stream: &unused, outputHiddenStates: outputHiddenStates, skipPadding: skipPadding)
+        }
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {

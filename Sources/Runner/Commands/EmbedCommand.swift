@@ -56,7 +56,8 @@ struct EmbedCommand: ParsableCommand {
                 try tokenizer.encode(.text(text), truncation: Truncation(maxLength: limit, strategy: .longestFirst))[0]
             }
             let batch = TokenBatch(sequences: encodings.map { $0.ids.map(Int32.init) }, padID: Int32(tokenizer.padId))
-            let vectors = SentenceEmbedding.vectors(bert.encode(batch), batch: batch, pooling: pooling, normalize: !noNormalize)
+            // mean, [CLS] and the pooler read real tokens only, so the padding need not be computed
+            let vectors = SentenceEmbedding.vectors(bert.encode(batch, skipPadding: true), batch: batch, pooling: pooling, normalize: !noNormalize)
             for v in vectors { output.write("{\"embedding\":[" + v.map { "\($0)" }.joined(separator: ",") + "]}") }
             pending.removeAll()
         }
