@@ -37,9 +37,10 @@ public final class BertLayer: Module {
         // self-attention over all heads, within each sequence, with attention-probability dropout
         let context = attention(query: query(x), key: key(x), value: value(x), layout: layout, heads: heads,
                                 dropout: attentionDropout, training: training, stream: &stream)
-        // project, dropout, residual, LayerNorm
-        let attended = dropout(attentionOutputDense(context), probability: hiddenDropout, training: training, stream: &stream)
-        let h1 = addLayerNorm(attended, residual: x, gamma: attentionOutputLayerNorm.weight, beta: attentionOutputLayerNorm.bias, eps: attentionOutputLayerNorm.eps)
+        // project, then dropout, residual and LayerNorm (one fused op)
+        let h1 = dropoutAddLayerNorm(attentionOutputDense(context), probability: hiddenDropout, training: training, stream: &stream,
+                                     residual: x, gamma: attentionOutputLayerNorm.weight, beta: attentionOutputLayerNorm.bias,
+                                     eps: attentionOutputLayerNorm.eps)
         // feed-forward: expand, activate, project back, dropout, residual, LayerNorm
         let expanded = intermediateDense(h1)
         // (GELU fused into the projection: its output is recomputed in the backward, not kept)
@@ -49,8 +50,8 @@ public final class BertLayer: Module {
         case .geluNew: activatedAndProjected = geluLinear(expanded, kind: .tanh, weight: outputDense.weight, bias: outputDense.bias)
         case .relu: activatedAndProjected = outputDense(relu(expanded))
         }
-        let projected = dropout(activatedAndProjected, probability: hiddenDropout, training: training, stream: &stream)
-        return addLayerNorm(projected, residual: h1, gamma: outputLayerNorm.weight, beta: outputLayerNorm.bias, eps: outputLayerNorm.eps)
+        return dropoutAddLayerNorm(activatedAndProjected, probability: hiddenDropout, training: training, stream: &stream,
+                                   residual: h1, gamma: outputLayerNorm.weight, beta: outputLayerNorm.bias, eps: outputLayerNorm.eps)
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {

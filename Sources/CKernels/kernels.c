@@ -163,7 +163,8 @@ BK_CLONES void bk_softmax_backward_rows(const float *p, float *g, long cols, lon
 }
 
 // ---------------------------------------------------------------- layer norm
-BK_CLONES void bk_layer_norm_forward(const float *x, const float *residual, float *sum_out,
+BK_CLONES void bk_layer_norm_forward(const float *x, const uint8_t *keep, float keep_scale,
+                                     const float *residual, float *sum_out,
                                      const float *gamma, const float *beta, float *y,
                                      float *mean, float *rstd, long cols, float eps, long begin, long end) {
     for (long r = begin; r < end; r++) {
@@ -173,7 +174,13 @@ BK_CLONES void bk_layer_norm_forward(const float *x, const float *residual, floa
         if (residual) {
             const float *rr = residual + r * cols;
             float *sr = sum_out + r * cols;
-            for (long j = 0; j < cols; j++) sr[j] = xr[j] + rr[j];
+            if (keep) {
+                // dropout's kept-and-scaled value, exactly as bk_apply_mask writes it, plus the residual
+                const uint8_t *kr = keep + r * cols;
+                for (long j = 0; j < cols; j++) sr[j] = (kr[j] ? xr[j] * keep_scale : 0.0f) + rr[j];
+            } else {
+                for (long j = 0; j < cols; j++) sr[j] = xr[j] + rr[j];
+            }
             in = sr;
         }
         // pass 1: mean; pass 2: variance of the centred values
@@ -188,6 +195,7 @@ BK_CLONES void bk_layer_norm_forward(const float *x, const float *residual, floa
 
 BK_CLONES void bk_layer_norm_backward(const float *x, const float *dy, const float *gamma,
                                       const float *mean, const float *rstd, float *dx, int accumulate,
+                                      float *dropped_dx, const uint8_t *keep, float keep_scale, int accumulate_dropped,
                                       float *dgamma_partial, float *dbeta_partial, long cols, long begin, long end) {
     for (long r = begin; r < end; r++) {
         const float *xr = x + r * cols, *dyr = dy + r * cols;
@@ -212,6 +220,17 @@ BK_CLONES void bk_layer_norm_backward(const float *x, const float *dy, const flo
             for (long j = 0; j < cols; j++) dxr[j] += s * (dyr[j] * gamma[j] - mean_g - (xr[j] - m) * s * mean_gx);
         } else {
             for (long j = 0; j < cols; j++) dxr[j] = s * (dyr[j] * gamma[j] - mean_g - (xr[j] - m) * s * mean_gx);
+        }
+        if (dropped_dx) {
+            // the dropout before the residual add: d(input) = d(sum)·keep·scale, with the same
+            // expression as bk_apply_mask (dx was written above, not accumulated, in this case)
+            const uint8_t *kr = keep + r * cols;
+            float *dr = dropped_dx + r * cols;
+            if (accumulate_dropped) {
+                for (long j = 0; j < cols; j++) dr[j] += kr[j] ? dxr[j] * keep_scale : 0.0f;
+            } else {
+                for (long j = 0; j < cols; j++) dr[j] = kr[j] ? dxr[j] * keep_scale : 0.0f;
+            }
         }
     }
 }

@@ -63,7 +63,7 @@ final class KernelReferenceTests: XCTestCase {
         let cols = 384, rows = 3
         let x = values(rows * cols, scale: 3, seed: 3), gamma = values(cols, scale: 1, seed: 4), beta = values(cols, scale: 1, seed: 5)
         var y = [Float](repeating: 0, count: x.count), mean = [Float](repeating: 0, count: rows), rstd = mean
-        bk_layer_norm_forward(x, nil, nil, gamma, beta, &y, &mean, &rstd, cols, 1e-12, 0, rows)
+        bk_layer_norm_forward(x, nil, 1, nil, nil, gamma, beta, &y, &mean, &rstd, cols, 1e-12, 0, rows)
         var reference = [Float](repeating: 0, count: cols)
         for r in 0..<rows {
             x.withUnsafeBufferPointer { px in

@@ -42,6 +42,51 @@ final class LayerNormTests: XCTestCase {
                             reference: { v in zip(self.referenceLayerNorm(zip(v[0], v[1]).map { $0 + $1 }, v[2], v[3], channels: 4, eps: 1e-5), v[0]).map { $0 + 3 * $1 } })
     }
 
+    /// LayerNorm(dropout(x) + residual) in Double with the dropout factors of `dropout`'s scheme.
+    func referenceDropoutAddLayerNorm(_ v: [[Double]], key: UInt64, start: UInt64, p: Float, channels: Int, eps: Double) -> [Double] {
+        let dropped = v[0].indices.map { v[0][$0] * Double(dropoutFactor(key: key, start: start, index: $0, probability: p)) }
+        return referenceLayerNorm(zip(dropped, v[1]).map { $0 + $1 }, v[2], v[3], channels: channels, eps: eps)
+    }
+
+    func testFusedDropoutAddLayerNorm() {
+        let x = GradientCheck.random([6, 20], scale: 2, seed: 35), residual = GradientCheck.random([6, 20], seed: 36)
+        let g = GradientCheck.random([20], seed: 37), b = GradientCheck.random([20], seed: 38)
+        var stream = RandomStream(key: 12, counter: 3)
+        GradientCheck().run([x, residual, g, b], forward: {
+            dropoutAddLayerNorm($0[0], probability: 0.3, training: true, stream: &stream, residual: $0[1], gamma: $0[2], beta: $0[3], eps: 1e-12)
+        }, reference: { v in self.referenceDropoutAddLayerNorm(v, key: 12, start: 3, p: 0.3, channels: 20, eps: 1e-12) })
+        XCTAssertEqual(stream.counter, 3 + 30, "one Philox block per 4 elements, as dropout")
+    }
+
+    func testFusedDropoutAddLayerNormAccumulatesIntoExistingGradients() {
+        // x also feeds another op: its gradient must be the sum of both contributions.
+        let x = GradientCheck.random([3, 16], seed: 39), residual = GradientCheck.random([3, 16], seed: 40)
+        let g = GradientCheck.random([16], seed: 41), b = GradientCheck.random([16], seed: 42)
+        var stream = RandomStream(key: 13)
+        GradientCheck().run([x, residual, g, b], forward: {
+            add(dropoutAddLayerNorm($0[0], probability: 0.2, training: true, stream: &stream, residual: $0[1], gamma: $0[2], beta: $0[3], eps: 1e-5),
+                scale($0[0], by: 3))
+        }, reference: { v in
+            zip(self.referenceDropoutAddLayerNorm(v, key: 13, start: 0, p: 0.2, channels: 16, eps: 1e-5), v[0]).map { $0 + 3 * $1 }
+        })
+    }
+
+    /// The fused op is a faster spelling of dropout followed by addLayerNorm: the same output and
+    /// the same gradients, bit for bit, from the same stream position.
+    func testFusedDropoutEqualsDropoutThenAddLayerNormBitForBit() {
+        func run(fused: Bool) -> [[Float]] {
+            let x = GradientCheck.random([33, 48], scale: 2, seed: 43), residual = GradientCheck.random([33, 48], seed: 44)
+            let g = GradientCheck.random([48], seed: 45), b = GradientCheck.random([48], seed: 46)
+            var stream = RandomStream(key: 14, counter: 7)
+            let y = fused
+                ? dropoutAddLayerNorm(x, probability: 0.1, training: true, stream: &stream, residual: residual, gamma: g, beta: b, eps: 1e-12)
+                : addLayerNorm(dropout(x, probability: 0.1, training: true, stream: &stream), residual: residual, gamma: g, beta: b, eps: 1e-12)
+            y.backward(gradient: GradientCheck.random([33, 48], seed: 47, requiresGrad: false))
+            return [y.values] + [x, residual, g, b].map { $0.grad!.values } + [[Float(stream.counter)]]
+        }
+        XCTAssertEqual(run(fused: true), run(fused: false))
+    }
+
     func testModuleStartsAsIdentityScale() {
         let ln = LayerNorm(channels: 4, eps: 1e-12)
         XCTAssertEqual(ln.weight.values, [1, 1, 1, 1])

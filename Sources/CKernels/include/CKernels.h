@@ -23,14 +23,20 @@ void bk_softmax_backward_rows(const float *p, float *g, long cols, long begin, l
 
 // Layer norm over rows [begin, end) of (rows, cols): y = (x - mean)·rstd·gamma + beta;
 // when residual is not NULL the input is x + residual, and that sum is stored in sum_out
-// (the backward needs it). mean and rstd receive one value per row.
-void bk_layer_norm_forward(const float *x, const float *residual, float *sum_out,
+// (the backward needs it). With a dropout keep mask (keep not NULL, residual not NULL) the
+// input is dropout(x) + residual: x·keep_scale where kept, 0 where dropped. mean and rstd
+// receive one value per row.
+void bk_layer_norm_forward(const float *x, const uint8_t *keep, float keep_scale,
+                           const float *residual, float *sum_out,
                            const float *gamma, const float *beta, float *y,
                            float *mean, float *rstd, long cols, float eps, long begin, long end);
 // dx (=) rstd·(g - mean(g) - xhat·mean(g·xhat)) with g = dy·gamma, rows [begin, end);
 // dgamma_partial/dbeta_partial (cols each) accumulate this range's Σ dy·xhat and Σ dy.
+// With dropped_dx (then accumulate must be 0): dropped_dx (=) dx·keep·keep_scale, the
+// gradient of the input that went through dropout before the residual add.
 void bk_layer_norm_backward(const float *x, const float *dy, const float *gamma,
                             const float *mean, const float *rstd, float *dx, int accumulate,
+                            float *dropped_dx, const uint8_t *keep, float keep_scale, int accumulate_dropped,
                             float *dgamma_partial, float *dbeta_partial, long cols, long begin, long end);
 
 // Philox4x32-10 inverted dropout: element i (global index first_index + i) is kept when the

@@ -7,7 +7,7 @@ import Foundation
 /// Saves mean and rstd per row (N) for the backward.
 public func layerNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, eps: Float) -> Tensor {
     Profiler.measure(.normalization) {
-        layerNormForward(x, residual: nil, gamma: gamma, beta: beta, eps: eps)
+        layerNormForward(x, keep: nil, residual: nil, gamma: gamma, beta: beta, eps: eps)
     }
 }
 
@@ -16,11 +16,29 @@ public func layerNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, eps: Float) -> T
 public func addLayerNorm(_ x: Tensor, residual: Tensor, gamma: Tensor, beta: Tensor, eps: Float) -> Tensor {
     Profiler.measure(.normalization) {
         precondition(x.shape == residual.shape, "addLayerNorm of \(x.shape) and \(residual.shape)")
-        return layerNormForward(x, residual: residual, gamma: gamma, beta: beta, eps: eps)
+        return layerNormForward(x, keep: nil, residual: residual, gamma: gamma, beta: beta, eps: eps)
     }
 }
 
-private func layerNormForward(_ x: Tensor, residual: Tensor?, gamma: Tensor, beta: Tensor, eps: Float) -> Tensor {
+/// Dropout, the residual connection and the layer norm after them, fused:
+/// y = LayerNorm(dropout(x) + residual). The same keep mask, the same use of `stream` and the
+/// same bits as `addLayerNorm(dropout(x, ...), residual: ...)`, with one pass fewer each way
+/// and no dropout output kept for the backward.
+public func dropoutAddLayerNorm(_ x: Tensor, probability p: Float, training: Bool, stream: inout RandomStream,
+                                residual: Tensor, gamma: Tensor, beta: Tensor, eps: Float) -> Tensor {
+    guard training, p > 0 else { return addLayerNorm(x, residual: residual, gamma: gamma, beta: beta, eps: eps) }
+    precondition(p < 1, "dropout probability must be below 1, got \(p)")
+    precondition(x.shape == residual.shape, "dropoutAddLayerNorm of \(x.shape) and \(residual.shape)")
+    let start = stream.reserve(blocks: (x.count + 3) / 4)
+    let key = stream.key
+    let mask = Profiler.measure(.dropout) { DropoutMask(count: x.count, key: key, start: start, probability: p) }
+    return Profiler.measure(.normalization) {
+        layerNormForward(x, keep: mask, residual: residual, gamma: gamma, beta: beta, eps: eps)
+    }
+}
+
+/// keep: a dropout mask over x, only with a residual.
+private func layerNormForward(_ x: Tensor, keep: DropoutMask?, residual: Tensor?, gamma: Tensor, beta: Tensor, eps: Float) -> Tensor {
     let c = x.shape.last ?? 1
     let rows = x.count / c
     precondition(gamma.count == c && beta.count == c, "layerNorm: gamma \(gamma.shape) / beta \(beta.shape) for \(c) channels")
@@ -29,10 +47,11 @@ private func layerNormForward(_ x: Tensor, residual: Tensor?, gamma: Tensor, bet
     let sum = residual.map { _ in Tensor(uninitialized: x.shape) }
     let px = x.data, po = out.data, pg = gamma.data, pb = beta.data, pm = mean.data, pr = rstd.data
     let pres = residual?.data, psum = sum?.data
+    let pkeep = keep.map { UnsafePointer($0.bytes.pointer) }, keepScale = keep?.scale ?? 1
     Parallel.forEachRange(rows, minimumChunk: max(1, 16384 / c)) { range in
-        bk_layer_norm_forward(px, pres, psum, pg, pb, po, pm, pr, c, eps, range.lowerBound, range.upperBound)
+        bk_layer_norm_forward(px, pkeep, keepScale, pres, psum, pg, pb, po, pm, pr, c, eps, range.lowerBound, range.upperBound)
     }
-    let op = LayerNormOp(mean: mean, rstd: rstd, channels: c, normalizedInput: sum)
+    let op = LayerNormOp(mean: mean, rstd: rstd, channels: c, normalizedInput: sum, keep: keep)
     let inputs = residual.map { [x, $0, gamma, beta] } ?? [x, gamma, beta]
     return Autograd.record(op, inputs: inputs, output: out)
 }
@@ -43,13 +62,17 @@ struct LayerNormOp: Operation {
     let mean: Tensor
     let rstd: Tensor
     let channels: Int
-    /// x + residual when the residual add was fused in (inputs are then x, residual, gamma, beta).
+    /// x + residual when the residual add was fused in (inputs are then x, residual, gamma, beta);
+    /// dropout(x) + residual when a dropout was fused in too.
     let normalizedInput: Tensor?
-    var name: String { normalizedInput == nil ? "layer_norm" : "add_layer_norm" }
+    /// The keep mask of the fused dropout over x.
+    let keep: DropoutMask?
+    var name: String { keep != nil ? "dropout_add_layer_norm" : normalizedInput == nil ? "layer_norm" : "add_layer_norm" }
 
     // With xhat = (x - mean)·rstd and g = dy·gamma:
     //   dx = rstd · (g - mean(g) - xhat · mean(g · xhat)),  dgamma += Σ_rows dy·xhat,  dbeta += Σ_rows dy.
-    // Fused: d(x + residual) = dx flows to both x and residual unchanged.
+    // Fused: d(x + residual) = dx flows to both x and residual unchanged; with dropout fused in,
+    // x receives dx·keep/(1 - p) instead, written by the same kernel pass.
     func backward(gradOutput dy: Tensor, inputs: [Tensor], output: Tensor) {
         let fused = normalizedInput != nil
         let x = inputs[0], gamma = inputs[fused ? 2 : 1], beta = inputs[fused ? 3 : 2]
@@ -65,16 +88,21 @@ struct LayerNormOp: Operation {
         let contribution = Tensor(uninitialized: x.shape)
         let ps = source.data, pdy = dy.data, pg = gamma.data, pm = mean.data, pr = rstd.data, pp = partials.data
         let pc = contribution.data
+        let dropped = keep != nil && x.requiresGrad ? x.gradientForGEMM() : nil
+        let pdropped = dropped?.gradient.data, accumulateDropped: Int32 = dropped?.beta == 1 ? 1 : 0
+        let pkeep = keep.map { UnsafePointer($0.bytes.pointer) }, keepScale = keep?.scale ?? 1
         let body: (Int) -> Void = { w in
             let begin = w * chunk, end = min(rows, begin + chunk)
             if begin < end {
-                bk_layer_norm_backward(ps, pdy, pg, pm, pr, pc, 0, pp + w * 2 * c, pp + w * 2 * c + c, c, begin, end)
+                bk_layer_norm_backward(ps, pdy, pg, pm, pr, pc, 0, pdropped, pkeep, keepScale, accumulateDropped,
+                                       pp + w * 2 * c, pp + w * 2 * c + c, c, begin, end)
             }
         }
         if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
-        // d(x + residual) reaches x and, when fused, the residual unchanged.
+        // d(x + residual) reaches the residual and, unless a dropout sat in between (done above), x.
         var adopted = false
-        for target in fused ? [inputs[0], inputs[1]] : [x] where target.requiresGrad {
+        let targets = keep != nil ? [inputs[1]] : fused ? [inputs[0], inputs[1]] : [x]
+        for target in targets where target.requiresGrad {
             target.accumulateGradient(contribution, adopt: !adopted)
             adopted = adopted || target.grad === contribution
         }
