@@ -34,8 +34,10 @@ public final class BertLayer: Module {
 
     /// x (rows, C) -> (rows, C): rows are B·T padded tokens or N packed ones, as `layout` says.
     public func callAsFunction(_ x: Tensor, layout: AttentionLayout, training: Bool, stream: inout RandomStream) -> Tensor {
-        // self-attention over all heads, within each sequence, with attention-probability dropout
-        let context = attention(query: query(x), key: key(x), value: value(x), layout: layout, heads: heads,
+        // the query, key and value projections as one GEMM, (rows, 3C); then self-attention over
+        // all heads, within each sequence, with attention-probability dropout
+        let qkv = concatenatedLinear(x, [query, key, value])
+        let context = attention(qkv: qkv, layout: layout, heads: heads,
                                 dropout: attentionDropout, training: training, stream: &stream)
         // project, then dropout, residual and LayerNorm (one fused op)
         let h1 = dropoutAddLayerNorm(attentionOutputDense(context), probability: hiddenDropout, training: training, stream: &stream,

@@ -52,4 +52,29 @@ final class LinearTests: XCTestCase {
         XCTAssertEqual(prefixed("encoder.layer.0", layer.namedParameters).map(\.name),
                        ["encoder.layer.0.weight", "encoder.layer.0.bias"])
     }
+
+    /// Three linear maps as one GEMM: each output block is its layer's, and every input,
+    /// weight and bias gradient matches float64 finite differences.
+    func testConcatenatedLinear() {
+        let x = GradientCheck.random([5, 4], seed: 70)
+        let layers = [3, 2, 3].map { Linear(inFeatures: 4, outFeatures: $0) }
+        for (k, layer) in layers.enumerated() {
+            layer.weight.copyValues(from: GradientCheck.random(layer.weight.shape, seed: 71 + UInt64(k)))
+            layer.bias!.copyValues(from: GradientCheck.random(layer.bias!.shape, seed: 75 + UInt64(k)))
+        }
+        let inputs = [x] + layers.flatMap { [$0.weight, $0.bias!] }
+        // (the checked inputs are the layers' own parameter tensors)
+        GradientCheck().run(inputs, forward: { concatenatedLinear($0[0], layers) }, reference: { v in
+            var out = [Double]()
+            for r in 0..<5 {
+                for (k, layer) in layers.enumerated() {
+                    let w = v[1 + 2 * k], b = v[2 + 2 * k]
+                    for o in 0..<layer.outFeatures {
+                        out.append(b[o] + (0..<4).reduce(0.0) { $0 + v[0][r * 4 + $1] * w[o * 4 + $1] })
+                    }
+                }
+            }
+            return out
+        })
+    }
 }

@@ -24,46 +24,101 @@ public func attention(query q: Tensor, key k: Tensor, value v: Tensor, additiveM
               dropout: p, training: training, stream: &stream)
 }
 
-/// Fused multi-head self-attention over the sequences of `layout` (see `AttentionLayout`).
+/// Fused multi-head self-attention over the sequences of `layout` (see `AttentionLayout`), q, k
+/// and v given as three (rows, C) tensors.
+public func attention(query q: Tensor, key k: Tensor, value v: Tensor, layout: AttentionLayout, heads h: Int,
+                      dropout p: Float = 0, training: Bool = false, stream: inout RandomStream) -> Tensor {
+    precondition(k.shape == q.shape && v.shape == q.shape, "attention: q \(q.shape), k \(k.shape), v \(v.shape)")
+    return attention(.separate(q, k, v), layout: layout, heads: h, dropout: p, training: training, stream: &stream)
+}
+
+/// The same with q, k and v side by side in one (rows, 3C) tensor, [q | k | v] in each row: what
+/// one GEMM over the three projections' concatenated weights gives (`concatenatedLinear`).
+public func attention(qkv: Tensor, layout: AttentionLayout, heads h: Int,
+                      dropout p: Float = 0, training: Bool = false, stream: inout RandomStream) -> Tensor {
+    precondition(qkv.shape.last! % 3 == 0, "attention: qkv \(qkv.shape) is not three blocks of columns")
+    return attention(.concatenated(qkv), layout: layout, heads: h, dropout: p, training: training, stream: &stream)
+}
+
+/// Where attention reads q, k and v.
+enum AttentionInputs {
+    /// Three (rows, C) tensors.
+    case separate(Tensor, Tensor, Tensor)
+    /// One (rows, 3C) tensor: q in columns 0..<C, k in C..<2C, v in 2C..<3C.
+    case concatenated(Tensor)
+
+    var tensors: [Tensor] {
+        switch self {
+        case .separate(let q, let k, let v): return [q, k, v]
+        case .concatenated(let qkv): return [qkv]
+        }
+    }
+
+    /// C, the width of each of q, k, v.
+    var channels: Int {
+        switch self {
+        case .separate(let q, _, _): return q.shape.last!
+        case .concatenated(let qkv): return qkv.shape.last! / 3
+        }
+    }
+
+    /// The distance between two rows of q (and of k, of v).
+    var rowStride: Int {
+        switch self {
+        case .separate: return channels
+        case .concatenated: return 3 * channels
+        }
+    }
+
+    var rows: Int { tensors[0].count / rowStride }
+
+    var pointers: (q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) {
+        switch self {
+        case .separate(let q, let k, let v): return (q.data, k.data, v.data)
+        case .concatenated(let qkv): return (qkv.data, qkv.data + channels, qkv.data + 2 * channels)
+        }
+    }
+}
+
 /// Attention-probability dropout is applied inside, with the same Philox scheme as `dropout`.
 /// Saves the probabilities P (an (L, L) block per sequence and head, before dropout) and the
 /// keep mask (a byte each).
 ///
 /// The (sequence, head) pairs are independent: they are spread over the cores, each running
 /// single-threaded GEMMs on its own pair, with OpenBLAS's threads held at 1 meanwhile.
-public func attention(query q: Tensor, key k: Tensor, value v: Tensor, layout: AttentionLayout, heads h: Int,
-                      dropout p: Float = 0, training: Bool = false, stream: inout RandomStream) -> Tensor {
+func attention(_ inputs: AttentionInputs, layout: AttentionLayout, heads h: Int,
+               dropout p: Float, training: Bool, stream: inout RandomStream) -> Tensor {
     Profiler.measure(.attention) {
-        let c = q.shape.last!, rows = q.count / c, d = c / h
-        precondition(k.shape == q.shape && v.shape == q.shape && c == h * d,
-                     "attention: q \(q.shape), k \(k.shape), v \(v.shape) for \(h) heads")
+        let c = inputs.channels, rows = inputs.rows, d = c / h, ld = inputs.rowStride
+        precondition(c == h * d, "attention: \(c) channels for \(h) heads")
         var geometry = AttentionGeometry(layout: layout, rows: rows, heads: h, headSize: d)
         let useDropout = training && p > 0
         if useDropout { geometry.enableDropout(p, key: stream.key, start: stream.reserve(blocks: (geometry.blockElements + 3) / 4)) }
-        let out = Tensor(uninitialized: q.shape)
+        let out = Tensor(uninitialized: [rows, c])
         // The probabilities are kept for the backward only when there will be one; otherwise
         // each pair's (L, L) block lives in its thread's scratch (in cache) and is dropped.
-        let keepProbabilities = Autograd.needsGraph([q, k, v])
+        let keepProbabilities = Autograd.needsGraph(inputs.tensors)
         let probs = keepProbabilities ? Tensor(uninitialized: [geometry.blockElements]) : nil
-        let pq = q.data, pk = k.data, pv = v.data, po = out.data
+        let (pq, pk, pv) = inputs.pointers, po = out.data
         let geo = geometry
         geo.forEachPair(scratchBuffers: 2) { pair, scratch in
-            let l = pair.length
+            let l = pair.length, input = pair.row * ld + pair.column, output = pair.row * c + pair.column
             let pBH = probs.map { $0.data + pair.block } ?? scratch + l * l
             let blas = OpenBLAS.shared
             // scores (L,L) = Q_bh (L,D) · K_bhᵀ (D,L) / √D
             blas.sgemm(transposeA: false, transposeB: true, m: l, n: l, k: d, alpha: 1 / Float(d).squareRoot(),
-                       a: pq + pair.offset, lda: c, b: pk + pair.offset, ldb: c, c: pBH, ldc: l)
+                       a: pq + input, lda: ld, b: pk + input, ldb: ld, c: pBH, ldc: l)
             // + mask over keys, softmax over keys, in place
             bk_softmax_rows(pBH, geo.maskRow(pair), l, 0, l)
             // out_bh (L,D) = dropout(P) (L,L) · V_bh (L,D), the keep mask drawn here once
             geo.drawKeepMask(pair)
             let pUsed = geo.droppedProbabilities(pBH, pair, into: scratch)
             blas.sgemm(transposeA: false, transposeB: false, m: l, n: d, k: l,
-                       a: pUsed, lda: l, b: pv + pair.offset, ldb: c, c: po + pair.offset, ldc: c)
+                       a: pUsed, lda: l, b: pv + input, ldb: ld, c: po + output, ldc: c)
         }
         guard let probs else { return out }
-        return Autograd.record(AttentionOp(geometry: geo, probabilities: probs), inputs: [q, k, v], output: out)
+        let op = AttentionOp(geometry: geo, probabilities: probs, concatenated: inputs.tensors.count == 1)
+        return Autograd.record(op, inputs: inputs.tensors, output: out)
     }
 }
 
@@ -72,34 +127,51 @@ struct AttentionOp: Operation {
     let geometry: AttentionGeometry
     /// Softmax probabilities before dropout, an (L, L) block per pair.
     let probabilities: Tensor
+    /// The inputs are one (rows, 3C) qkv tensor rather than q, k, v.
+    let concatenated: Bool
     var name: String { "attention" }
 
     func backward(gradOutput dOut: Tensor, inputs: [Tensor], output: Tensor) {
-        let q = inputs[0], k = inputs[1], v = inputs[2]
         let h = geometry.heads, d = geometry.headSize, c = h * d
         let scaleFactor = 1 / Float(d).squareRoot()
         // Each pair writes only its own (L, D) blocks of dq, dk, dv, once each: no two threads touch
         // the same element, and a fresh gradient is overwritten (beta 0) rather than zeroed first.
         // (When one tensor is passed twice, its blocks receive two contributions: accumulate all.)
-        let distinct = q !== k && k !== v && q !== v
-        let (gq, betaQ) = distinct ? q.gradientForGEMM() : (q.gradBuffer(), 1)
-        let (gk, betaK) = distinct ? k.gradientForGEMM() : (k.gradBuffer(), 1)
-        let (gv, betaV) = distinct ? v.gradientForGEMM() : (v.gradBuffer(), 1)
-        let dq = gq.data, dk = gk.data, dv = gv.data
-        let pq = q.data, pk = k.data, pv = v.data, pd = dOut.data, pp = probabilities.data
+        let ld: Int, pq: UnsafeMutablePointer<Float>, pk: UnsafeMutablePointer<Float>, pv: UnsafeMutablePointer<Float>
+        let dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>
+        let betaQ: Float, betaK: Float, betaV: Float
+        if concatenated {
+            let qkv = inputs[0], (g, beta) = qkv.gradientForGEMM()
+            ld = 3 * c
+            (pq, pk, pv) = (qkv.data, qkv.data + c, qkv.data + 2 * c)
+            (dq, dk, dv) = (g.data, g.data + c, g.data + 2 * c)
+            (betaQ, betaK, betaV) = (beta, beta, beta)
+        } else {
+            let q = inputs[0], k = inputs[1], v = inputs[2]
+            let distinct = q !== k && k !== v && q !== v
+            let (gq, bq) = distinct ? q.gradientForGEMM() : (q.gradBuffer(), 1)
+            let (gk, bk) = distinct ? k.gradientForGEMM() : (k.gradBuffer(), 1)
+            let (gv, bv) = distinct ? v.gradientForGEMM() : (v.gradBuffer(), 1)
+            ld = c
+            (pq, pk, pv) = (q.data, k.data, v.data)
+            (dq, dk, dv) = (gq.data, gk.data, gv.data)
+            (betaQ, betaK, betaV) = (bq, bk, bv)
+        }
+        let pd = dOut.data, pp = probabilities.data
         let geometry = geometry
         geometry.forEachPair(scratchBuffers: 2) { pair, scratch in
-            let l = pair.length, ll = l * l, offset = pair.offset
+            let l = pair.length, ll = l * l
+            let input = pair.row * ld + pair.column, output = pair.row * c + pair.column
             let pBH = pp + pair.block
             let dropped = scratch, dP = scratch + ll
             let blas = OpenBLAS.shared
             let pUsed = geometry.droppedProbabilities(pBH, pair, into: dropped)
             // dV_bh (L,D) += dropout(P)ᵀ (L,L) · dOut_bh (L,D)
             blas.sgemm(transposeA: true, transposeB: false, m: l, n: d, k: l,
-                       a: pUsed, lda: l, b: pd + offset, ldb: c, beta: betaV, c: dv + offset, ldc: c)
+                       a: pUsed, lda: l, b: pd + output, ldb: c, beta: betaV, c: dv + input, ldc: ld)
             // d(dropout(P)) (L,L) = dOut_bh (L,D) · V_bhᵀ (D,L)
             blas.sgemm(transposeA: false, transposeB: true, m: l, n: l, k: d,
-                       a: pd + offset, lda: c, b: pv + offset, ldb: c, c: dP, ldc: l)
+                       a: pd + output, lda: c, b: pv + input, ldb: ld, c: dP, ldc: l)
             // dP = d(dropout(P)) · keep / (1 - p): the same mask again
             if let keep = geometry.keep {
                 bk_apply_mask(dP, dP, keep.pointer + pair.block, 1 / (1 - geometry.dropout), 0, 0, ll)
@@ -108,10 +180,10 @@ struct AttentionOp: Operation {
             bk_softmax_backward_rows(pBH, dP, l, 0, l)
             // dQ_bh (L,D) += dScores (L,L) · K_bh (L,D) / √D
             blas.sgemm(transposeA: false, transposeB: false, m: l, n: d, k: l, alpha: scaleFactor,
-                       a: dP, lda: l, b: pk + offset, ldb: c, beta: betaQ, c: dq + offset, ldc: c)
+                       a: dP, lda: l, b: pk + input, ldb: ld, beta: betaQ, c: dq + input, ldc: ld)
             // dK_bh (L,D) += dScoresᵀ (L,L) · Q_bh (L,D) / √D
             blas.sgemm(transposeA: true, transposeB: false, m: l, n: d, k: l, alpha: scaleFactor,
-                       a: dP, lda: l, b: pq + offset, ldb: c, beta: betaK, c: dk + offset, ldc: c)
+                       a: dP, lda: l, b: pq + input, ldb: ld, beta: betaK, c: dk + input, ldc: ld)
         }
     }
 }

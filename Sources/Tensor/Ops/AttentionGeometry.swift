@@ -8,8 +8,9 @@ struct AttentionPair {
     let sequence: Int
     /// The sequence's token count L.
     let length: Int
-    /// Where the pair's (L, D) block starts in the (rows, C) matrices: (first row, h·D).
-    let offset: Int
+    /// The pair's (L, D) blocks start at row `row`, column `column` (h·D) of q, k, v and out.
+    let row: Int
+    let column: Int
     /// Where its (L, L) block starts in the saved probabilities and the keep mask.
     let block: Int
 }
@@ -68,8 +69,7 @@ struct AttentionGeometry {
 
     func pair(_ index: Int) -> AttentionPair {
         let s = index / heads, h = index % heads, l = sequenceLengths[s]
-        return AttentionPair(index: index, sequence: s, length: l,
-                             offset: sequenceStarts[s] * heads * headSize + h * headSize,
+        return AttentionPair(index: index, sequence: s, length: l, row: sequenceStarts[s], column: h * headSize,
                              block: blockStarts[s] + h * l * l)
     }
 

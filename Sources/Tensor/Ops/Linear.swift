@@ -76,14 +76,16 @@ func fillRows(_ out: UnsafeMutablePointer<Float>, rows: Int, columns: Int, with 
     }
 }
 
-/// into[c] += Σ_r m[r, c], rows added in order. The columns are split over the cores (each
-/// column's sum is one thread's, so the bits do not depend on the thread count).
+/// into[c] += Σ_r m[r, c], rows added in order; row r starts at m + r·rowStride (default:
+/// `columns`). The columns are split over the cores (each column's sum is one thread's, so the
+/// bits do not depend on the thread count).
 @inline(__always)
-func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into: UnsafeMutablePointer<Float>) {
+func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, rowStride: Int? = nil, into: UnsafeMutablePointer<Float>) {
     let minimumColumns = max(16, 65536 / max(rows, 1))
+    let stride = rowStride ?? columns
     Parallel.forEachRange(columns, minimumChunk: minimumColumns) { range in
         for r in 0..<rows {
-            let row = m + r * columns
+            let row = m + r * stride
             for c in range { into[c] += row[c] }
         }
     }
