@@ -162,6 +162,14 @@ BK_CLONES void bk_softmax_backward_rows(const float *p, float *g, long cols, lon
     }
 }
 
+// ---------------------------------------------------------------- bias gradients
+BK_CLONES void bk_add_column_sums(const float *restrict m, long rows, long stride, float *restrict into, long begin, long end) {
+    for (long r = 0; r < rows; r++) {
+        const float *row = m + r * stride;
+        for (long c = begin; c < end; c++) into[c] += row[c];
+    }
+}
+
 // ---------------------------------------------------------------- layer norm
 BK_CLONES void bk_layer_norm_forward(const float *x, const uint8_t *keep, float keep_scale,
                                      const float *residual, float *sum_out,

@@ -59,6 +59,18 @@ final class KernelReferenceTests: XCTestCase {
         }
     }
 
+    func testColumnSumsKernelEqualsItsReferenceBitForBit() {
+        let rows = 37, columns = 131, stride = 140
+        let m = values(rows * stride, scale: 2, seed: 9), start = values(columns, scale: 1, seed: 10)
+        var kernel = start, reference = start
+        m.withUnsafeBufferPointer { pm in
+            addColumnSums(pm.baseAddress!, rows: rows, columns: columns, rowStride: stride, into: &kernel)
+            addColumnSumsReference(pm.baseAddress!, rows: rows, columns: columns, rowStride: stride, into: &reference)
+        }
+        XCTAssertEqual(kernel, reference)
+        XCTAssertNotEqual(kernel, start)
+    }
+
     func testLayerNormKernelAgainstItsReference() {
         let cols = 384, rows = 3
         let x = values(rows * cols, scale: 3, seed: 3), gamma = values(cols, scale: 1, seed: 4), beta = values(cols, scale: 1, seed: 5)

@@ -21,6 +21,9 @@ void bk_softmax_rows(float *s, const float *mask, long cols, long begin, long en
 // Rows [begin, end), in place in g: g = p ⊙ (g - rowsum(g ⊙ p)).
 void bk_softmax_backward_rows(const float *p, float *g, long cols, long begin, long end);
 
+// into[c] += Σ_r m[r·stride + c] for columns [begin, end), rows added in order (a bias gradient).
+void bk_add_column_sums(const float *m, long rows, long stride, float *into, long begin, long end);
+
 // Layer norm over rows [begin, end) of (rows, cols): y = (x - mean)·rstd·gamma + beta;
 // when residual is not NULL the input is x + residual, and that sum is stored in sum_out
 // (the backward needs it). With a dropout keep mask (keep not NULL, residual not NULL) the

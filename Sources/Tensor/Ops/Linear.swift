@@ -1,3 +1,5 @@
+import CKernels
+
 /// y = x·Wᵀ + b, PyTorch's nn.Linear layout.
 /// x is (..., I), weight is (O, I), bias is (O) or nil; out is (..., O).
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
@@ -78,15 +80,18 @@ func fillRows(_ out: UnsafeMutablePointer<Float>, rows: Int, columns: Int, with 
 
 /// into[c] += Σ_r m[r, c], rows added in order; row r starts at m + r·rowStride (default:
 /// `columns`). The columns are split over the cores (each column's sum is one thread's, so the
-/// bits do not depend on the thread count).
-@inline(__always)
+/// bits do not depend on the thread count); CKernels' loop vectorises over the columns.
 func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, rowStride: Int? = nil, into: UnsafeMutablePointer<Float>) {
     let minimumColumns = max(16, 65536 / max(rows, 1))
     let stride = rowStride ?? columns
     Parallel.forEachRange(columns, minimumChunk: minimumColumns) { range in
-        for r in 0..<rows {
-            let row = m + r * stride
-            for c in range { into[c] += row[c] }
-        }
+        bk_add_column_sums(m, rows, stride, into, range.lowerBound, range.upperBound)
+    }
+}
+
+/// The plain reference of `addColumnSums`, for the tests.
+func addColumnSumsReference(_ m: UnsafePointer<Float>, rows: Int, columns: Int, rowStride: Int, into: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+        for c in 0..<columns { into[c] += m[r * rowStride + c] }
     }
 }
