@@ -16,6 +16,29 @@
 #define BK_CLONES
 #endif
 
+// The GELU loops are long chains of dependent operations per element (a division, a degree-9
+// polynomial, exp): one vector at a time leaves the CPU waiting on latency. Interleaving
+// independent vectors hides it, and the best count depends on the register file: 8 for
+// AVX-512's 32 registers, 4 for AVX2's 16 (measured on the erf GELU forward: 2.0x and 1.4x
+// faster than no interleaving; 8 on AVX2 spills and is slower than 4). target_clones gives
+// every clone the same pragmas, so these kernels are built per target by hand and chosen
+// once per call. Interleaving changes no element's arithmetic: the same bits everywhere.
+#define BK_STRINGIFY(x) #x
+#define BK_INTERLEAVE(n) _Pragma(BK_STRINGIFY(clang loop interleave_count(n)))
+#if defined(__x86_64__)
+#define BK_INTERLEAVED_KERNEL(name, params, args, ...) \
+    __attribute__((target("avx512f"))) static void name##_avx512 params { BK_INTERLEAVE(8) __VA_ARGS__ } \
+    __attribute__((target("avx2"))) static void name##_avx2 params { BK_INTERLEAVE(4) __VA_ARGS__ } \
+    static void name##_baseline params { __VA_ARGS__ } \
+    void name params { \
+        if (__builtin_cpu_supports("avx512f")) name##_avx512 args; \
+        else if (__builtin_cpu_supports("avx2")) name##_avx2 args; \
+        else name##_baseline args; \
+    }
+#else
+#define BK_INTERLEAVED_KERNEL(name, params, args, ...) void name params { __VA_ARGS__ }
+#endif
+
 // ---------------------------------------------------------------- vectorisable math
 // expf by range reduction: x = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial
 // (relative error ~2e-7), 2^n through the exponent bits. Branch-free so loops vectorise.
@@ -111,33 +134,35 @@ static inline __attribute__((always_inline)) float bk_row_max(const float *x, lo
 }
 
 // ---------------------------------------------------------------- GELU
-BK_CLONES void bk_gelu_erf_forward(const float *x, float *y, long begin, long end) {
+BK_INTERLEAVED_KERNEL(bk_gelu_erf_forward, (const float *x, float *y, long begin, long end), (x, y, begin, end),
     for (long i = begin; i < end; i++) y[i] = 0.5f * x[i] * (1.0f + bk_erf(x[i] * 0.70710678118654752f));
-}
+)
 
-BK_CLONES void bk_gelu_erf_backward(const float *x, const float *dy, float *dx, int accumulate, long begin, long end) {
+BK_INTERLEAVED_KERNEL(bk_gelu_erf_backward, (const float *x, const float *dy, float *dx, int accumulate, long begin, long end),
+                      (x, dy, dx, accumulate, begin, end),
     for (long i = begin; i < end; i++) {
         float v = x[i];
         float d = 0.5f * (1.0f + bk_erf(v * 0.70710678118654752f)) + v * 0.39894228040143268f * bk_exp(-0.5f * v * v);
         dx[i] = (accumulate ? dx[i] : 0.0f) + dy[i] * d;
     }
-}
+)
 
-BK_CLONES void bk_gelu_tanh_forward(const float *x, float *y, long begin, long end) {
+BK_INTERLEAVED_KERNEL(bk_gelu_tanh_forward, (const float *x, float *y, long begin, long end), (x, y, begin, end),
     for (long i = begin; i < end; i++) {
         float v = x[i];
         y[i] = 0.5f * v * (1.0f + bk_tanh(0.79788456080286536f * (v + 0.044715f * v * v * v)));
     }
-}
+)
 
-BK_CLONES void bk_gelu_tanh_backward(const float *x, const float *dy, float *dx, int accumulate, long begin, long end) {
+BK_INTERLEAVED_KERNEL(bk_gelu_tanh_backward, (const float *x, const float *dy, float *dx, int accumulate, long begin, long end),
+                      (x, dy, dx, accumulate, begin, end),
     for (long i = begin; i < end; i++) {
         float v = x[i];
         float t = bk_tanh(0.79788456080286536f * (v + 0.044715f * v * v * v));
         float d = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * 0.79788456080286536f * (1.0f + 0.134145f * v * v);
         dx[i] = (accumulate ? dx[i] : 0.0f) + dy[i] * d;
     }
-}
+)
 
 // ---------------------------------------------------------------- softmax
 BK_CLONES void bk_softmax_rows(float *s, const float *mask, long cols, long begin, long end) {
