@@ -58,4 +58,15 @@ final class KernelChoiceTests: XCTestCase {
             XCTAssertTrue(KernelChoice.isWidest(liveKernel: blas.kernel, features: blas.features), blas.kernelReport)
         }
     }
+
+    func testWorkerThreadsSleepRightAfterAGEMMUnlessTheUserChoseOtherwise() {
+        // `load` sets OPENBLAS_THREAD_TIMEOUT before dlopen when the environment has none, and
+        // the report names the value the library runs with.
+        let blas = OpenBLAS.shared
+        guard let value = getenv("OPENBLAS_THREAD_TIMEOUT").map({ String(cString: $0) }) else {
+            return XCTFail("OPENBLAS_THREAD_TIMEOUT is not set after loading OpenBLAS")
+        }
+        XCTAssertTrue(blas.kernelReport.contains("thread timeout 2^\(value)"), blas.kernelReport)
+        XCTAssertEqual(OpenBLAS.threadTimeout, "4")
+    }
 }

@@ -53,6 +53,9 @@ public final class OpenBLAS: @unchecked Sendable {
         self.features = features
     }
 
+    /// OPENBLAS_THREAD_TIMEOUT when the environment does not set it (see `load`).
+    static let threadTimeout = "4"
+
     static let candidatePaths = ["libopenblas.so.0", "libopenblas.so",
                                  "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
                                  "/usr/lib/aarch64-linux-gnu/libopenblas.so.0"]
@@ -62,6 +65,14 @@ public final class OpenBLAS: @unchecked Sendable {
         let userSetting = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
         let choice = KernelChoice.decide(features: features, userSetting: userSetting)
         if let coreType = choice.coreTypeToSet { setenv("OPENBLAS_CORETYPE", coreType, 1) }
+        // After a GEMM, OpenBLAS's worker threads spin (sched_yield) for up to 2^28 cycles by
+        // default before sleeping. The engine's own threads run the element-wise kernels and
+        // attention's per-head GEMMs right after, on the same two cores, and lost a sixth of
+        // their time to the spinning threads; 2^4 puts the workers to sleep at once (waking them
+        // costs microseconds per large GEMM). BENCHMARKS.md, sitting 3. A value you set is kept.
+        if ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] == nil {
+            setenv("OPENBLAS_THREAD_TIMEOUT", OpenBLAS.threadTimeout, 1)
+        }
         for path in candidatePaths {
             if let handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL) {
                 return try OpenBLAS(handle: handle, path: path, choice: choice, features: features)
@@ -76,7 +87,8 @@ public final class OpenBLAS: @unchecked Sendable {
         if let widest = choice.widestKernel, !KernelChoice.isWidest(liveKernel: kernel, features: features) {
             text += "; this CPU could run \(widest): unset OPENBLAS_CORETYPE to let BertKit choose"
         }
-        return text + ")"
+        let timeout = ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "default"
+        return text + "; thread timeout 2^\(timeout))"
     }
 
     /// OpenBLAS's own thread count for GEMMs.
