@@ -30,4 +30,25 @@ final class BufferPoolTests: XCTestCase {
         XCTAssertNotEqual(smaller.pointer, first.pointer, "a larger class is not lent to a smaller request")
         BufferPool.release(smaller.pointer, bytes: smaller.bytes)
     }
+
+    /// A pool of its own (8 MiB capacity), so the policy is tested apart from the process's pool.
+    func testEvictionFreesTheClassAskedForLongestAgoFirst() {
+        let mib = 1 << 20
+        let pool = BufferPool.Pool(minimumCapacityBytes: 8 * mib)
+        let old = pool.allocate(bytes: 3 * mib)           // a size of an earlier phase
+        pool.release(old.pointer, bytes: old.bytes)
+        let recent = pool.allocate(bytes: 2 * mib)        // a size this phase uses again
+        pool.release(recent.pointer, bytes: recent.bytes)
+        XCTAssertEqual(pool.pooledBytes, 5 * mib)
+        // a new 5 MiB buffer: 5 in use + 5 pooled exceeds the 8 MiB limit, so 3 MiB must go
+        let large = pool.allocate(bytes: 5 * mib)
+        XCTAssertEqual(pool.pooledBytes, 2 * mib, "the 3 MiB class (asked for first) was freed, the 2 MiB kept")
+        XCTAssertLessThanOrEqual(pool.inUseBytes + pool.pooledBytes, pool.limitBytes)
+        let again = pool.allocate(bytes: 2 * mib)
+        XCTAssertEqual(again.pointer, recent.pointer, "the recently used class still serves its requests")
+        pool.release(again.pointer, bytes: again.bytes)
+        pool.release(large.pointer, bytes: large.bytes)
+        XCTAssertEqual(pool.inUseBytes, 0)
+        XCTAssertEqual(pool.pooledBytes, 7 * mib, "both buffers of this phase kept, within the limit")
+    }
 }

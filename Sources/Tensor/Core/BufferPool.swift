@@ -11,8 +11,10 @@ import Foundation
 /// classes to smaller requests was tried: buffers then drift upwards from class to class and the
 /// peak grows: bert-base's training step peaked at 3,689 MiB with lending, 3,528 without.)
 /// Bytes in use plus bytes waiting in the pool stay within the largest working set seen (the
-/// peak of pooled bytes in use): when sizes change, buffers that fit nothing are freed, so the
-/// pool does not grow memory beyond what a step already needed.
+/// peak of pooled bytes in use): when sizes change, the buffers of the classes asked for longest
+/// ago are freed first, so the pool neither grows memory beyond what a step already needed nor
+/// keeps an earlier phase's sizes while this phase's buffers go back to the system (they had:
+/// every step then page-faulted its largest buffers afresh).
 /// Small buffers go to malloc as usual. Thread-safe (a lock).
 enum BufferPool {
     /// Buffers at least this large are pooled (1 MiB).
@@ -20,11 +22,8 @@ enum BufferPool {
     /// The pool may always hold this much, however small the working set.
     static let minimumCapacityBytes = 256 << 20
 
-    nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
-    nonisolated(unsafe) private static var pooledBytes = 0
-    nonisolated(unsafe) private static var inUseBytes = 0
-    nonisolated(unsafe) private static var peakInUseBytes = 0
-    private static let lock = NSLock()
+    /// The process's pool, which every `TensorStorage` uses.
+    static let shared = Pool(minimumCapacityBytes: minimumCapacityBytes)
 
     /// The bytes actually allocated for a request of `bytes`: its size class when pooled.
     static func sizeClass(_ bytes: Int) -> Int {
@@ -35,56 +34,83 @@ enum BufferPool {
     }
 
     /// A buffer of at least `bytes`; `release` it with the returned size.
-    static func allocate(bytes: Int) -> (pointer: UnsafeMutableRawPointer, bytes: Int) {
-        let wanted = sizeClass(bytes)
-        guard wanted >= minimumBytes else {
-            return (UnsafeMutableRawPointer.allocate(byteCount: wanted, alignment: 64), wanted)
-        }
-        lock.lock()
-        defer { lock.unlock() }
-        if let reused = free[wanted]?.popLast() {
-            pooledBytes -= wanted
-            noteInUse(wanted)
-            return (reused, wanted)
-        }
-        noteInUse(wanted)
-        evictBeyondPeak()
-        return (UnsafeMutableRawPointer.allocate(byteCount: wanted, alignment: 64), wanted)
-    }
-
-    /// Frees pooled buffers while what is in use plus what waits in the pool exceeds the peak
-    /// working set: a buffer that fits no request of this step (its sizes changed) should not
-    /// hold memory beside the new ones. Called with the lock held.
-    private static func evictBeyondPeak() {
-        while pooledBytes > 0, inUseBytes + pooledBytes > limitBytes,
-              let size = free.first(where: { !$0.value.isEmpty })?.key,
-              let pointer = free[size]?.popLast() {
-            pooledBytes -= size
-            pointer.deallocate()
-        }
-    }
+    static func allocate(bytes: Int) -> (pointer: UnsafeMutableRawPointer, bytes: Int) { shared.allocate(bytes: bytes) }
 
     /// Takes back a buffer from `allocate` (`bytes` as it returned).
-    static func release(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
-        if bytes >= minimumBytes {
-            lock.lock()
-            inUseBytes -= bytes
-            if inUseBytes + pooledBytes + bytes <= limitBytes {
-                free[bytes, default: []].append(pointer)
-                pooledBytes += bytes
-                lock.unlock()
-                return
+    static func release(_ pointer: UnsafeMutableRawPointer, bytes: Int) { shared.release(pointer, bytes: bytes) }
+
+    /// The pool's state and policy; one shared instance, others in tests.
+    final class Pool: @unchecked Sendable {
+        let minimumCapacityBytes: Int
+        private var free: [Int: [UnsafeMutableRawPointer]] = [:]
+        private(set) var pooledBytes = 0
+        private(set) var inUseBytes = 0
+        private var peakInUseBytes = 0
+        /// The request count when each size class was last asked for: eviction frees the class
+        /// asked for longest ago first (the sizes of an earlier phase, e.g. the GEMM rate
+        /// measurement before a benchmark, or batch shapes no longer seen).
+        private var lastRequest: [Int: Int] = [:]
+        private var requests = 0
+        private let lock = NSLock()
+
+        init(minimumCapacityBytes: Int) { self.minimumCapacityBytes = minimumCapacityBytes }
+
+        func allocate(bytes: Int) -> (pointer: UnsafeMutableRawPointer, bytes: Int) {
+            let wanted = BufferPool.sizeClass(bytes)
+            guard wanted >= BufferPool.minimumBytes else {
+                return (UnsafeMutableRawPointer.allocate(byteCount: wanted, alignment: 64), wanted)
             }
-            lock.unlock()
+            lock.lock()
+            defer { lock.unlock() }
+            requests += 1
+            lastRequest[wanted] = requests
+            if let reused = free[wanted]?.popLast() {
+                pooledBytes -= wanted
+                noteInUse(wanted)
+                return (reused, wanted)
+            }
+            noteInUse(wanted)
+            _ = evict(toFit: 0, sparing: wanted)
+            return (UnsafeMutableRawPointer.allocate(byteCount: wanted, alignment: 64), wanted)
         }
-        pointer.deallocate()
-    }
 
-    /// In-use plus pooled bytes stay within this: the peak working set (or the minimum capacity).
-    private static var limitBytes: Int { max(minimumCapacityBytes, peakInUseBytes) }
+        func release(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
+            if bytes >= BufferPool.minimumBytes {
+                lock.lock()
+                inUseBytes -= bytes
+                // a buffer just used is likely wanted again: make room by freeing buffers of
+                // classes asked for longer ago, not of its own class
+                if evict(toFit: bytes, sparing: bytes) {
+                    free[bytes, default: []].append(pointer)
+                    pooledBytes += bytes
+                    lock.unlock()
+                    return
+                }
+                lock.unlock()
+            }
+            pointer.deallocate()
+        }
 
-    private static func noteInUse(_ bytes: Int) {
-        inUseBytes += bytes
-        peakInUseBytes = max(peakInUseBytes, inUseBytes)
+        /// Frees pooled buffers, the least recently requested class first (never class
+        /// `sparing`), until in-use plus pooled plus `incoming` bytes fit the limit. Whether they
+        /// fit in the end. Called with the lock held.
+        private func evict(toFit incoming: Int, sparing: Int) -> Bool {
+            while inUseBytes + pooledBytes + incoming > limitBytes {
+                let candidates = free.filter { $0.key != sparing && !$0.value.isEmpty }.keys
+                guard let size = candidates.min(by: { lastRequest[$0, default: 0] < lastRequest[$1, default: 0] }),
+                      let pointer = free[size]?.popLast() else { return false }
+                pooledBytes -= size
+                pointer.deallocate()
+            }
+            return true
+        }
+
+        /// In-use plus pooled bytes stay within this: the peak working set (or the minimum capacity).
+        var limitBytes: Int { max(minimumCapacityBytes, peakInUseBytes) }
+
+        private func noteInUse(_ bytes: Int) {
+            inUseBytes += bytes
+            peakInUseBytes = max(peakInUseBytes, inUseBytes)
+        }
     }
 }
