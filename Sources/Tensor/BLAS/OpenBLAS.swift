@@ -87,8 +87,8 @@ public final class OpenBLAS: @unchecked Sendable {
         if let widest = choice.widestKernel, !KernelChoice.isWidest(liveKernel: kernel, features: features) {
             text += "; this CPU could run \(widest): unset OPENBLAS_CORETYPE to let BertKit choose"
         }
-        let timeout = ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "default"
-        return text + "; thread timeout 2^\(timeout))"
+        let timeout = ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"].map { "2^\($0)" } ?? "OpenBLAS's default"
+        return text + "; thread timeout \(timeout))"
     }
 
     /// OpenBLAS's own thread count for GEMMs.

@@ -72,11 +72,40 @@ enum AttentionInputs {
 
     var rows: Int { tensors[0].count / rowStride }
 
-    var pointers: (q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) {
+    typealias Pointers = (q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>)
+
+    /// The inputs as the attention op recorded them (`tensors`).
+    init(recorded tensors: [Tensor]) {
+        self = tensors.count == 1 ? .concatenated(tensors[0]) : .separate(tensors[0], tensors[1], tensors[2])
+    }
+
+    var pointers: Pointers {
         switch self {
         case .separate(let q, let k, let v): return (q.data, k.data, v.data)
-        case .concatenated(let qkv): return (qkv.data, qkv.data + channels, qkv.data + 2 * channels)
+        case .concatenated(let qkv): return blocks(of: qkv.data)
         }
+    }
+
+    /// Where the backward writes dq, dk, dv (laid out as q, k, v) and the GEMM beta of each:
+    /// 0 over a fresh gradient, 1 to add. (When one tensor is passed as two of q, k, v, its
+    /// blocks receive two contributions: all of them add.)
+    func gradients() -> (pointers: Pointers, beta: (q: Float, k: Float, v: Float)) {
+        switch self {
+        case .concatenated(let qkv):
+            let (g, beta) = qkv.gradientForGEMM()
+            return (blocks(of: g.data), (beta, beta, beta))
+        case .separate(let q, let k, let v):
+            let distinct = q !== k && k !== v && q !== v
+            let (gq, bq) = distinct ? q.gradientForGEMM() : (q.gradBuffer(), 1)
+            let (gk, bk) = distinct ? k.gradientForGEMM() : (k.gradBuffer(), 1)
+            let (gv, bv) = distinct ? v.gradientForGEMM() : (v.gradBuffer(), 1)
+            return ((gq.data, gk.data, gv.data), (bq, bk, bv))
+        }
+    }
+
+    /// The q, k, v column blocks of a (rows, 3C) matrix.
+    private func blocks(of base: UnsafeMutablePointer<Float>) -> Pointers {
+        (base, base + channels, base + 2 * channels)
     }
 }
 
@@ -117,8 +146,7 @@ func attention(_ inputs: AttentionInputs, layout: AttentionLayout, heads h: Int,
                        a: pUsed, lda: l, b: pv + input, ldb: ld, c: po + output, ldc: c)
         }
         guard let probs else { return out }
-        let op = AttentionOp(geometry: geo, probabilities: probs, concatenated: inputs.tensors.count == 1)
-        return Autograd.record(op, inputs: inputs.tensors, output: out)
+        return Autograd.record(AttentionOp(geometry: geo, probabilities: probs), inputs: inputs.tensors, output: out)
     }
 }
 
@@ -127,8 +155,6 @@ struct AttentionOp: Operation {
     let geometry: AttentionGeometry
     /// Softmax probabilities before dropout, an (L, L) block per pair.
     let probabilities: Tensor
-    /// The inputs are one (rows, 3C) qkv tensor rather than q, k, v.
-    let concatenated: Bool
     var name: String { "attention" }
 
     func backward(gradOutput dOut: Tensor, inputs: [Tensor], output: Tensor) {
@@ -136,27 +162,9 @@ struct AttentionOp: Operation {
         let scaleFactor = 1 / Float(d).squareRoot()
         // Each pair writes only its own (L, D) blocks of dq, dk, dv, once each: no two threads touch
         // the same element, and a fresh gradient is overwritten (beta 0) rather than zeroed first.
-        // (When one tensor is passed twice, its blocks receive two contributions: accumulate all.)
-        let ld: Int, pq: UnsafeMutablePointer<Float>, pk: UnsafeMutablePointer<Float>, pv: UnsafeMutablePointer<Float>
-        let dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>
-        let betaQ: Float, betaK: Float, betaV: Float
-        if concatenated {
-            let qkv = inputs[0], (g, beta) = qkv.gradientForGEMM()
-            ld = 3 * c
-            (pq, pk, pv) = (qkv.data, qkv.data + c, qkv.data + 2 * c)
-            (dq, dk, dv) = (g.data, g.data + c, g.data + 2 * c)
-            (betaQ, betaK, betaV) = (beta, beta, beta)
-        } else {
-            let q = inputs[0], k = inputs[1], v = inputs[2]
-            let distinct = q !== k && k !== v && q !== v
-            let (gq, bq) = distinct ? q.gradientForGEMM() : (q.gradBuffer(), 1)
-            let (gk, bk) = distinct ? k.gradientForGEMM() : (k.gradBuffer(), 1)
-            let (gv, bv) = distinct ? v.gradientForGEMM() : (v.gradBuffer(), 1)
-            ld = c
-            (pq, pk, pv) = (q.data, k.data, v.data)
-            (dq, dk, dv) = (gq.data, gk.data, gv.data)
-            (betaQ, betaK, betaV) = (bq, bk, bv)
-        }
+        let source = AttentionInputs(recorded: inputs)
+        let ld = source.rowStride, (pq, pk, pv) = source.pointers
+        let ((dq, dk, dv), (betaQ, betaK, betaV)) = source.gradients()
         let pd = dOut.data, pp = probabilities.data
         let geometry = geometry
         geometry.forEachPair(scratchBuffers: 2) { pair, scratch in

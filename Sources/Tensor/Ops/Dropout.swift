@@ -10,8 +10,7 @@ public func dropout(_ x: Tensor, probability p: Float, training: Bool, stream: i
     Profiler.measure(.dropout) {
         guard training, p > 0 else { return x }
         precondition(p < 1, "dropout probability must be below 1, got \(p)")
-        let start = stream.reserve(blocks: (x.count + 3) / 4)
-        let mask = DropoutMask(count: x.count, key: stream.key, start: start, probability: p)
+        let mask = DropoutMask(count: x.count, probability: p, stream: &stream)
         let out = Tensor(uninitialized: x.shape)
         mask.apply(from: x.data, to: out.data, accumulate: false)
         return Autograd.record(DropoutOp(mask: mask), inputs: [x], output: out)
@@ -44,6 +43,12 @@ final class DropoutMask {
         Parallel.forEachRange(count, minimumChunk: 16384) { range in
             bk_dropout_mask(pointer, key, start, firstIndex, p, range.lowerBound, range.upperBound)
         }
+    }
+
+    /// A mask over `count` elements from the next Philox blocks of `stream` (one per 4 elements).
+    convenience init(count: Int, probability p: Float, stream: inout RandomStream) {
+        let start = stream.reserve(blocks: (count + 3) / 4)
+        self.init(count: count, key: stream.key, start: start, probability: p)
     }
 
     /// to (=|+=) from · keep · scale, over the whole mask.

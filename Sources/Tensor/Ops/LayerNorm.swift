@@ -29,9 +29,7 @@ public func dropoutAddLayerNorm(_ x: Tensor, probability p: Float, training: Boo
     guard training, p > 0 else { return addLayerNorm(x, residual: residual, gamma: gamma, beta: beta, eps: eps) }
     precondition(p < 1, "dropout probability must be below 1, got \(p)")
     precondition(x.shape == residual.shape, "dropoutAddLayerNorm of \(x.shape) and \(residual.shape)")
-    let start = stream.reserve(blocks: (x.count + 3) / 4)
-    let key = stream.key
-    let mask = Profiler.measure(.dropout) { DropoutMask(count: x.count, key: key, start: start, probability: p) }
+    let mask = Profiler.measure(.dropout) { DropoutMask(count: x.count, probability: p, stream: &stream) }
     return Profiler.measure(.normalization) {
         layerNormForward(x, keep: mask, residual: residual, gamma: gamma, beta: beta, eps: eps)
     }
