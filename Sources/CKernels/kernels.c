@@ -314,8 +314,17 @@ BK_CLONES void bk_dropout_mask(uint8_t *mask, uint64_t key, uint64_t start, long
     }
 }
 
+// In place (from == to), the general loop's runtime overlap check fails and it runs scalar;
+// this loop tells the compiler that only x itself is read and written.
+static inline __attribute__((always_inline)) void bk_apply_mask_in_place(float *restrict x, const uint8_t *restrict mask,
+                                                                          float scale, long begin, long end) {
+    for (long i = begin; i < end; i++) x[i] = mask[i] ? x[i] * scale : 0.0f;
+}
+
 BK_CLONES void bk_apply_mask(const float *from, float *to, const uint8_t *mask, float scale, int accumulate, long begin, long end) {
-    if (accumulate) {
+    if (from == to && !accumulate) {
+        bk_apply_mask_in_place(to, mask, scale, begin, end);
+    } else if (accumulate) {
         for (long i = begin; i < end; i++) to[i] += mask[i] ? from[i] * scale : 0.0f;
     } else {
         for (long i = begin; i < end; i++) to[i] = mask[i] ? from[i] * scale : 0.0f;
