@@ -164,6 +164,39 @@ BK_INTERLEAVED_KERNEL(bk_gelu_tanh_backward, (const float *x, const float *dy, f
     }
 )
 
+// gelu(x) and gelu'(x) in one pass, the erf (or tanh) evaluated once per element: what the
+// feed-forward's backward needs (gelu(x) for the weight gradient, gelu'(x) for the input's).
+// Each output is the same expression as in the kernels above, so the same bits.
+BK_INTERLEAVED_KERNEL(bk_gelu_erf_value_and_derivative,
+                      (const float *restrict x, float *restrict y, float *restrict d, long begin, long end),
+                      (x, y, d, begin, end),
+    for (long i = begin; i < end; i++) {
+        float v = x[i];
+        float e = bk_erf(v * 0.70710678118654752f);
+        y[i] = 0.5f * v * (1.0f + e);
+        d[i] = 0.5f * (1.0f + e) + v * 0.39894228040143268f * bk_exp(-0.5f * v * v);
+    }
+)
+
+BK_INTERLEAVED_KERNEL(bk_gelu_tanh_value_and_derivative,
+                      (const float *restrict x, float *restrict y, float *restrict d, long begin, long end),
+                      (x, y, d, begin, end),
+    for (long i = begin; i < end; i++) {
+        float v = x[i];
+        float t = bk_tanh(0.79788456080286536f * (v + 0.044715f * v * v * v));
+        y[i] = 0.5f * v * (1.0f + t);
+        d[i] = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * 0.79788456080286536f * (1.0f + 0.134145f * v * v);
+    }
+)
+
+BK_CLONES void bk_multiply(const float *restrict g, const float *restrict d, float *restrict dx, int accumulate, long begin, long end) {
+    if (accumulate) {
+        for (long i = begin; i < end; i++) dx[i] = dx[i] + g[i] * d[i];
+    } else {
+        for (long i = begin; i < end; i++) dx[i] = 0.0f + g[i] * d[i];
+    }
+}
+
 // ---------------------------------------------------------------- softmax
 BK_CLONES void bk_softmax_rows(float *s, const float *mask, long cols, long begin, long end) {
     for (long r = begin; r < end; r++) {

@@ -43,6 +43,30 @@ final class KernelReferenceTests: XCTestCase {
         }
     }
 
+    func testOnePassGELUValueAndDerivativeEqualTheTwoKernelsBitForBit() {
+        let x = values(1003, scale: 8, seed: 4) + [0, -0, 1e-8, -1e-8, 30, -30]
+        let dy = values(x.count, scale: 1, seed: 5)
+        typealias Kernels = (onePass: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, Int, Int) -> Void,
+                             forward: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int, Int) -> Void,
+                             backward: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int32, Int, Int) -> Void)
+        let kinds: [Kernels] = [(bk_gelu_erf_value_and_derivative, bk_gelu_erf_forward, bk_gelu_erf_backward),
+                                (bk_gelu_tanh_value_and_derivative, bk_gelu_tanh_forward, bk_gelu_tanh_backward)]
+        for kernels in kinds {
+            var y = [Float](repeating: .nan, count: x.count), d = y, yReference = y
+            kernels.onePass(x, &y, &d, 0, x.count)
+            kernels.forward(x, &yReference, 0, x.count)
+            for accumulate: Int32 in [0, 1] {
+                var fused = [Float](repeating: accumulate == 1 ? 0.25 : .nan, count: x.count), reference = fused
+                bk_multiply(dy, d, &fused, accumulate, 0, x.count)
+                kernels.backward(x, dy, &reference, accumulate, 0, x.count)
+                for i in x.indices {
+                    XCTAssertEqual(fused[i].bitPattern, reference[i].bitPattern, "dx at \(x[i]), accumulate \(accumulate)")
+                }
+            }
+            for i in x.indices { XCTAssertEqual(y[i].bitPattern, yReference[i].bitPattern, "gelu(\(x[i]))") }
+        }
+    }
+
     func testSoftmaxKernelAgainstItsReference() {
         let cols = 37, rows = 5
         let x = values(rows * cols, scale: 20, seed: 2)

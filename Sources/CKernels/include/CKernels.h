@@ -15,6 +15,12 @@ void bk_gelu_erf_backward(const float *x, const float *dy, float *dx, int accumu
 void bk_gelu_tanh_forward(const float *x, float *y, long begin, long end);
 void bk_gelu_tanh_backward(const float *x, const float *dy, float *dx, int accumulate, long begin, long end);
 
+// y = gelu(x) and d = gelu'(x) in one pass (the same bits as the kernels above); x, y, d distinct
+void bk_gelu_erf_value_and_derivative(const float *x, float *y, float *d, long begin, long end);
+void bk_gelu_tanh_value_and_derivative(const float *x, float *y, float *d, long begin, long end);
+// dx += g ⊙ d, or dx = g ⊙ d when accumulate is 0 (as the backward kernels add dy·gelu'(x)); all distinct
+void bk_multiply(const float *g, const float *d, float *dx, int accumulate, long begin, long end);
+
 // Rows [begin, end) of a (rows, cols) matrix, in place: s = softmax(s + mask) where mask is one
 // additive row of cols values shared by all rows (NULL for none).
 void bk_softmax_rows(float *s, const float *mask, long cols, long begin, long end);

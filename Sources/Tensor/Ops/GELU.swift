@@ -43,6 +43,34 @@ func geluBackward(_ x: Tensor, gradActivation: Tensor, kind: GELUKind) {
     }
 }
 
+/// gelu(x) and gelu'(x) element-wise in one pass, not recorded: what a backward that needs both
+/// (`geluLinear`'s) would otherwise get from two passes that each evaluate erf (or tanh).
+func geluValuesAndDerivatives(_ x: Tensor, kind: GELUKind) -> (values: Tensor, derivatives: Tensor) {
+    Profiler.measure(.normalization) {
+        let values = Tensor(uninitialized: x.shape), derivatives = Tensor(uninitialized: x.shape)
+        let px = x.data, pv = values.data, pd = derivatives.data
+        Parallel.forEachRange(x.count, minimumChunk: 8192) { range in
+            switch kind {
+            case .erf: bk_gelu_erf_value_and_derivative(px, pv, pd, range.lowerBound, range.upperBound)
+            case .tanh: bk_gelu_tanh_value_and_derivative(px, pv, pd, range.lowerBound, range.upperBound)
+            }
+        }
+        return (values, derivatives)
+    }
+}
+
+/// x's gradient += dActivation ⊙ derivatives, gelu'(x) given (`geluValuesAndDerivatives`): the
+/// same bits as `geluBackward`.
+func geluBackward(_ x: Tensor, gradActivation: Tensor, derivatives: Tensor) {
+    Profiler.measure(.normalization) {
+        let (dx, beta) = x.gradientForGEMM()
+        let pd = gradActivation.data, pderiv = derivatives.data, pdx = dx.data, accumulate: Int32 = beta == 0 ? 0 : 1
+        Parallel.forEachRange(x.count, minimumChunk: 16384) { range in
+            bk_multiply(pd, pderiv, pdx, accumulate, range.lowerBound, range.upperBound)
+        }
+    }
+}
+
 struct GELUOp: Operation {
     var category: Profiler.Category { .normalization }
     let kind: GELUKind

@@ -20,13 +20,17 @@ struct GELULinearOp: Operation {
 
     func backward(gradOutput dy: Tensor, inputs: [Tensor], output: Tensor) {
         let x = inputs[0], weight = inputs[1]
-        // one (N, I) scratch: first gelu(x) for dW, then d(gelu(x)) for dx
-        let scratch = geluValues(x, kind: kind)
-        accumulateLinearParameterGradients(dy: dy, x: scratch.data, rows: rows, weight: weight, bias: linearBias(inputs))
-        if x.requiresGrad {
-            linearInputGradient(dy: dy, weight: weight, rows: rows, beta: 0, into: scratch.data)
-            // dx += d(gelu(x)) ⊙ gelu'(x)
-            geluBackward(x, gradActivation: scratch, kind: kind)
+        guard x.requiresGrad else {
+            accumulateLinearParameterGradients(dy: dy, x: geluValues(x, kind: kind).data, rows: rows,
+                                               weight: weight, bias: linearBias(inputs))
+            return
         }
+        // gelu(x) and gelu'(x) from one pass (one erf per element, not two); the (N, I) values
+        // buffer serves first as gelu(x) for dW, then as d(gelu(x)) for dx
+        let (scratch, derivatives) = geluValuesAndDerivatives(x, kind: kind)
+        accumulateLinearParameterGradients(dy: dy, x: scratch.data, rows: rows, weight: weight, bias: linearBias(inputs))
+        linearInputGradient(dy: dy, weight: weight, rows: rows, beta: 0, into: scratch.data)
+        // dx += d(gelu(x)) ⊙ gelu'(x)
+        geluBackward(x, gradActivation: scratch, derivatives: derivatives)
     }
 }
