@@ -27,6 +27,19 @@ void bk_softmax_rows(float *s, const float *mask, long cols, long begin, long en
 // Rows [begin, end), in place in g: g = p ⊙ (g - rowsum(g ⊙ p)).
 void bk_softmax_backward_rows(const float *p, float *g, long cols, long begin, long end);
 
+// C (m, n) = alpha·A·B, or alpha·A·B + C when beta is 1 (beta 0: C is written, never read), for
+// attention's small products (small_gemm.c): A(i, p) = a[i·a_row + p·a_col] in any layout,
+// B(p, j) = b[p·ldb + j], C(i, j) = c[i·ldc + j]. The same bits on every target.
+void bk_small_gemm(long m, long n, long k, float alpha, const float *a, long a_row, long a_col,
+                   const float *b, long ldb, float beta, float *c, long ldc);
+// The same on a given target, for the tests: 2 AVX-512, 1 AVX2 + FMA, 0 baseline (scalar);
+// the widest this CPU runs (what bk_small_gemm uses).
+void bk_small_gemm_on(int target, long m, long n, long k, float alpha, const float *a, long a_row, long a_col,
+                      const float *b, long ldb, float beta, float *c, long ldc);
+int bk_small_gemm_widest_target(void);
+// out (cols, rows) = the transpose of in (rows, cols), in's rows ld_in apart.
+void bk_transpose(const float *in, long ld_in, long rows, long cols, float *out);
+
 // into[c] += Σ_r m[r·stride + c] for columns [begin, end), rows added in order (a bias gradient).
 void bk_add_column_sums(const float *m, long rows, long stride, float *into, long begin, long end);
 

@@ -100,9 +100,9 @@ struct AttentionGeometry {
 
     /// Runs `body(pair, scratch)` for every (sequence, head) pair with at least one token, the
     /// pairs split over the engine's threads in contiguous runs of about equal work (Σ L²),
-    /// each thread with its own (L, L) scratch buffers. OpenBLAS runs single-threaded
-    /// meanwhile, so its GEMMs on different pairs do not compete. Every pair writes only its
-    /// own blocks, so the split does not change a single bit of the result.
+    /// each thread with its own scratch: `scratchBuffers` (L, L) blocks and after them room
+    /// for one (D, L) block (a transposed K or V). Every pair writes only its own blocks, so
+    /// the split does not change a single bit of the result.
     func forEachPair(scratchBuffers: Int = 1, _ body: (AttentionPair, UnsafeMutablePointer<Float>) -> Void) {
         let pairs = pairCount
         guard pairs > 0, longest > 0 else { return }
@@ -117,12 +117,8 @@ struct AttentionGeometry {
         }
         while boundaries.count <= workers { boundaries.append(pairs) }
         boundaries[workers] = pairs
-        let size = scratchBuffers * longest * longest
+        let size = scratchBuffers * longest * longest + longest * headSize
         let scratch = Tensor(uninitialized: [workers * size])
-        let blas = OpenBLAS.shared
-        let savedThreads = blas.threads
-        if workers > 1 { blas.threads = 1 }
-        defer { if workers > 1 { blas.threads = savedThreads } }
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let own = scratch.data + w * size
             for index in boundaries[w]..<boundaries[w + 1] where sequenceLengths[index / heads] > 0 {

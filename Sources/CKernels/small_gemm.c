@@ -1,0 +1,133 @@
+#include "CKernels.h"
+#include <math.h>
+
+// The small matrix products inside attention: per (sequence, head) pair, (L, D)·(D, L) and
+// (L, L)·(L, D) with D = 32 or 64. OpenBLAS spends a large share of such a call on packing its
+// operands and reached 55-65% of its large-GEMM rate on them; here the operands already sit in
+// cache, so a register-blocked loop reads them in place.
+//
+// Each element of C is one chain of fused multiply-adds over p in order, starting from 0, then
+// scaled by alpha (and added to C when beta is 1). The vector tiles and the scalar edges compute
+// exactly that chain, so every target (AVX-512, AVX2, baseline) gives the same bits.
+#pragma clang fp contract(off)
+// The 16-float vectors only cross always-inlined helpers, which are compiled into the AVX-512
+// and AVX2 functions below: no call passes one, so the ABI warning about them does not apply.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+typedef float bk_vec16 __attribute__((vector_size(64)));
+
+static inline __attribute__((always_inline)) bk_vec16 bk_load16(const float *p) {
+    bk_vec16 v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline __attribute__((always_inline)) void bk_store16(float *p, bk_vec16 v) {
+    __builtin_memcpy(p, &v, sizeof v);
+}
+
+// C[0..<mr, 0..<16·nv] of the block at c: mr rows of A broadcast against nv vectors of each B row.
+// mr and nv are constants at every call, so the accumulators live in registers.
+static inline __attribute__((always_inline)) void bk_gemm_tile(const int mr, const int nv, long k, float alpha,
+                                                               const float *a, long a_row, long a_col,
+                                                               const float *b, long ldb, int add, float *c, long ldc) {
+    bk_vec16 acc[8][4];
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) acc[r][v] = (bk_vec16){0};
+    for (long p = 0; p < k; p++) {
+        bk_vec16 row[4];
+        for (int v = 0; v < nv; v++) row[v] = bk_load16(b + p * ldb + 16 * v);
+        for (int r = 0; r < mr; r++) {
+            bk_vec16 broadcast = (bk_vec16){0} + a[r * a_row + p * a_col];
+            for (int v = 0; v < nv; v++) acc[r][v] = __builtin_elementwise_fma(broadcast, row[v], acc[r][v]);
+        }
+    }
+    for (int r = 0; r < mr; r++) {
+        for (int v = 0; v < nv; v++) {
+            float *out = c + r * ldc + 16 * v;
+            bk_vec16 value = acc[r][v] * alpha;
+            bk_store16(out, add ? value + bk_load16(out) : value);
+        }
+    }
+}
+
+// Columns [j, n) that do not fill a vector: the same chain, one element at a time.
+static inline __attribute__((always_inline)) void bk_gemm_edge_columns(long m, long n, long j, long k, float alpha,
+                                                                       const float *a, long a_row, long a_col,
+                                                                       const float *b, long ldb, int add, float *c, long ldc) {
+    for (long i = 0; i < m; i++) {
+        for (long jj = j; jj < n; jj++) {
+            float acc = 0.0f;
+            for (long p = 0; p < k; p++) acc = fmaf(a[i * a_row + p * a_col], b[p * ldb + jj], acc);
+            float value = acc * alpha;
+            c[i * ldc + jj] = add ? value + c[i * ldc + jj] : value;
+        }
+    }
+}
+
+// Tiles of mr rows x 16·nv columns, then narrower ones, then the edges.
+static inline __attribute__((always_inline)) void bk_small_gemm_blocked(const int mr, const int nv,
+                                                                        long m, long n, long k, float alpha,
+                                                                        const float *a, long a_row, long a_col,
+                                                                        const float *b, long ldb, int add, float *c, long ldc) {
+    long j = 0;
+    for (; j + 16 * nv <= n; j += 16 * nv) {
+        long i = 0;
+        for (; i + mr <= m; i += mr) bk_gemm_tile(mr, nv, k, alpha, a + i * a_row, a_row, a_col, b + j, ldb, add, c + i * ldc + j, ldc);
+        for (; i < m; i++) bk_gemm_tile(1, nv, k, alpha, a + i * a_row, a_row, a_col, b + j, ldb, add, c + i * ldc + j, ldc);
+    }
+    for (; j + 16 <= n; j += 16) {
+        long i = 0;
+        for (; i + mr <= m; i += mr) bk_gemm_tile(mr, 1, k, alpha, a + i * a_row, a_row, a_col, b + j, ldb, add, c + i * ldc + j, ldc);
+        for (; i < m; i++) bk_gemm_tile(1, 1, k, alpha, a + i * a_row, a_row, a_col, b + j, ldb, add, c + i * ldc + j, ldc);
+    }
+    if (j < n) bk_gemm_edge_columns(m, n, j, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc);
+}
+
+// Tile sizes by register file: AVX-512's 32 registers hold 8 x 2 accumulators (8 rows x 32
+// columns), AVX2's 16 hold 4 x 1 (a 16-float vector is two of its registers).
+#if defined(__x86_64__)
+__attribute__((target("avx512f,fma"))) static void bk_small_gemm_avx512(long m, long n, long k, float alpha,
+        const float *a, long a_row, long a_col, const float *b, long ldb, int add, float *c, long ldc) {
+    bk_small_gemm_blocked(8, 2, m, n, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc);
+}
+
+__attribute__((target("avx2,fma"))) static void bk_small_gemm_avx2(long m, long n, long k, float alpha,
+        const float *a, long a_row, long a_col, const float *b, long ldb, int add, float *c, long ldc) {
+    bk_small_gemm_blocked(4, 1, m, n, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc);
+}
+#endif
+
+void bk_small_gemm_on(int target, long m, long n, long k, float alpha, const float *a, long a_row, long a_col,
+                      const float *b, long ldb, float beta, float *c, long ldc) {
+    int add = beta != 0.0f;
+#if defined(__x86_64__)
+    if (target == 2) { bk_small_gemm_avx512(m, n, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc); return; }
+    if (target == 1) { bk_small_gemm_avx2(m, n, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc); return; }
+#endif
+    bk_gemm_edge_columns(m, n, 0, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc);
+}
+
+int bk_small_gemm_widest_target(void) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512f")) return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+#endif
+    return 0;
+}
+
+void bk_small_gemm(long m, long n, long k, float alpha, const float *a, long a_row, long a_col,
+                   const float *b, long ldb, float beta, float *c, long ldc) {
+    bk_small_gemm_on(bk_small_gemm_widest_target(), m, n, k, alpha, a, a_row, a_col, b, ldb, beta, c, ldc);
+}
+
+// In blocks of 16 rows: their 16·cols inputs stay in L1 while each output row receives 16
+// consecutive values (the stores fill whole cache lines).
+void bk_transpose(const float *restrict in, long ld_in, long rows, long cols, float *restrict out) {
+    long i0 = 0;
+    for (; i0 + 16 <= rows; i0 += 16)
+        for (long j = 0; j < cols; j++)
+            for (long i = i0; i < i0 + 16; i++) out[j * rows + i] = in[i * ld_in + j];
+    for (long i = i0; i < rows; i++)
+        for (long j = 0; j < cols; j++) out[j * rows + i] = in[i * ld_in + j];
+}
