@@ -337,6 +337,17 @@ BK_CLONES void bk_dropout_mask(uint8_t *mask, uint64_t key, uint64_t start, long
     uint32_t bits[4][16];
     while (block * 4 < g_end) {
         bk_philox16(key, start + (uint64_t)block, bits);
+        if (block * 4 >= g_begin && (block + 16) * 4 <= g_end) {
+            // all 64 elements inside: element 4·b + lane in order, so the compare and the byte
+            // stores vectorise (the loop below tests every element's bounds, one at a time)
+            uint32_t flat[64];
+            for (int b = 0; b < 16; b++)
+                for (int lane = 0; lane < 4; lane++) flat[4 * b + lane] = bits[lane][b];
+            uint8_t *out = mask + (block * 4 - first_index);
+            for (int e = 0; e < 64; e++) out[e] = (flat[e] >> 8) >= threshold;
+            block += 16;
+            continue;
+        }
         for (int b = 0; b < 16; b++) {
             for (int lane = 0; lane < 4; lane++) {
                 long g = (block + b) * 4 + lane;

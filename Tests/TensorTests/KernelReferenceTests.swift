@@ -134,5 +134,10 @@ final class KernelReferenceTests: XCTestCase {
         for i in 0..<n {
             XCTAssertEqual(mask[i] == 1, dropoutFactor(key: 77, start: 5, index: first + i, probability: 0.3) > 0, "element \(i)")
         }
+        // a thread's sub-range: the same values there, nothing written outside it
+        var part = [UInt8](repeating: 9, count: n)
+        bk_dropout_mask(&part, 77, 5, first, 0.3, 70, 901)
+        XCTAssertEqual(Array(part[70..<901]), Array(mask[70..<901]))
+        XCTAssertTrue(part[..<70].allSatisfy { $0 == 9 } && part[901...].allSatisfy { $0 == 9 })
     }
 }
