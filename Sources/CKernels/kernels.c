@@ -198,25 +198,49 @@ BK_CLONES void bk_multiply(const float *restrict g, const float *restrict d, flo
 }
 
 // ---------------------------------------------------------------- softmax
+// One row in place: s = softmax(s + mask).
+static inline __attribute__((always_inline)) void bk_softmax_row(float *row, const float *mask, long cols) {
+    // add the mask, find the max
+    if (mask) { for (long j = 0; j < cols; j++) { row[j] += mask[j]; } }
+    float m = bk_row_max(row, cols);
+    // exponentiate (a loop of its own, so it vectorises), sum, normalise
+    for (long j = 0; j < cols; j++) row[j] = bk_exp(row[j] - m);
+    float inv = 1.0f / bk_row_sum(row, cols);
+    for (long j = 0; j < cols; j++) row[j] *= inv;
+}
+
 BK_CLONES void bk_softmax_rows(float *s, const float *mask, long cols, long begin, long end) {
+    for (long r = begin; r < end; r++) bk_softmax_row(s + r * cols, mask, cols);
+}
+
+BK_CLONES void bk_softmax_dropout_rows(float *s, const float *mask, const uint8_t *keep, float keep_scale,
+                                       float *dropped, long cols, long begin, long end) {
     for (long r = begin; r < end; r++) {
-        float *row = s + r * cols;
-        // add the mask, find the max
-        if (mask) { for (long j = 0; j < cols; j++) { row[j] += mask[j]; } }
-        float m = bk_row_max(row, cols);
-        // exponentiate (a loop of its own, so it vectorises), sum, normalise
-        for (long j = 0; j < cols; j++) row[j] = bk_exp(row[j] - m);
-        float inv = 1.0f / bk_row_sum(row, cols);
-        for (long j = 0; j < cols; j++) row[j] *= inv;
+        float *row = s + r * cols, *out = dropped + r * cols;
+        const uint8_t *kr = keep + r * cols;
+        bk_softmax_row(row, mask, cols);
+        // while the row is in L1: bk_apply_mask's expression
+        for (long j = 0; j < cols; j++) out[j] = kr[j] ? row[j] * keep_scale : 0.0f;
     }
 }
 
+// One row in place: g = p ⊙ (g - rowsum(g ⊙ p)).
+static inline __attribute__((always_inline)) void bk_softmax_backward_row(const float *pr, float *gr, long cols) {
+    float dot = bk_row_dot(gr, pr, cols);
+    for (long j = 0; j < cols; j++) gr[j] = pr[j] * (gr[j] - dot);
+}
+
 BK_CLONES void bk_softmax_backward_rows(const float *p, float *g, long cols, long begin, long end) {
+    for (long r = begin; r < end; r++) bk_softmax_backward_row(p + r * cols, g + r * cols, cols);
+}
+
+BK_CLONES void bk_softmax_dropout_backward_rows(const float *p, float *g, const uint8_t *keep, float keep_scale,
+                                                long cols, long begin, long end) {
     for (long r = begin; r < end; r++) {
-        const float *pr = p + r * cols;
-        float *gr = g + r * cols;
-        float dot = bk_row_dot(gr, pr, cols);
-        for (long j = 0; j < cols; j++) gr[j] = pr[j] * (gr[j] - dot);
+        float *restrict gr = g + r * cols;
+        const uint8_t *restrict kr = keep + r * cols;
+        for (long j = 0; j < cols; j++) gr[j] = kr[j] ? gr[j] * keep_scale : 0.0f;
+        bk_softmax_backward_row(p + r * cols, gr, cols);
     }
 }
 

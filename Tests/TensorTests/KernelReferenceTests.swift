@@ -127,6 +127,30 @@ final class KernelReferenceTests: XCTestCase {
         XCTAssertEqual(v1.map(\.bitPattern), v2.map(\.bitPattern))
     }
 
+    func testSoftmaxWithDropoutFusedEqualsTheSeparateKernelsBitForBit() {
+        let cols = 45, rows = 7, scale: Float = 1 / 0.9
+        let scores = values(rows * cols, scale: 6, seed: 8), upstream = values(rows * cols, scale: 1, seed: 9)
+        let mask = (0..<cols).map { $0 > 40 ? -Float.greatestFiniteMagnitude : 0 }
+        var keep = [UInt8](repeating: 0, count: rows * cols)
+        bk_dropout_mask(&keep, 3, 0, 0, 0.1, 0, keep.count)
+        // forward: softmax then the mask applied, against both at once
+        var p = scores, dropped = [Float](repeating: .nan, count: scores.count)
+        bk_softmax_rows(&p, mask, cols, 0, rows)
+        bk_apply_mask(p, &dropped, keep, scale, 0, 0, p.count)
+        var fusedP = scores, fusedDropped = [Float](repeating: .nan, count: scores.count)
+        bk_softmax_dropout_rows(&fusedP, mask, keep, scale, &fusedDropped, cols, 0, rows)
+        XCTAssertEqual(fusedP.map(\.bitPattern), p.map(\.bitPattern))
+        XCTAssertEqual(fusedDropped.map(\.bitPattern), dropped.map(\.bitPattern))
+        // backward: the mask applied in place then softmax's backward, against both at once
+        var g = upstream
+        g.withUnsafeMutableBufferPointer { bk_apply_mask($0.baseAddress, $0.baseAddress, keep, scale, 0, 0, $0.count) }
+        bk_softmax_backward_rows(p, &g, cols, 0, rows)
+        var fusedG = upstream
+        bk_softmax_dropout_backward_rows(p, &fusedG, keep, scale, cols, 0, rows)
+        XCTAssertEqual(fusedG.map(\.bitPattern), g.map(\.bitPattern))
+        XCTAssertTrue(keep.contains(0) && keep.contains(1), "the mask drops some and keeps some")
+    }
+
     func testVectorisedMaskEqualsPerElementPhilox() {
         let n = 1001, first = 13
         var mask = [UInt8](repeating: 9, count: n)

@@ -26,6 +26,13 @@ void bk_multiply(const float *g, const float *d, float *dx, int accumulate, long
 void bk_softmax_rows(float *s, const float *mask, long cols, long begin, long end);
 // Rows [begin, end), in place in g: g = p ⊙ (g - rowsum(g ⊙ p)).
 void bk_softmax_backward_rows(const float *p, float *g, long cols, long begin, long end);
+// Attention-probability dropout fused in, row by row, the same bits as the separate kernels:
+// bk_softmax_rows, then dropped = bk_apply_mask(s, keep, keep_scale) (dropped distinct from s);
+void bk_softmax_dropout_rows(float *s, const float *mask, const uint8_t *keep, float keep_scale,
+                             float *dropped, long cols, long begin, long end);
+// g = bk_apply_mask(g, keep, keep_scale) in place, then bk_softmax_backward_rows(p, g).
+void bk_softmax_dropout_backward_rows(const float *p, float *g, const uint8_t *keep, float keep_scale,
+                                      long cols, long begin, long end);
 
 // C (m, n) = alpha·A·B, or alpha·A·B + C when beta is 1 (beta 0: C is written, never read), for
 // attention's small products (small_gemm.c): A(i, p) = a[i·a_row + p·a_col] in any layout,

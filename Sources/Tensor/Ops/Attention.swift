@@ -138,11 +138,9 @@ func attention(_ inputs: AttentionInputs, layout: AttentionLayout, heads h: Int,
             let kT = scratch + 2 * l * l
             bk_transpose(pk + input, ld, l, d, kT)
             bk_small_gemm(l, l, d, 1 / Float(d).squareRoot(), pq + input, ld, 1, kT, l, 0, pBH, l)
-            // + mask over keys, softmax over keys, in place
-            bk_softmax_rows(pBH, geo.maskRow(pair), l, 0, l)
-            // out_bh (L,D) = dropout(P) (L,L) · V_bh (L,D), the keep mask drawn here once
-            geo.drawKeepMask(pair)
-            let pUsed = geo.droppedProbabilities(pBH, pair, into: scratch)
+            // P = softmax over keys of scores + mask, in place; dropout(P) beside it
+            let pUsed = geo.probabilities(pBH, pair, droppedInto: scratch)
+            // out_bh (L,D) = dropout(P) (L,L) · V_bh (L,D)
             bk_small_gemm(l, d, l, 1, pUsed, l, 1, pv + input, ld, 0, po + output, c)
         }
         guard let probs else { return out }
@@ -178,12 +176,9 @@ struct AttentionOp: Operation {
             // d(dropout(P)) (L,L) = dOut_bh (L,D) · V_bhᵀ (D,L), Vᵀ laid out (D, L) first
             bk_transpose(pv + input, ld, l, d, vT)
             bk_small_gemm(l, l, d, 1, pd + output, c, 1, vT, l, 0, dP, l)
-            // dP = d(dropout(P)) · keep / (1 - p): the same mask again
-            if let keep = geometry.keep {
-                bk_apply_mask(dP, dP, keep.pointer + pair.block, 1 / (1 - geometry.dropout), 0, 0, ll)
-            }
-            // dScores = P ⊙ (dP - rowsum(dP ⊙ P)), in place in dP (the mask is a constant)
-            bk_softmax_backward_rows(pBH, dP, l, 0, l)
+            // dP = d(dropout(P)) · keep / (1 - p), the same mask again, then
+            // dScores = P ⊙ (dP - rowsum(dP ⊙ P)), in place in dP
+            geometry.scoresGradient(dP, probabilities: pBH, pair)
             // dQ_bh (L,D) += dScores (L,L) · K_bh (L,D) / √D
             bk_small_gemm(l, d, l, scaleFactor, dP, l, 1, pk + input, ld, betaQ, dq + input, ld)
             // dK_bh (L,D) += dScoresᵀ (L,L) · Q_bh (L,D) / √D

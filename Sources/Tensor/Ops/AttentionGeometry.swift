@@ -92,10 +92,29 @@ struct AttentionGeometry {
         return scratch
     }
 
-    /// Fills the pair's part of the keep mask.
-    func drawKeepMask(_ pair: AttentionPair) {
-        guard let keep else { return }
-        bk_dropout_mask(keep.pointer + pair.block, dropoutKey, dropoutStart, pair.block, dropout, 0, pair.length * pair.length)
+    /// The pair's scores (in `p`) become P = softmax(scores + mask) in place; returns what
+    /// multiplies V: P, or with dropout P·keep/(1 - p) written to `scratch` (the pair's keep
+    /// mask drawn here, once: the backward reads it again).
+    func probabilities(_ p: UnsafeMutablePointer<Float>, _ pair: AttentionPair, droppedInto scratch: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
+        let l = pair.length
+        guard let keep else {
+            bk_softmax_rows(p, maskRow(pair), l, 0, l)
+            return p
+        }
+        bk_dropout_mask(keep.pointer + pair.block, dropoutKey, dropoutStart, pair.block, dropout, 0, l * l)
+        bk_softmax_dropout_rows(p, maskRow(pair), keep.pointer + pair.block, 1 / (1 - dropout), scratch, l, 0, l)
+        return scratch
+    }
+
+    /// d(dropped P) in `g` becomes d(scores) in place: through dropout's mask (when on), then
+    /// the softmax, P being the pair's saved probabilities (the mask is a constant).
+    func scoresGradient(_ g: UnsafeMutablePointer<Float>, probabilities p: UnsafePointer<Float>, _ pair: AttentionPair) {
+        let l = pair.length
+        if let keep {
+            bk_softmax_dropout_backward_rows(p, g, keep.pointer + pair.block, 1 / (1 - dropout), l, 0, l)
+        } else {
+            bk_softmax_backward_rows(p, g, l, 0, l)
+        }
     }
 
     /// Runs `body(pair, scratch)` for every (sequence, head) pair with at least one token, the
