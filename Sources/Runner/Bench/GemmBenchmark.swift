@@ -23,6 +23,33 @@ struct GemmBenchmark {
          Shape(name: "ffn up dW = dYᵀ·X", m: f, n: c, k: m, transposeA: true, transposeB: false)]
     }
 
+    /// The GEMMs one encoder layer runs, in the engine's layouts: the forward's four linear maps
+    /// (query, key and value as one, x·Wᵀ), and for training each one's input gradient (dy·W)
+    /// and weight gradient (dyᵀ·x; query, key and value's three from one (M, 3C) gradient).
+    static func layerShapes(hidden c: Int, intermediate f: Int, tokens m: Int, training: Bool) -> [Shape] {
+        let linears = [(name: "query/key/value", outputs: 3 * c, inputs: c), (name: "attention output", outputs: c, inputs: c),
+                       (name: "intermediate", outputs: f, inputs: c), (name: "output", outputs: c, inputs: f)]
+        var shapes = linears.map { Shape(name: "\($0.name) forward", m: m, n: $0.outputs, k: $0.inputs, transposeA: false, transposeB: true) }
+        guard training else { return shapes }
+        for linear in linears {
+            shapes.append(Shape(name: "\(linear.name) input gradient", m: m, n: linear.inputs, k: linear.outputs,
+                                transposeA: false, transposeB: false))
+            let blocks = linear.name == "query/key/value" ? 3 : 1
+            for _ in 0..<blocks {
+                shapes.append(Shape(name: "\(linear.name) weight gradient", m: linear.outputs / blocks, n: linear.inputs, k: m,
+                                    transposeA: true, transposeB: false))
+            }
+        }
+        return shapes
+    }
+
+    /// The rate of running every shape once: total FLOPs over the sum of each shape's time at its own rate.
+    static func combinedRate(_ results: [Result]) -> Double {
+        let flops = results.map { 2.0 * Double($0.shape.m) * Double($0.shape.n) * Double($0.shape.k) }
+        let seconds = zip(flops, results).map { $0 / ($1.gflops.median * 1e9) }.reduce(0, +)
+        return flops.reduce(0, +) / seconds / 1e9
+    }
+
     var repeats: Int
     var minimumSeconds: Double
 

@@ -65,10 +65,14 @@ enum ModelBenchCommand {
         let batch = options.batch ?? (mode == .train ? 16 : 32)
         let benchmark = ModelBenchmark(model: model, batchSize: batch, sequenceLength: options.seq, steps: options.steps, warmup: 2)
         let flopsPerToken = ModelBenchmark.trainingFLOPsPerToken(config, sequenceLength: options.seq) / (mode == .train ? 1 : 3)
-        // the GEMM ceiling of this process, on this model's layer shapes at the same token count
-        let gemm = GemmBenchmark(repeats: 3, minimumSeconds: 0.2)
-        let shapes = GemmBenchmark.bertShapes(hidden: config.hiddenSize, intermediate: config.intermediateSize, tokens: batch * options.seq)
-        let gemmRate = Summary(shapes.map { gemm.run($0).gflops.median }).median
+        // The GEMM ceiling of this process: sgemm alone on the GEMMs of one of this model's layers
+        // at the same token count (forward, and for training both gradients), their combined rate.
+        // The machines drift by several percent within a minute, so it is measured right before
+        // and right after the steps, and the mean of the two is the reference.
+        let gemm = GemmBenchmark(repeats: 3, minimumSeconds: 0.15)
+        let shapes = GemmBenchmark.layerShapes(hidden: config.hiddenSize, intermediate: config.intermediateSize,
+                                               tokens: batch * options.seq, training: mode == .train)
+        let gemmBefore = GemmBenchmark.combinedRate(shapes.map(gemm.run))
 
         let sample = mode == .train ? try benchmark.train() : benchmark.infer(batch: batch)
         let tokens = Double(batch * options.seq)
@@ -79,12 +83,15 @@ enum ModelBenchCommand {
             let single = ModelBenchmark(model: model, batchSize: 1, sequenceLength: options.seq, steps: max(options.steps, 11), warmup: 3)
             latency = Summary(single.infer(batch: 1).seconds.map { $0 * 1000 })
         }
+        let peakRSS = peakResidentMiB()   // the model's: before the reference's buffers come back
+        let gemmAfter = GemmBenchmark.combinedRate(shapes.map(gemm.run))
+        let gemmRate = (gemmBefore + gemmAfter) / 2
         let report = Report(mode: mode.rawValue, model: name, batch: batch, sequenceLength: options.seq, threads: threads,
                             machine: MachineInfo.current(),
                             throughput: Summary(perSecond), unit: mode == .train ? "tokens/s" : "sequences/s",
-                            modelGFLOPs: Summary(gflops), gemmGFLOPs: gemmRate,
+                            modelGFLOPs: Summary(gflops), gemmGFLOPs: gemmRate, gemmGFLOPsBeforeAndAfter: [gemmBefore, gemmAfter],
                             mfuVersusGEMM: Summary(gflops).median / gemmRate,
-                            latencyMilliseconds: latency, peakRSSMiB: peakResidentMiB(),
+                            latencyMilliseconds: latency, peakRSSMiB: peakRSS,
                             breakdownSeconds: sample.breakdown)
         if options.json {
             let encoder = JSONEncoder()
@@ -105,7 +112,10 @@ enum ModelBenchCommand {
         var throughput: Summary
         var unit: String
         var modelGFLOPs: Summary
+        /// The reference: the mean of the two measurements below.
         var gemmGFLOPs: Double
+        /// The layer's GEMMs' combined sgemm rate right before and right after the steps.
+        var gemmGFLOPsBeforeAndAfter: [Double]
         var mfuVersusGEMM: Double
         var latencyMilliseconds: Summary?
         var peakRSSMiB: Double
@@ -115,7 +125,8 @@ enum ModelBenchCommand {
             machine.lines.forEach { print($0) }
             print("\(mode) \(model): batch \(batch) x seq \(sequenceLength), threads \(threads)")
             print(String(format: "%@: median %.1f [%.1f .. %.1f]", unit, throughput.median, throughput.min, throughput.max))
-            print(String(format: "model GFLOP/s: median %.1f; sgemm on the same shapes: %.1f; MFU vs GEMM %.2f", modelGFLOPs.median, gemmGFLOPs, mfuVersusGEMM))
+            print(String(format: "model GFLOP/s: median %.1f; sgemm on the layer's GEMMs: %.1f (before %.1f, after %.1f); MFU vs GEMM %.2f",
+                         modelGFLOPs.median, gemmGFLOPs, gemmGFLOPsBeforeAndAfter[0], gemmGFLOPsBeforeAndAfter[1], mfuVersusGEMM))
             if let latencyMilliseconds {
                 print(String(format: "batch-1 latency ms: median %.1f [%.1f .. %.1f]", latencyMilliseconds.median, latencyMilliseconds.min, latencyMilliseconds.max))
             }

@@ -3,8 +3,8 @@ import Foundation
 /// Where a training or inference step spends its time, by category, for `bertkit bench`.
 /// Off by default (one branch per op). Time is exclusive: a GEMM inside a layer-norm call would
 /// count as GEMM. Only the thread that turned profiling on records (the graph's thread), so work
-/// that an op spreads over the cores is charged to that op: the attention op's per-head GEMMs,
-/// which run on worker threads, count as attention.
+/// that an op spreads over the cores is charged to that op: the attention op's per-head
+/// products, which run on worker threads (bk_small_gemm, not OpenBLAS), count as attention.
 public enum Profiler {
     public enum Category: String, CaseIterable, Codable, Sendable {
         case gemm = "GEMM"
