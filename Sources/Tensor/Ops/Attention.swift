@@ -114,8 +114,8 @@ enum AttentionInputs {
 /// keep mask (a byte each).
 ///
 /// The (sequence, head) pairs are independent: they are spread over the cores, each computing
-/// its own pair's products with `bk_small_gemm` (CKernels/small_gemm.c: the operands are in
-/// cache, where OpenBLAS's packing cost a third of the time).
+/// its own pair's products with `bk_small_gemm` (CKernels/small_gemm.c; OpenBLAS, called per
+/// pair, ran them at half to four fifths of its large-GEMM rate: BENCHMARKS.md, sitting 4).
 func attention(_ inputs: AttentionInputs, layout: AttentionLayout, heads h: Int,
                dropout p: Float, training: Bool, stream: inout RandomStream) -> Tensor {
     Profiler.measure(.attention) {
