@@ -8,7 +8,7 @@ import Foundation
 public enum Profiler {
     public enum Category: String, CaseIterable, Codable, Sendable {
         case gemm = "GEMM"
-        case attention = "attention (softmax, mask)"
+        case attention = "attention (products, softmax, dropout)"
         case normalization = "layer norm + GELU + residual"
         case dropout
         case embedding
