@@ -28,10 +28,11 @@ static inline __attribute__((always_inline)) void bk_store16(float *p, bk_vec16 
 }
 
 // C[0..<mr, 0..<16·nv] of the block at c: mr rows of A broadcast against nv vectors of each B row.
-// mr and nv are constants at every call, so the accumulators live in registers.
+// mr and nv are constants at every call, so the accumulators live in registers; at most 8 x 4.
 static inline __attribute__((always_inline)) void bk_gemm_tile(const int mr, const int nv, long k, float alpha,
                                                                const float *a, long a_row, long a_col,
                                                                const float *b, long ldb, int add, float *c, long ldc) {
+    if (mr > 8 || nv > 4) __builtin_trap();   // folded away: a larger tile would overrun acc
     bk_vec16 acc[8][4];
     for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++) acc[r][v] = (bk_vec16){0};
@@ -66,27 +67,30 @@ static inline __attribute__((always_inline)) void bk_gemm_edge_columns(long m, l
     }
 }
 
-// Tiles of mr rows x 16·nv columns, then narrower ones, then the edges.
+// Rows [0, m) of one column block nv vectors wide: tiles of mr rows, then of 4, then single rows.
+static inline __attribute__((always_inline)) void bk_gemm_column_block(const int mr, const int nv, long m, long k, float alpha,
+                                                                       const float *a, long a_row, long a_col,
+                                                                       const float *b, long ldb, int add, float *c, long ldc) {
+    long i = 0;
+    for (; i + mr <= m; i += mr) bk_gemm_tile(mr, nv, k, alpha, a + i * a_row, a_row, a_col, b, ldb, add, c + i * ldc, ldc);
+    for (; i + 4 <= m; i += 4) bk_gemm_tile(4, nv, k, alpha, a + i * a_row, a_row, a_col, b, ldb, add, c + i * ldc, ldc);
+    for (; i < m; i++) bk_gemm_tile(1, nv, k, alpha, a + i * a_row, a_row, a_col, b, ldb, add, c + i * ldc, ldc);
+}
+
+// Column blocks of 16·nv, then of 16, then the edge columns one at a time.
 static inline __attribute__((always_inline)) void bk_small_gemm_blocked(const int mr, const int nv,
                                                                         long m, long n, long k, float alpha,
                                                                         const float *a, long a_row, long a_col,
                                                                         const float *b, long ldb, int add, float *c, long ldc) {
     long j = 0;
-    for (; j + 16 * nv <= n; j += 16 * nv) {
-        long i = 0;
-        for (; i + mr <= m; i += mr) bk_gemm_tile(mr, nv, k, alpha, a + i * a_row, a_row, a_col, b + j, ldb, add, c + i * ldc + j, ldc);
-        for (; i < m; i++) bk_gemm_tile(1, nv, k, alpha, a + i * a_row, a_row, a_col, b + j, ldb, add, c + i * ldc + j, ldc);
-    }
-    for (; j + 16 <= n; j += 16) {
-        long i = 0;
-        for (; i + mr <= m; i += mr) bk_gemm_tile(mr, 1, k, alpha, a + i * a_row, a_row, a_col, b + j, ldb, add, c + i * ldc + j, ldc);
-        for (; i < m; i++) bk_gemm_tile(1, 1, k, alpha, a + i * a_row, a_row, a_col, b + j, ldb, add, c + i * ldc + j, ldc);
-    }
+    for (; j + 16 * nv <= n; j += 16 * nv) bk_gemm_column_block(mr, nv, m, k, alpha, a, a_row, a_col, b + j, ldb, add, c + j, ldc);
+    for (; j + 16 <= n; j += 16) bk_gemm_column_block(mr, 1, m, k, alpha, a, a_row, a_col, b + j, ldb, add, c + j, ldc);
     if (j < n) bk_gemm_edge_columns(m, n, j, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc);
 }
 
-// Tile sizes by register file: AVX-512's 32 registers hold 8 x 2 accumulators (8 rows x 32
-// columns), AVX2's 16 hold 4 x 1 (a 16-float vector is two of its registers).
+// Tile sizes by register file, the fastest of those tried on attention's shapes (L = 128,
+// D = 32 and 64; BENCHMARKS.md, sitting 4): AVX-512's 32 registers hold 8 x 2 accumulators
+// (8 rows x 32 columns), AVX2's 16 hold 6 x 1 (a 16-float vector is two of its registers).
 #if defined(__x86_64__)
 __attribute__((target("avx512f,fma"))) static void bk_small_gemm_avx512(long m, long n, long k, float alpha,
         const float *a, long a_row, long a_col, const float *b, long ldb, int add, float *c, long ldc) {
@@ -95,7 +99,7 @@ __attribute__((target("avx512f,fma"))) static void bk_small_gemm_avx512(long m, 
 
 __attribute__((target("avx2,fma"))) static void bk_small_gemm_avx2(long m, long n, long k, float alpha,
         const float *a, long a_row, long a_col, const float *b, long ldb, int add, float *c, long ldc) {
-    bk_small_gemm_blocked(4, 1, m, n, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc);
+    bk_small_gemm_blocked(6, 1, m, n, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc);
 }
 #endif
 
