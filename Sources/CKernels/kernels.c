@@ -133,6 +133,20 @@ static inline __attribute__((always_inline)) float bk_row_max(const float *x, lo
     return acc[0];
 }
 
+// ---------------------------------------------------------------- dropout's value
+// One element through a keep mask: kept and scaled, or 0. Every kernel that applies a mask goes
+// through these two, so the fused paths give the unfused ones' bits by construction.
+static inline __attribute__((always_inline)) float bk_kept(uint8_t keep, float x, float scale) {
+    return keep ? x * scale : 0.0f;
+}
+
+// In place: the general loop's runtime overlap check (from == to) fails and it runs scalar;
+// this loop tells the compiler that only x itself is read and written.
+static inline __attribute__((always_inline)) void bk_apply_mask_in_place(float *restrict x, const uint8_t *restrict mask,
+                                                                          float scale, long begin, long end) {
+    for (long i = begin; i < end; i++) x[i] = bk_kept(mask[i], x[i], scale);
+}
+
 // ---------------------------------------------------------------- GELU
 BK_INTERLEAVED_KERNEL(bk_gelu_erf_forward, (const float *x, float *y, long begin, long end), (x, y, begin, end),
     for (long i = begin; i < end; i++) y[i] = 0.5f * x[i] * (1.0f + bk_erf(x[i] * 0.70710678118654752f));
@@ -219,8 +233,8 @@ BK_CLONES void bk_softmax_dropout_rows(float *s, const float *mask, const uint8_
         float *row = s + r * cols, *out = dropped + r * cols;
         const uint8_t *kr = keep + r * cols;
         bk_softmax_row(row, mask, cols);
-        // while the row is in L1: bk_apply_mask's expression
-        for (long j = 0; j < cols; j++) out[j] = kr[j] ? row[j] * keep_scale : 0.0f;
+        // while the row is in L1
+        for (long j = 0; j < cols; j++) out[j] = bk_kept(kr[j], row[j], keep_scale);
     }
 }
 
@@ -237,10 +251,8 @@ BK_CLONES void bk_softmax_backward_rows(const float *p, float *g, long cols, lon
 BK_CLONES void bk_softmax_dropout_backward_rows(const float *p, float *g, const uint8_t *keep, float keep_scale,
                                                 long cols, long begin, long end) {
     for (long r = begin; r < end; r++) {
-        float *restrict gr = g + r * cols;
-        const uint8_t *restrict kr = keep + r * cols;
-        for (long j = 0; j < cols; j++) gr[j] = kr[j] ? gr[j] * keep_scale : 0.0f;
-        bk_softmax_backward_row(p + r * cols, gr, cols);
+        bk_apply_mask_in_place(g + r * cols, keep + r * cols, keep_scale, 0, cols);
+        bk_softmax_backward_row(p + r * cols, g + r * cols, cols);
     }
 }
 
@@ -265,9 +277,9 @@ BK_CLONES void bk_layer_norm_forward(const float *x, const uint8_t *keep, float 
             const float *rr = residual + r * cols;
             float *sr = sum_out + r * cols;
             if (keep) {
-                // dropout's kept-and-scaled value, exactly as bk_apply_mask writes it, plus the residual
+                // dropout's value, plus the residual
                 const uint8_t *kr = keep + r * cols;
-                for (long j = 0; j < cols; j++) sr[j] = (kr[j] ? xr[j] * keep_scale : 0.0f) + rr[j];
+                for (long j = 0; j < cols; j++) sr[j] = bk_kept(kr[j], xr[j], keep_scale) + rr[j];
             } else {
                 for (long j = 0; j < cols; j++) sr[j] = xr[j] + rr[j];
             }
@@ -312,14 +324,14 @@ BK_CLONES void bk_layer_norm_backward(const float *x, const float *dy, const flo
             for (long j = 0; j < cols; j++) dxr[j] = s * (dyr[j] * gamma[j] - mean_g - (xr[j] - m) * s * mean_gx);
         }
         if (dropped_dx) {
-            // the dropout before the residual add: d(input) = d(sum)·keep·scale, with the same
-            // expression as bk_apply_mask (dx was written above, not accumulated, in this case)
+            // the dropout before the residual add: d(input) = d(sum)·keep·scale (dx was written
+            // above, not accumulated, in this case)
             const uint8_t *kr = keep + r * cols;
             float *dr = dropped_dx + r * cols;
             if (accumulate_dropped) {
-                for (long j = 0; j < cols; j++) dr[j] += kr[j] ? dxr[j] * keep_scale : 0.0f;
+                for (long j = 0; j < cols; j++) dr[j] += bk_kept(kr[j], dxr[j], keep_scale);
             } else {
-                for (long j = 0; j < cols; j++) dr[j] = kr[j] ? dxr[j] * keep_scale : 0.0f;
+                for (long j = 0; j < cols; j++) dr[j] = bk_kept(kr[j], dxr[j], keep_scale);
             }
         }
     }
@@ -382,20 +394,13 @@ BK_CLONES void bk_dropout_mask(uint8_t *mask, uint64_t key, uint64_t start, long
     }
 }
 
-// In place (from == to), the general loop's runtime overlap check fails and it runs scalar;
-// this loop tells the compiler that only x itself is read and written.
-static inline __attribute__((always_inline)) void bk_apply_mask_in_place(float *restrict x, const uint8_t *restrict mask,
-                                                                          float scale, long begin, long end) {
-    for (long i = begin; i < end; i++) x[i] = mask[i] ? x[i] * scale : 0.0f;
-}
-
 BK_CLONES void bk_apply_mask(const float *from, float *to, const uint8_t *mask, float scale, int accumulate, long begin, long end) {
     if (from == to && !accumulate) {
         bk_apply_mask_in_place(to, mask, scale, begin, end);
     } else if (accumulate) {
-        for (long i = begin; i < end; i++) to[i] += mask[i] ? from[i] * scale : 0.0f;
+        for (long i = begin; i < end; i++) to[i] += bk_kept(mask[i], from[i], scale);
     } else {
-        for (long i = begin; i < end; i++) to[i] = mask[i] ? from[i] * scale : 0.0f;
+        for (long i = begin; i < end; i++) to[i] = bk_kept(mask[i], from[i], scale);
     }
 }
 

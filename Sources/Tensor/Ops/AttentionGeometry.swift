@@ -85,10 +85,13 @@ struct AttentionGeometry {
         keep = ByteStorage(count: blockElements)
     }
 
+    /// What a kept probability is multiplied by: 1 / (1 - p).
+    private var keepScale: Float { 1 / (1 - dropout) }
+
     /// P with dropout applied (written to `scratch`), or P itself when dropout is off.
     func droppedProbabilities(_ p: UnsafeMutablePointer<Float>, _ pair: AttentionPair, into scratch: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
         guard let keep else { return p }
-        bk_apply_mask(p, scratch, keep.pointer + pair.block, 1 / (1 - dropout), 0, 0, pair.length * pair.length)
+        bk_apply_mask(p, scratch, keep.pointer + pair.block, keepScale, 0, 0, pair.length * pair.length)
         return scratch
     }
 
@@ -102,7 +105,7 @@ struct AttentionGeometry {
             return p
         }
         bk_dropout_mask(keep.pointer + pair.block, dropoutKey, dropoutStart, pair.block, dropout, 0, l * l)
-        bk_softmax_dropout_rows(p, maskRow(pair), keep.pointer + pair.block, 1 / (1 - dropout), scratch, l, 0, l)
+        bk_softmax_dropout_rows(p, maskRow(pair), keep.pointer + pair.block, keepScale, scratch, l, 0, l)
         return scratch
     }
 
@@ -111,7 +114,7 @@ struct AttentionGeometry {
     func scoresGradient(_ g: UnsafeMutablePointer<Float>, probabilities p: UnsafePointer<Float>, _ pair: AttentionPair) {
         let l = pair.length
         if let keep {
-            bk_softmax_dropout_backward_rows(p, g, keep.pointer + pair.block, 1 / (1 - dropout), l, 0, l)
+            bk_softmax_dropout_backward_rows(p, g, keep.pointer + pair.block, keepScale, l, 0, l)
         } else {
             bk_softmax_backward_rows(p, g, l, 0, l)
         }
