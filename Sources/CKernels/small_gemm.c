@@ -126,13 +126,3 @@ void bk_small_gemm(long m, long n, long k, float alpha, const float *a, long a_r
     bk_small_gemm_on(bk_small_gemm_widest_target(), m, n, k, alpha, a, a_row, a_col, b, ldb, beta, c, ldc);
 }
 
-// In blocks of 16 rows: their 16·cols inputs stay in L1 while each output row receives 16
-// consecutive values (the stores fill whole cache lines).
-void bk_transpose(const float *restrict in, long ld_in, long rows, long cols, float *restrict out) {
-    long i0 = 0;
-    for (; i0 + 16 <= rows; i0 += 16)
-        for (long j = 0; j < cols; j++)
-            for (long i = i0; i < i0 + 16; i++) out[j * rows + i] = in[i * ld_in + j];
-    for (long i = i0; i < rows; i++)
-        for (long j = 0; j < cols; j++) out[j * rows + i] = in[i * ld_in + j];
-}

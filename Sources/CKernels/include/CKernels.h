@@ -46,6 +46,9 @@ void bk_small_gemm_on(int target, long m, long n, long k, float alpha, const flo
 int bk_small_gemm_widest_target(void);
 // out (cols, rows) = the transpose of in (rows, cols), in's rows ld_in apart.
 void bk_transpose(const float *in, long ld_in, long rows, long cols, float *out);
+// The same in 8 x 8 register blocks (vectorised != 0, AVX) or one element at a time: for the tests.
+void bk_transpose_on(int vectorised, const float *in, long ld_in, long rows, long cols, float *out);
+int bk_transpose_can_vectorise(void);
 
 // into[c] += Σ_r m[r·stride + c] for columns [begin, end), rows added in order (a bias gradient).
 void bk_add_column_sums(const float *m, long rows, long stride, float *into, long begin, long end);
