@@ -288,8 +288,13 @@ BK_CLONES void bk_layer_norm_forward(const float *x, const uint8_t *keep, float 
         // pass 1: mean; pass 2: variance of the centred values
         float m = bk_row_sum(in, cols) / (float)cols;
         float s = 1.0f / sqrtf(bk_row_squared_deviation(in, m, cols) / (float)cols + eps);
-        // pass 3: normalise, scale, shift
-        for (long j = 0; j < cols; j++) yr[j] = (in[j] - m) * s * gamma[j] + beta[j];
+        // pass 3: normalise, scale, shift (in place when the sum was formed in y: a loop that
+        // names one pointer, since a runtime overlap check would send the two-pointer one scalar)
+        if (in == yr) {
+            for (long j = 0; j < cols; j++) yr[j] = (yr[j] - m) * s * gamma[j] + beta[j];
+        } else {
+            for (long j = 0; j < cols; j++) yr[j] = (in[j] - m) * s * gamma[j] + beta[j];
+        }
         mean[r] = m;
         rstd[r] = s;
     }

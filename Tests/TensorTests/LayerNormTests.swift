@@ -42,6 +42,25 @@ final class LayerNormTests: XCTestCase {
                             reference: { v in zip(self.referenceLayerNorm(zip(v[0], v[1]).map { $0 + $1 }, v[2], v[3], channels: 4, eps: 1e-5), v[0]).map { $0 + 3 * $1 } })
     }
 
+    func testFusedAddLayerNormWithoutGraphFormsTheSumInItsOutputWithTheSameBits() {
+        // inference keeps no sum for a backward: it is formed in the output and normalised in
+        // place; the values must be those of the recorded path, and x and residual untouched
+        let x = GradientCheck.random([33, 768], scale: 2, seed: 39), residual = GradientCheck.random([33, 768], seed: 40)
+        let g = GradientCheck.random([768], seed: 41), b = GradientCheck.random([768], seed: 42)
+        let (xBefore, residualBefore) = (x.values, residual.values)
+        x.requiresGrad = true
+        let recorded = addLayerNorm(x, residual: residual, gamma: g, beta: b, eps: 1e-12)
+        XCTAssertNotNil(recorded.node)
+        let inference = Autograd.noGrad { addLayerNorm(x, residual: residual, gamma: g, beta: b, eps: 1e-12) }
+        XCTAssertNil(inference.node)
+        XCTAssertEqual(inference.values, recorded.values)
+        XCTAssertEqual(x.values, xBefore)
+        XCTAssertEqual(residual.values, residualBefore)
+        let expected = referenceLayerNorm(zip(xBefore, residualBefore).map { Double($0) + Double($1) },
+                                          g.values.map(Double.init), b.values.map(Double.init), channels: 768, eps: 1e-12)
+        for (i, value) in inference.values.enumerated() { XCTAssertEqual(Double(value), expected[i], accuracy: 1e-5) }
+    }
+
     /// LayerNorm(dropout(x) + residual) in Double with the dropout factors of `dropout`'s scheme.
     func referenceDropoutAddLayerNorm(_ v: [[Double]], key: UInt64, start: UInt64, p: Float, channels: Int, eps: Double) -> [Double] {
         let dropped = v[0].indices.map { v[0][$0] * Double(dropoutFactor(key: key, start: start, index: $0, probability: p)) }

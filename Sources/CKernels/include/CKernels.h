@@ -55,7 +55,7 @@ void bk_add_column_sums(const float *m, long rows, long stride, float *into, lon
 
 // Layer norm over rows [begin, end) of (rows, cols): y = (x - mean)·rstd·gamma + beta;
 // when residual is not NULL the input is x + residual, and that sum is stored in sum_out
-// (the backward needs it). With a dropout keep mask (keep not NULL, residual not NULL) the
+// (the backward needs it; sum_out may be y itself when nothing will be kept). With a dropout keep mask (keep not NULL, residual not NULL) the
 // input is dropout(x) + residual: x·keep_scale where kept, 0 where dropped. mean and rstd
 // receive one value per row.
 void bk_layer_norm_forward(const float *x, const uint8_t *keep, float keep_scale,

@@ -42,7 +42,10 @@ private func layerNormForward(_ x: Tensor, keep: DropoutMask?, residual: Tensor?
     precondition(gamma.count == c && beta.count == c, "layerNorm: gamma \(gamma.shape) / beta \(beta.shape) for \(c) channels")
     let out = Tensor(uninitialized: x.shape)
     let mean = Tensor(uninitialized: [rows]), rstd = Tensor(uninitialized: [rows])
-    let sum = residual.map { _ in Tensor(uninitialized: x.shape) }
+    let inputs = residual.map { [x, $0, gamma, beta] } ?? [x, gamma, beta]
+    // The sum x + residual is kept for the backward; with no backward to come it is formed in
+    // the output buffer and normalised there (no extra (N, C) buffer written and dropped)
+    let sum = residual.map { _ in Autograd.needsGraph(inputs) ? Tensor(uninitialized: x.shape) : out }
     let px = x.data, po = out.data, pg = gamma.data, pb = beta.data, pm = mean.data, pr = rstd.data
     let pres = residual?.data, psum = sum?.data
     let pkeep = keep.map { UnsafePointer($0.bytes.pointer) }, keepScale = keep?.scale ?? 1
@@ -50,7 +53,6 @@ private func layerNormForward(_ x: Tensor, keep: DropoutMask?, residual: Tensor?
         bk_layer_norm_forward(px, pkeep, keepScale, pres, psum, pg, pb, po, pm, pr, c, eps, range.lowerBound, range.upperBound)
     }
     let op = LayerNormOp(mean: mean, rstd: rstd, channels: c, normalizedInput: sum, keep: keep)
-    let inputs = residual.map { [x, $0, gamma, beta] } ?? [x, gamma, beta]
     return Autograd.record(op, inputs: inputs, output: out)
 }
 
