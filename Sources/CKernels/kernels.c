@@ -211,6 +211,12 @@ BK_CLONES void bk_multiply(const float *restrict g, const float *restrict d, flo
     }
 }
 
+// In place, dx = g: the non-accumulating loop above with g's buffer as the output (restrict
+// forbids passing one pointer twice there). The same arithmetic, so the same bits.
+BK_CLONES void bk_multiply_in_place(float *restrict g, const float *restrict d, long begin, long end) {
+    for (long i = begin; i < end; i++) g[i] = 0.0f + g[i] * d[i];
+}
+
 // ---------------------------------------------------------------- softmax
 // One row in place: s = softmax(s + mask).
 static inline __attribute__((always_inline)) void bk_softmax_row(float *row, const float *mask, long cols) {

@@ -58,4 +58,21 @@ final class GELULinearTests: XCTestCase {
             XCTAssertEqual(fused.db, unfused.db, "\(kind) db")
         }
     }
+
+    func testBitIdenticalWhenTheInputFeedsTwoProjections() {
+        // x's gradient is first formed in place (the first backward to reach x), then added to
+        // (the second): both paths, against the unfused ops
+        func run(fused: Bool) -> (out: [Float], dx: [Float]) {
+            let x = GradientCheck.random([37, 48], scale: 3, seed: 30)
+            let w1 = GradientCheck.random([20, 48], seed: 31), w2 = GradientCheck.random([20, 48], seed: 32)
+            let b = GradientCheck.random([20], seed: 33)
+            let project = { (w: Tensor) in fused ? geluLinear(x, kind: .erf, weight: w, bias: b) : linear(gelu(x, kind: .erf), weight: w, bias: b) }
+            let out = add(project(w1), project(w2))
+            out.backward(gradient: GradientCheck.random(out.shape, seed: 34, requiresGrad: false))
+            return (out.values, x.grad!.values)
+        }
+        let fused = run(fused: true), unfused = run(fused: false)
+        XCTAssertEqual(fused.out, unfused.out)
+        XCTAssertEqual(fused.dx, unfused.dx)
+    }
 }

@@ -20,6 +20,8 @@ void bk_gelu_erf_value_and_derivative(const float *x, float *y, float *d, long b
 void bk_gelu_tanh_value_and_derivative(const float *x, float *y, float *d, long begin, long end);
 // dx += g ⊙ d, or dx = g ⊙ d when accumulate is 0 (as the backward kernels add dy·gelu'(x)); all distinct
 void bk_multiply(const float *g, const float *d, float *dx, int accumulate, long begin, long end);
+// g[i] = g[i]·d[i] for i in [begin, end): bk_multiply's non-accumulating arithmetic, in place.
+void bk_multiply_in_place(float *g, const float *d, long begin, long end);
 
 // Rows [begin, end) of a (rows, cols) matrix, in place: s = softmax(s + mask) where mask is one
 // additive row of cols values shared by all rows (NULL for none).

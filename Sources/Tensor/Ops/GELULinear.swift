@@ -30,7 +30,7 @@ struct GELULinearOp: Operation {
         let (scratch, derivatives) = geluValuesAndDerivatives(x, kind: kind)
         accumulateLinearParameterGradients(dy: dy, x: scratch.data, rows: rows, weight: weight, bias: linearBias(inputs))
         linearInputGradient(dy: dy, weight: weight, rows: rows, beta: 0, into: scratch.data)
-        // dx += d(gelu(x)) ⊙ gelu'(x)
-        geluBackward(x, gradActivation: scratch, derivatives: derivatives)
+        // dx += d(gelu(x)) ⊙ gelu'(x), formed in the scratch buffer when x has no gradient yet
+        geluBackward(x, consumedGradActivation: scratch, derivatives: derivatives)
     }
 }
