@@ -386,7 +386,6 @@ BK_CLONES void bk_dropout_mask_on(int avx512, uint8_t *mask, uint64_t key, uint6
     long block = g_begin / 4;
     uint32_t bits[4][16];
     while (block * 4 < g_end) {
-        bk_philox16(key, start + (uint64_t)block, bits);
         if (avx512 && block * 4 >= g_begin && (block + 16) * 4 <= g_end) {
             // every whole group from here, in registers (dropout_mask_avx512.c)
             long groups = (g_end / 4 - block) / 16;
@@ -394,6 +393,7 @@ BK_CLONES void bk_dropout_mask_on(int avx512, uint8_t *mask, uint64_t key, uint6
             block += 16 * groups;
             continue;
         }
+        bk_philox16(key, start + (uint64_t)block, bits);
         if (block * 4 >= g_begin && (block + 16) * 4 <= g_end) {
             // all 64 elements inside: element 4·b + lane in order, so the compare and the byte
             // stores vectorise (the loop below tests every element's bounds, one at a time)
