@@ -377,7 +377,7 @@ static inline __attribute__((always_inline)) void bk_philox16(uint64_t key, uint
     for (int b = 0; b < 16; b++) { bits[0][b] = c0[b]; bits[1][b] = c1[b]; bits[2][b] = c2[b]; bits[3][b] = c3[b]; }
 }
 
-BK_CLONES void bk_dropout_mask_on(int avx512, uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p,
+BK_CLONES void bk_dropout_mask_on(int target, uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p,
                                   long begin, long end) {
     if (begin >= end) return;
     // keep = (bits >> 8) · 2^-24 >= p  <=>  (bits >> 8) >= ceil(p · 2^24)
@@ -386,10 +386,10 @@ BK_CLONES void bk_dropout_mask_on(int avx512, uint8_t *mask, uint64_t key, uint6
     long block = g_begin / 4;
     uint32_t bits[4][16];
     while (block * 4 < g_end) {
-        if (avx512 && block * 4 >= g_begin && (block + 16) * 4 <= g_end) {
-            // every whole group from here, in registers (dropout_mask_avx512.c)
+        if (target > 0 && block * 4 >= g_begin && (block + 16) * 4 <= g_end) {
+            // every whole group from here, in vector registers (dropout_mask_simd.c)
             long groups = (g_end / 4 - block) / 16;
-            bk_dropout_mask_groups_avx512(mask + (block * 4 - first_index), key, start + (uint64_t)block, groups, threshold);
+            bk_dropout_mask_groups(target, mask + (block * 4 - first_index), key, start + (uint64_t)block, groups, threshold);
             block += 16 * groups;
             continue;
         }
@@ -416,7 +416,7 @@ BK_CLONES void bk_dropout_mask_on(int avx512, uint8_t *mask, uint64_t key, uint6
 }
 
 void bk_dropout_mask(uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p, long begin, long end) {
-    bk_dropout_mask_on(bk_dropout_mask_can_use_avx512(), mask, key, start, first_index, p, begin, end);
+    bk_dropout_mask_on(bk_dropout_mask_widest_target(), mask, key, start, first_index, p, begin, end);
 }
 
 BK_CLONES void bk_apply_mask(const float *from, float *to, const uint8_t *mask, float scale, int accumulate, long begin, long end) {

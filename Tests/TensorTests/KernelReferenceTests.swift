@@ -151,22 +151,26 @@ final class KernelReferenceTests: XCTestCase {
         XCTAssertTrue(keep.contains(0) && keep.contains(1), "the mask drops some and keeps some")
     }
 
-    func testAVX512MaskEqualsThePortableLoopAcrossCounterCarries() throws {
-        try XCTSkipUnless(bk_dropout_mask_can_use_avx512() != 0, "this CPU has no AVX-512 BW / BMI2: the portable loop is the only path")
-        // counters whose low word wraps inside a group (the carry into the high word), thread
-        // sub-ranges that start and end mid-group, several whole groups and a ragged tail
+    func testEveryVectorPathDrawsThePortableLoopsMaskAcrossCounterCarries() {
+        // every path this CPU runs (AVX-512 and AVX2 on this project's machines, the portable
+        // loop everywhere) against the portable loop: counters whose low word wraps inside a
+        // group (the carry into the high word), thread sub-ranges that start and end mid-group,
+        // several whole groups and a ragged tail; and against the per-element Philox reference
+        let widest = Int(bk_dropout_mask_widest_target())
         let n = 3000
-        for start: UInt64 in [0, 0xFFFF_FFF0, 0x1_FFFF_FFF9, 987_654_321] {
-            for (begin, end) in [(0, n), (1, n - 1), (5, 133), (64, 2048), (7, 70)] {
-                var portable = [UInt8](repeating: 9, count: n), wide = portable
-                bk_dropout_mask_on(0, &portable, 0xABCD_EF01_2345_6789, start, 13, 0.3, begin, end)
-                bk_dropout_mask_on(1, &wide, 0xABCD_EF01_2345_6789, start, 13, 0.3, begin, end)
-                XCTAssertEqual(wide, portable, "start \(start), range \(begin)..<\(end)")
-            }
-            var wide = [UInt8](repeating: 9, count: 256)
-            bk_dropout_mask_on(1, &wide, 5, start, 0, 0.1, 0, 256)
-            for i in 0..<256 {
-                XCTAssertEqual(wide[i] == 1, dropoutFactor(key: 5, start: start, index: i, probability: 0.1) > 0, "start \(start), element \(i)")
+        for target in 1...max(1, widest) where target <= widest {
+            for start: UInt64 in [0, 0xFFFF_FFF0, 0x1_FFFF_FFF9, 987_654_321] {
+                for (begin, end) in [(0, n), (1, n - 1), (5, 133), (64, 2048), (7, 70)] {
+                    var portable = [UInt8](repeating: 9, count: n), vector = portable
+                    bk_dropout_mask_on(0, &portable, 0xABCD_EF01_2345_6789, start, 13, 0.3, begin, end)
+                    bk_dropout_mask_on(Int32(target), &vector, 0xABCD_EF01_2345_6789, start, 13, 0.3, begin, end)
+                    XCTAssertEqual(vector, portable, "path \(target), start \(start), range \(begin)..<\(end)")
+                }
+                var vector = [UInt8](repeating: 9, count: 256)
+                bk_dropout_mask_on(Int32(target), &vector, 5, start, 0, 0.1, 0, 256)
+                for i in 0..<256 {
+                    XCTAssertEqual(vector[i] == 1, dropoutFactor(key: 5, start: start, index: i, probability: 0.1) > 0, "path \(target), start \(start), element \(i)")
+                }
             }
         }
     }

@@ -79,14 +79,14 @@ void bk_layer_norm_backward(const float *x, const float *dy, const float *gamma,
 // The keep mask alone: mask[i] = 1 where element first_index + i is kept, else 0, for i in
 // [begin, end). Sixteen Philox blocks at a time, so the rounds run in vector registers.
 void bk_dropout_mask(uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p, long begin, long end);
-// The same with the whole 64-element groups drawn by the AVX-512 loop (avx512 != 0) or by the
-// portable one: the same bits either way (for the tests).
-void bk_dropout_mask_on(int avx512, uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p,
+// The same with the whole 64-element groups drawn by a vector loop (target 2: AVX-512, 1: AVX2)
+// or by the portable one (0): the same bits on every path (for the tests).
+void bk_dropout_mask_on(int target, uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p,
                         long begin, long end);
-// AVX-512 F + BW and BMI2, what the AVX-512 loop needs.
-int bk_dropout_mask_can_use_avx512(void);
-// mask[0 ..< 64·groups] of the Philox blocks first_block ... (dropout_mask_avx512.c).
-void bk_dropout_mask_groups_avx512(uint8_t *mask, uint64_t key, uint64_t first_block, long groups, uint32_t threshold);
+// The widest path this CPU runs: 2 with AVX-512 F + BW and BMI2, 1 with AVX2 and BMI2, else 0.
+int bk_dropout_mask_widest_target(void);
+// mask[0 ..< 64·groups] of the Philox blocks first_block ... on a vector path (dropout_mask_simd.c).
+void bk_dropout_mask_groups(int target, uint8_t *mask, uint64_t key, uint64_t first_block, long groups, uint32_t threshold);
 // to[i] (=|+=) from[i] · mask[i] · scale for i in [begin, end).
 void bk_apply_mask(const float *from, float *to, const uint8_t *mask, float scale, int accumulate, long begin, long end);
 
