@@ -6,6 +6,9 @@ public enum Parallel {
     /// Worker count for the engine's own loops (not OpenBLAS's); set by `--threads`.
     nonisolated(unsafe) public static var threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
+    /// Chunks per worker in `forEachRange`.
+    @usableFromInline static let chunksPerWorker = 4
+
     /// Calls `body` on consecutive ranges covering `0..<count`. Below `minimumChunk` items per
     /// worker the work stays on the calling thread.
     @inlinable
@@ -15,8 +18,12 @@ public enum Parallel {
             if count > 0 { body(0..<count) }
             return
         }
-        let chunk = (count + workers - 1) / workers
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        // Several chunks per worker, taken in turn: a worker that wakes late or runs slow (a busy
+        // neighbour on the host) then leaves its share to the others, instead of the whole op
+        // waiting for its half
+        let chunks = min(workers * chunksPerWorker, count / max(minimumChunk, 1))
+        let chunk = (count + chunks - 1) / chunks
+        DispatchQueue.concurrentPerform(iterations: chunks) { w in
             let start = w * chunk
             let end = min(count, start + chunk)
             if start < end { body(start..<end) }
