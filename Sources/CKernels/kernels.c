@@ -203,18 +203,16 @@ BK_INTERLEAVED_KERNEL(bk_gelu_tanh_value_and_derivative,
     }
 )
 
-BK_CLONES void bk_multiply(const float *restrict g, const float *restrict d, float *restrict dx, int accumulate, long begin, long end) {
-    if (accumulate) {
+// dx (=|+=) g ⊙ d. dx may be g itself (not accumulating): the two-pointer loop's runtime
+// overlap check would then fail and run scalar, so that case has a loop that names one pointer.
+BK_CLONES void bk_multiply(const float *g, const float *restrict d, float *dx, int accumulate, long begin, long end) {
+    if (dx == g && !accumulate) {
+        for (long i = begin; i < end; i++) dx[i] = 0.0f + dx[i] * d[i];
+    } else if (accumulate) {
         for (long i = begin; i < end; i++) dx[i] = dx[i] + g[i] * d[i];
     } else {
         for (long i = begin; i < end; i++) dx[i] = 0.0f + g[i] * d[i];
     }
-}
-
-// In place, dx = g: the non-accumulating loop above with g's buffer as the output (restrict
-// forbids passing one pointer twice there). The same arithmetic, so the same bits.
-BK_CLONES void bk_multiply_in_place(float *restrict g, const float *restrict d, long begin, long end) {
-    for (long i = begin; i < end; i++) g[i] = 0.0f + g[i] * d[i];
 }
 
 // ---------------------------------------------------------------- softmax

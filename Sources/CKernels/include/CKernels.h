@@ -18,10 +18,9 @@ void bk_gelu_tanh_backward(const float *x, const float *dy, float *dx, int accum
 // y = gelu(x) and d = gelu'(x) in one pass (the same bits as the kernels above); x, y, d distinct
 void bk_gelu_erf_value_and_derivative(const float *x, float *y, float *d, long begin, long end);
 void bk_gelu_tanh_value_and_derivative(const float *x, float *y, float *d, long begin, long end);
-// dx += g ⊙ d, or dx = g ⊙ d when accumulate is 0 (as the backward kernels add dy·gelu'(x)); all distinct
+// dx += g ⊙ d, or dx = g ⊙ d when accumulate is 0 (as the backward kernels add dy·gelu'(x));
+// dx may be g itself when not accumulating, d is distinct from both
 void bk_multiply(const float *g, const float *d, float *dx, int accumulate, long begin, long end);
-// g[i] = g[i]·d[i] for i in [begin, end): bk_multiply's non-accumulating arithmetic, in place.
-void bk_multiply_in_place(float *g, const float *d, long begin, long end);
 
 // Rows [begin, end) of a (rows, cols) matrix, in place: s = softmax(s + mask) where mask is one
 // additive row of cols values shared by all rows (NULL for none).
@@ -57,9 +56,9 @@ void bk_add_column_sums(const float *m, long rows, long stride, float *into, lon
 
 // Layer norm over rows [begin, end) of (rows, cols): y = (x - mean)·rstd·gamma + beta;
 // when residual is not NULL the input is x + residual, and that sum is stored in sum_out
-// (the backward needs it; sum_out may be y itself when nothing will be kept). With a dropout keep mask (keep not NULL, residual not NULL) the
-// input is dropout(x) + residual: x·keep_scale where kept, 0 where dropped. mean and rstd
-// receive one value per row.
+// (the backward needs it; sum_out may be y itself when nothing will be kept). With a dropout
+// keep mask (keep not NULL, residual not NULL) the input is dropout(x) + residual: x·keep_scale
+// where kept, 0 where dropped. mean and rstd receive one value per row.
 void bk_layer_norm_forward(const float *x, const uint8_t *keep, float keep_scale,
                            const float *residual, float *sum_out,
                            const float *gamma, const float *beta, float *y,

@@ -64,25 +64,14 @@ func geluValuesAndDerivatives(_ x: Tensor, kind: GELUKind) -> (values: Tensor, d
 /// `consumedGradActivation`'s own buffer, which becomes x's gradient (no new (N, I) buffer
 /// written beside it); the caller must not use that tensor afterwards.
 func geluBackward(_ x: Tensor, consumedGradActivation gradActivation: Tensor, derivatives: Tensor) {
-    guard x.grad == nil else { return geluBackward(x, gradActivation: gradActivation, derivatives: derivatives) }
     Profiler.measure(.normalization) {
-        let pd = gradActivation.data, pderiv = derivatives.data
-        Parallel.forEachRange(x.count, minimumChunk: 16384) { range in
-            bk_multiply_in_place(pd, pderiv, range.lowerBound, range.upperBound)
-        }
-        x.accumulateGradient(gradActivation, adopt: true)
-    }
-}
-
-/// x's gradient += dActivation ⊙ derivatives, gelu'(x) given (`geluValuesAndDerivatives`): the
-/// same bits as `geluBackward`.
-func geluBackward(_ x: Tensor, gradActivation: Tensor, derivatives: Tensor) {
-    Profiler.measure(.normalization) {
-        let (dx, beta) = x.gradientForGEMM()
+        let formedInPlace = x.grad == nil
+        let (dx, beta) = formedInPlace ? (gradActivation, Float(0)) : x.gradientForGEMM()
         let pd = gradActivation.data, pderiv = derivatives.data, pdx = dx.data, accumulate: Int32 = beta == 0 ? 0 : 1
         Parallel.forEachRange(x.count, minimumChunk: 16384) { range in
             bk_multiply(pd, pderiv, pdx, accumulate, range.lowerBound, range.upperBound)
         }
+        if formedInPlace { x.accumulateGradient(gradActivation, adopt: true) }
     }
 }
 
