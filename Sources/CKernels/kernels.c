@@ -40,7 +40,7 @@
 #endif
 
 // ---------------------------------------------------------------- vectorisable math
-// expf by range reduction: x = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial
+// expf by range reduction (softmax.c has the same in 16-float vectors): x = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial
 // (relative error ~2e-7), 2^n through the exponent bits. Branch-free so loops vectorise.
 static inline __attribute__((always_inline)) float bk_exp(float x) {
     // below about -87.3 the result underflows to 0, as expf's does (a masked attention score)
@@ -79,58 +79,6 @@ static inline __attribute__((always_inline)) float bk_tanh(float x) {
     float e = bk_exp(2.0f * z);
     float t = 1.0f - 2.0f / (e + 1.0f);
     return x < 0 ? -t : t;
-}
-
-// ---------------------------------------------------------------- row reductions
-// Sums, dot products and maxima over a row in 16 fixed lanes (element j goes to lane j % 16),
-// the lanes combined by a fixed halving tree. Written this way the compiler vectorises them
-// without licence to reassociate, and every clone gives the same bits.
-#define BK_LANES 16
-
-static inline __attribute__((always_inline)) float bk_combine_lanes(float acc[BK_LANES]) {
-    for (int width = BK_LANES / 2; width > 0; width /= 2)
-        for (int l = 0; l < width; l++) acc[l] += acc[l + width];
-    return acc[0];
-}
-
-static inline __attribute__((always_inline)) float bk_row_sum(const float *x, long n) {
-    float acc[BK_LANES] = {0};
-    long j = 0;
-    for (; j + BK_LANES <= n; j += BK_LANES)
-        for (int l = 0; l < BK_LANES; l++) acc[l] += x[j + l];
-    for (int l = 0; j < n; j++, l++) acc[l] += x[j];
-    return bk_combine_lanes(acc);
-}
-
-static inline __attribute__((always_inline)) float bk_row_dot(const float *x, const float *y, long n) {
-    float acc[BK_LANES] = {0};
-    long j = 0;
-    for (; j + BK_LANES <= n; j += BK_LANES)
-        for (int l = 0; l < BK_LANES; l++) acc[l] += x[j + l] * y[j + l];
-    for (int l = 0; j < n; j++, l++) acc[l] += x[j] * y[j];
-    return bk_combine_lanes(acc);
-}
-
-// Σ (x[j] - m)²
-static inline __attribute__((always_inline)) float bk_row_squared_deviation(const float *x, float m, long n) {
-    float acc[BK_LANES] = {0};
-    long j = 0;
-    for (; j + BK_LANES <= n; j += BK_LANES)
-        for (int l = 0; l < BK_LANES; l++) { float d = x[j + l] - m; acc[l] += d * d; }
-    for (int l = 0; j < n; j++, l++) { float d = x[j] - m; acc[l] += d * d; }
-    return bk_combine_lanes(acc);
-}
-
-static inline __attribute__((always_inline)) float bk_row_max(const float *x, long n) {
-    float acc[BK_LANES];
-    for (int l = 0; l < BK_LANES; l++) acc[l] = -INFINITY;
-    long j = 0;
-    for (; j + BK_LANES <= n; j += BK_LANES)
-        for (int l = 0; l < BK_LANES; l++) acc[l] = acc[l] > x[j + l] ? acc[l] : x[j + l];
-    for (int l = 0; j < n; j++, l++) acc[l] = acc[l] > x[j] ? acc[l] : x[j];
-    for (int width = BK_LANES / 2; width > 0; width /= 2)
-        for (int l = 0; l < width; l++) acc[l] = acc[l] > acc[l + width] ? acc[l] : acc[l + width];
-    return acc[0];
 }
 
 // ---------------------------------------------------------------- dropout's value
@@ -215,136 +163,11 @@ BK_CLONES void bk_multiply(const float *g, const float *restrict d, float *dx, i
     }
 }
 
-// ---------------------------------------------------------------- softmax
-// One row in place: s = softmax(s + mask).
-static inline __attribute__((always_inline)) void bk_softmax_row(float *row, const float *mask, long cols) {
-    // add the mask, find the max
-    if (mask) { for (long j = 0; j < cols; j++) { row[j] += mask[j]; } }
-    float m = bk_row_max(row, cols);
-    // exponentiate (a loop of its own, so it vectorises; four vectors at a time hide exp's
-    // latency: 4% faster on the softmax-with-dropout rows, this CPU), sum, normalise
-    BK_INTERLEAVE(4)
-    for (long j = 0; j < cols; j++) row[j] = bk_exp(row[j] - m);
-    float inv = 1.0f / bk_row_sum(row, cols);
-    for (long j = 0; j < cols; j++) row[j] *= inv;
-}
-
-BK_CLONES void bk_softmax_rows(float *s, const float *mask, long cols, long begin, long end) {
-    for (long r = begin; r < end; r++) bk_softmax_row(s + r * cols, mask, cols);
-}
-
-BK_CLONES void bk_softmax_dropout_rows(float *s, const float *mask, const uint8_t *keep, float keep_scale,
-                                       float *dropped, long cols, long begin, long end) {
-    for (long r = begin; r < end; r++) {
-        float *row = s + r * cols, *out = dropped + r * cols;
-        const uint8_t *kr = keep + r * cols;
-        bk_softmax_row(row, mask, cols);
-        // while the row is in L1
-        for (long j = 0; j < cols; j++) out[j] = bk_kept(kr[j], row[j], keep_scale);
-    }
-}
-
-// One row in place: g = p ⊙ (g - rowsum(g ⊙ p)).
-static inline __attribute__((always_inline)) void bk_softmax_backward_row(const float *pr, float *gr, long cols) {
-    float dot = bk_row_dot(gr, pr, cols);
-    for (long j = 0; j < cols; j++) gr[j] = pr[j] * (gr[j] - dot);
-}
-
-BK_CLONES void bk_softmax_backward_rows(const float *p, float *g, long cols, long begin, long end) {
-    for (long r = begin; r < end; r++) bk_softmax_backward_row(p + r * cols, g + r * cols, cols);
-}
-
-BK_CLONES void bk_softmax_dropout_backward_rows(const float *p, float *g, const uint8_t *keep, float keep_scale,
-                                                long cols, long begin, long end) {
-    for (long r = begin; r < end; r++) {
-        bk_apply_mask_in_place(g + r * cols, keep + r * cols, keep_scale, 0, cols);
-        bk_softmax_backward_row(p + r * cols, g + r * cols, cols);
-    }
-}
-
 // ---------------------------------------------------------------- bias gradients
 BK_CLONES void bk_add_column_sums(const float *restrict m, long rows, long stride, float *restrict into, long begin, long end) {
     for (long r = 0; r < rows; r++) {
         const float *row = m + r * stride;
         for (long c = begin; c < end; c++) into[c] += row[c];
-    }
-}
-
-// ---------------------------------------------------------------- layer norm
-BK_CLONES void bk_layer_norm_forward(const float *x, const uint8_t *keep, float keep_scale,
-                                     const float *residual, float *sum_out,
-                                     const float *gamma, const float *beta, float *y,
-                                     float *mean, float *rstd, long cols, float eps, long begin, long end) {
-    for (long r = begin; r < end; r++) {
-        const float *xr = x + r * cols;
-        float *yr = y + r * cols;
-        const float *in = xr;
-        if (residual) {
-            const float *rr = residual + r * cols;
-            float *sr = sum_out + r * cols;
-            if (keep) {
-                // dropout's value, plus the residual
-                const uint8_t *kr = keep + r * cols;
-                for (long j = 0; j < cols; j++) sr[j] = bk_kept(kr[j], xr[j], keep_scale) + rr[j];
-            } else {
-                for (long j = 0; j < cols; j++) sr[j] = xr[j] + rr[j];
-            }
-            in = sr;
-        }
-        // pass 1: mean; pass 2: variance of the centred values
-        float m = bk_row_sum(in, cols) / (float)cols;
-        float s = 1.0f / sqrtf(bk_row_squared_deviation(in, m, cols) / (float)cols + eps);
-        // pass 3: normalise, scale, shift (in place when the sum was formed in y: a loop that
-        // names one pointer, since a runtime overlap check would send the two-pointer one scalar)
-        if (in == yr) {
-            for (long j = 0; j < cols; j++) yr[j] = (yr[j] - m) * s * gamma[j] + beta[j];
-        } else {
-            for (long j = 0; j < cols; j++) yr[j] = (in[j] - m) * s * gamma[j] + beta[j];
-        }
-        mean[r] = m;
-        rstd[r] = s;
-    }
-}
-
-BK_CLONES void bk_layer_norm_backward(const float *x, const float *dy, const float *gamma,
-                                      const float *mean, const float *rstd, float *dx, int accumulate,
-                                      float *dropped_dx, const uint8_t *keep, float keep_scale, int accumulate_dropped,
-                                      float *dgamma_partial, float *dbeta_partial, long cols, long begin, long end) {
-    for (long r = begin; r < end; r++) {
-        const float *xr = x + r * cols, *dyr = dy + r * cols;
-        float *dxr = dx + r * cols;
-        float m = mean[r], s = rstd[r];
-        float acc_g[BK_LANES] = {0}, acc_gx[BK_LANES] = {0};
-        for (long j0 = 0; j0 < cols; j0 += BK_LANES) {
-            long width = cols - j0 < BK_LANES ? cols - j0 : BK_LANES;
-            for (long l = 0; l < width; l++) {
-                long j = j0 + l;
-                float xhat = (xr[j] - m) * s;
-                float g = dyr[j] * gamma[j];
-                acc_g[l] += g;
-                acc_gx[l] += g * xhat;
-                dgamma_partial[j] += dyr[j] * xhat;
-                dbeta_partial[j] += dyr[j];
-            }
-        }
-        float mean_g = bk_combine_lanes(acc_g) / (float)cols;
-        float mean_gx = bk_combine_lanes(acc_gx) / (float)cols;
-        if (accumulate) {
-            for (long j = 0; j < cols; j++) dxr[j] += s * (dyr[j] * gamma[j] - mean_g - (xr[j] - m) * s * mean_gx);
-        } else {
-            for (long j = 0; j < cols; j++) dxr[j] = s * (dyr[j] * gamma[j] - mean_g - (xr[j] - m) * s * mean_gx);
-        }
-        if (dropped_dx) {
-            // the dropout before the residual add: d(input) = d(sum)·keep·scale (dx was written
-            // above, not accumulated, in this case)
-            const uint8_t *kr = keep + r * cols;
-            float *dr = dropped_dx + r * cols;
-            if (accumulate_dropped) {
-                for (long j = 0; j < cols; j++) dr[j] += bk_kept(kr[j], dxr[j], keep_scale);
-            } else {
-                for (long j = 0; j < cols; j++) dr[j] = bk_kept(kr[j], dxr[j], keep_scale);
-            }
-        }
     }
 }
 

@@ -1,5 +1,6 @@
 #include "CKernels.h"
 #include <math.h>
+#include "vector16.h"
 
 // The small matrix products inside attention: per (sequence, head) pair, (L, D)·(D, L) and
 // (L, L)·(L, D) with D = 32 or 64. Called per pair, OpenBLAS ran them at 104-196 GFLOP/s per
@@ -11,21 +12,6 @@
 // scaled by alpha (and added to C when beta is 1). The vector tiles and the scalar edges compute
 // exactly that chain, so every target (AVX-512, AVX2, baseline) gives the same bits.
 #pragma clang fp contract(off)
-// The 16-float vectors only cross always-inlined helpers, which are compiled into the AVX-512
-// and AVX2 functions below: no call passes one, so the ABI warning about them does not apply.
-#pragma clang diagnostic ignored "-Wpsabi"
-
-typedef float bk_vec16 __attribute__((vector_size(64)));
-
-static inline __attribute__((always_inline)) bk_vec16 bk_load16(const float *p) {
-    bk_vec16 v;
-    __builtin_memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline __attribute__((always_inline)) void bk_store16(float *p, bk_vec16 v) {
-    __builtin_memcpy(p, &v, sizeof v);
-}
 
 // C[0..<mr, 0..<16·nv] of the block at c: mr rows of A broadcast against nv vectors of each B row.
 // mr and nv are constants at every call, so the accumulators live in registers; at most 8 x 4.
@@ -40,7 +26,7 @@ static inline __attribute__((always_inline)) void bk_gemm_tile(const int mr, con
         bk_vec16 row[4];
         for (int v = 0; v < nv; v++) row[v] = bk_load16(b + p * ldb + 16 * v);
         for (int r = 0; r < mr; r++) {
-            bk_vec16 broadcast = (bk_vec16){0} + a[r * a_row + p * a_col];
+            bk_vec16 broadcast = bk_splat16(a[r * a_row + p * a_col]);
             for (int v = 0; v < nv; v++) acc[r][v] = __builtin_elementwise_fma(broadcast, row[v], acc[r][v]);
         }
     }

@@ -22,6 +22,7 @@ void bk_gelu_tanh_value_and_derivative(const float *x, float *y, float *d, long 
 // dx may be g itself when not accumulating, d is distinct from both
 void bk_multiply(const float *g, const float *d, float *dx, int accumulate, long begin, long end);
 
+// Attention's softmax rows (softmax.c), four rows at a time; the same bits on every target.
 // Rows [begin, end) of a (rows, cols) matrix, in place: s = softmax(s + mask) where mask is one
 // additive row of cols values shared by all rows (NULL for none).
 void bk_softmax_rows(float *s, const float *mask, long cols, long begin, long end);
@@ -34,6 +35,14 @@ void bk_softmax_dropout_rows(float *s, const float *mask, const uint8_t *keep, f
 // g = bk_apply_mask(g, keep, keep_scale) in place, then bk_softmax_backward_rows(p, g).
 void bk_softmax_dropout_backward_rows(const float *p, float *g, const uint8_t *keep, float keep_scale,
                                       long cols, long begin, long end);
+// The same on a given target, for the tests (2 AVX-512, 1 AVX2, 0 baseline), keep NULL for no
+// dropout.
+void bk_softmax_rows_on(int target, float *s, const float *mask, const uint8_t *keep, float keep_scale,
+                        float *dropped, long cols, long begin, long end);
+void bk_softmax_backward_rows_on(int target, const float *p, float *g, const uint8_t *keep, float keep_scale,
+                                 long cols, long begin, long end);
+// The widest target this CPU runs for softmax.c's and layer_norm.c's vector code.
+int bk_vector_widest_target(void);
 
 // C (m, n) = alpha·A·B, or alpha·A·B + C when beta is 1 (beta 0: C is written, never read), for
 // attention's small products (small_gemm.c): A(i, p) = a[i·a_row + p·a_col] in any layout,
@@ -54,6 +63,7 @@ int bk_transpose_can_vectorise(void);
 // into[c] += Σ_r m[r·stride + c] for columns [begin, end), rows added in order (a bias gradient).
 void bk_add_column_sums(const float *m, long rows, long stride, float *into, long begin, long end);
 
+// Layer norm (layer_norm.c), four rows at a time; the same bits on every target.
 // Layer norm over rows [begin, end) of (rows, cols): y = (x - mean)·rstd·gamma + beta;
 // when residual is not NULL the input is x + residual, and that sum is stored in sum_out
 // (the backward needs it; sum_out may be y itself when nothing will be kept). With a dropout
@@ -71,6 +81,15 @@ void bk_layer_norm_backward(const float *x, const float *dy, const float *gamma,
                             const float *mean, const float *rstd, float *dx, int accumulate,
                             float *dropped_dx, const uint8_t *keep, float keep_scale, int accumulate_dropped,
                             float *dgamma_partial, float *dbeta_partial, long cols, long begin, long end);
+// The same on a given target (2 AVX-512, 1 AVX2, 0 baseline), for the tests.
+void bk_layer_norm_forward_on(int target, const float *x, const uint8_t *keep, float keep_scale,
+                              const float *residual, float *sum_out,
+                              const float *gamma, const float *beta, float *y,
+                              float *mean, float *rstd, long cols, float eps, long begin, long end);
+void bk_layer_norm_backward_on(int target, const float *x, const float *dy, const float *gamma,
+                               const float *mean, const float *rstd, float *dx, int accumulate,
+                               float *dropped_dx, const uint8_t *keep, float keep_scale, int accumulate_dropped,
+                               float *dgamma_partial, float *dbeta_partial, long cols, long begin, long end);
 
 // Philox4x32-10 inverted dropout: element i (global index first_index + i) is kept when the
 // 24-bit uniform from lane g % 4 of block start + g / 4 is >= p, and kept values are scaled by
