@@ -14,14 +14,6 @@
 // the centred values.
 #pragma clang fp contract(off)
 
-// The body runs for each vector of a row, j its first column and n its width: the full
-// vectors (n = 16, a constant), then the tail's, if any (the tail goes last, as in the lanes).
-#define BK_FOR_EACH_VECTOR(cols, ...) { \
-        long j = 0; \
-        for (; j + 16 <= (cols); j += 16) { const long n = 16; __VA_ARGS__ } \
-        if (j < (cols)) { const long n = (cols) - j; __VA_ARGS__ } \
-    }
-
 // `count` rows (4, or 1 for the last ones), the first at row 0 of every pointer.
 static inline __attribute__((always_inline)) void bk_layer_norm_forward_group(
         const int count, const int with_residual, const int with_keep, const float *x, const uint8_t *keep, float keep_scale, const float *residual, float *sum_out,
@@ -158,15 +150,15 @@ static inline __attribute__((always_inline)) void bk_layer_norm_backward_rows(
         long at = r * cols;
         float *dropped = dropped_dx ? dropped_dx + at : 0;
         const uint8_t *k = dropped_dx ? keep + at : 0;
-        if (r + 4 <= end) {
+        const int count = r + 4 <= end ? 4 : 1;
+        if (count == 4) {
             bk_layer_norm_backward_group(4, x + at, dy + at, gamma, mean + r, rstd + r, dx + at, accumulate, dropped, k,
                                          keep_scale, accumulate_dropped, dgamma_partial, dbeta_partial, cols);
-            r += 4;
         } else {
             bk_layer_norm_backward_group(1, x + at, dy + at, gamma, mean + r, rstd + r, dx + at, accumulate, dropped, k,
                                          keep_scale, accumulate_dropped, dgamma_partial, dbeta_partial, cols);
-            r += 1;
         }
+        r += count;
     }
 }
 

@@ -7,9 +7,9 @@
 // A row of attention is short (L = 128 keys: eight 16-float vectors), and each of its passes
 // ends in a reduction (the max, the sum of the exponentials, the dot product of the backward)
 // whose adds form one dependent chain per lane, then a halving tree across the lanes. One row
-// at a time, the CPU waits on those chains: 0.55 ns per element on AVX-512, against 0.17 for the
-// exponentials alone (this CPU, BENCHMARKS.md sitting 6). Four independent rows in the same loop
-// overlap their chains: 0.32 ns.
+// at a time, the CPU waits on those chains: 0.575 ns per element on AVX-512 inside attention,
+// against 0.17 for the exponentials alone. Four independent rows in the same loop overlap their
+// chains: 0.34 ns (this CPU, one core, C loops; BENCHMARKS.md sitting 6).
 //
 // Every row's arithmetic is fixed and the same on every target: element j goes to lane j % 16,
 // each lane adds its elements in order (starting from +0), the lanes are combined by the
@@ -46,7 +46,8 @@ static inline __attribute__((always_inline)) bk_vec16 bk_exp16(bk_vec16 x) {
 
 // `count` rows (4, or 1 for the last rows), the first at s, the next ones cols floats apart:
 // s = softmax(s + mask) in place, then dropped = kept(keep, s) when keep is not NULL.
-static inline __attribute__((always_inline)) void bk_softmax_row_group(const int count, float *s, const float *mask,
+static inline __attribute__((always_inline)) void bk_softmax_row_group(const int count, const int with_mask,
+                                                                       const int with_keep, float *s, const float *mask,
                                                                        const uint8_t *keep, float keep_scale,
                                                                        float *dropped, long cols) {
     bk_vec16 largest[4], sum[4];
@@ -55,88 +56,105 @@ static inline __attribute__((always_inline)) void bk_softmax_row_group(const int
         sum[r] = bk_splat16(0);
     }
     // the mask added in place, and each row's max
-    for (long j = 0; j < cols; j += 16) {
-        long n = cols - j < 16 ? cols - j : 16;
-        bk_vec16 m = mask ? bk_load_part16(mask + j, n, 0.0f) : bk_splat16(0);
+    BK_FOR_EACH_VECTOR(cols, {
+        bk_vec16 m = with_mask ? bk_load_part16(mask + j, n, 0.0f) : bk_splat16(0);
         for (int r = 0; r < count; r++) {
             float *row = s + r * cols + j;
             bk_vec16 v = bk_load_part16(row, n, -INFINITY);
-            if (mask) { v += m; bk_store_part16(row, v, n); }
+            if (with_mask) { v += m; bk_store_part16(row, v, n); }
             largest[r] = __builtin_elementwise_max(largest[r], v);
         }
-    }
+    })
     bk_vec16 shift[4];
     for (int r = 0; r < count; r++) shift[r] = bk_splat16(bk_max16(largest[r]));
     // exponentiate and sum
-    for (long j = 0; j < cols; j += 16) {
-        long n = cols - j < 16 ? cols - j : 16;
+    BK_FOR_EACH_VECTOR(cols, {
         for (int r = 0; r < count; r++) {
             float *row = s + r * cols + j;
             bk_vec16 e = bk_exp16(bk_load_part16(row, n, -INFINITY) - shift[r]);
             bk_store_part16(row, e, n);
             sum[r] += e;
         }
-    }
+    })
     bk_vec16 inverse[4];
     for (int r = 0; r < count; r++) inverse[r] = bk_splat16(1.0f / bk_tree_sum16(sum[r]));
     // normalise (and drop)
-    for (long j = 0; j < cols; j += 16) {
-        long n = cols - j < 16 ? cols - j : 16;
+    BK_FOR_EACH_VECTOR(cols, {
         for (int r = 0; r < count; r++) {
             float *row = s + r * cols + j;
             bk_vec16 v = bk_load_part16(row, n, 0.0f) * inverse[r];
             bk_store_part16(row, v, n);
-            if (keep) bk_store_part16(dropped + r * cols + j, bk_kept16(keep + r * cols + j, n, v, keep_scale), n);
+            if (with_keep) bk_store_part16(dropped + r * cols + j, bk_kept16(keep + r * cols + j, n, v, keep_scale), n);
         }
-    }
+    })
 }
 
 // `count` rows of the backward, in place in g: g = kept(keep, g) when keep is not NULL, then
 // g = p ⊙ (g - rowsum(g ⊙ p)).
-static inline __attribute__((always_inline)) void bk_softmax_backward_row_group(const int count, const float *p, float *g,
+static inline __attribute__((always_inline)) void bk_softmax_backward_row_group(const int count, const int with_keep,
+                                                                                const float *p, float *g,
                                                                                 const uint8_t *keep, float keep_scale,
                                                                                 long cols) {
     bk_vec16 dot[4];
     for (int r = 0; r < count; r++) dot[r] = bk_splat16(0);
-    for (long j = 0; j < cols; j += 16) {
-        long n = cols - j < 16 ? cols - j : 16;
+    BK_FOR_EACH_VECTOR(cols, {
         for (int r = 0; r < count; r++) {
             float *gr = g + r * cols + j;
             bk_vec16 gv = bk_load_part16(gr, n, 0.0f);
-            if (keep) { gv = bk_kept16(keep + r * cols + j, n, gv, keep_scale); bk_store_part16(gr, gv, n); }
+            if (with_keep) { gv = bk_kept16(keep + r * cols + j, n, gv, keep_scale); bk_store_part16(gr, gv, n); }
             dot[r] += gv * bk_load_part16(p + r * cols + j, n, 0.0f);
         }
-    }
+    })
     bk_vec16 total[4];
     for (int r = 0; r < count; r++) total[r] = bk_splat16(bk_tree_sum16(dot[r]));
-    for (long j = 0; j < cols; j += 16) {
-        long n = cols - j < 16 ? cols - j : 16;
+    BK_FOR_EACH_VECTOR(cols, {
         for (int r = 0; r < count; r++) {
             float *gr = g + r * cols + j;
             bk_vec16 pv = bk_load_part16(p + r * cols + j, n, 0.0f);
             bk_store_part16(gr, pv * (bk_load_part16(gr, n, 0.0f) - total[r]), n);
         }
-    }
+    })
 }
 
-// Rows [begin, end): groups of four, then the rest one at a time.
+// Rows [begin, end): groups of four, then the rest one at a time; one copy of the loops per
+// (group size, mask, dropout), so that no test runs inside them.
 static inline __attribute__((always_inline)) void bk_softmax_rows_all(float *s, const float *mask, const uint8_t *keep,
                                                                       float keep_scale, float *dropped,
                                                                       long cols, long begin, long end) {
-    long r = begin;
-    for (; r + 4 <= end; r += 4)
-        bk_softmax_row_group(4, s + r * cols, mask, keep ? keep + r * cols : 0, keep_scale, keep ? dropped + r * cols : 0, cols);
-    for (; r < end; r++)
-        bk_softmax_row_group(1, s + r * cols, mask, keep ? keep + r * cols : 0, keep_scale, keep ? dropped + r * cols : 0, cols);
+    for (long r = begin; r < end;) {
+        const int count = r + 4 <= end ? 4 : 1;
+        float *rows = s + r * cols, *out = keep ? dropped + r * cols : 0;
+        const uint8_t *k = keep ? keep + r * cols : 0;
+#define BK_GROUP(count, with_mask, with_keep) \
+        bk_softmax_row_group(count, with_mask, with_keep, rows, mask, k, keep_scale, out, cols)
+        if (count == 4) {
+            if (!keep) { if (mask) BK_GROUP(4, 1, 0); else BK_GROUP(4, 0, 0); }
+            else { if (mask) BK_GROUP(4, 1, 1); else BK_GROUP(4, 0, 1); }
+        } else {
+            if (!keep) { if (mask) BK_GROUP(1, 1, 0); else BK_GROUP(1, 0, 0); }
+            else { if (mask) BK_GROUP(1, 1, 1); else BK_GROUP(1, 0, 1); }
+        }
+#undef BK_GROUP
+        r += count;
+    }
 }
 
 static inline __attribute__((always_inline)) void bk_softmax_backward_rows_all(const float *p, float *g, const uint8_t *keep,
                                                                                float keep_scale, long cols, long begin, long end) {
-    long r = begin;
-    for (; r + 4 <= end; r += 4)
-        bk_softmax_backward_row_group(4, p + r * cols, g + r * cols, keep ? keep + r * cols : 0, keep_scale, cols);
-    for (; r < end; r++)
-        bk_softmax_backward_row_group(1, p + r * cols, g + r * cols, keep ? keep + r * cols : 0, keep_scale, cols);
+    for (long r = begin; r < end;) {
+        const int count = r + 4 <= end ? 4 : 1;
+        const float *pr = p + r * cols;
+        float *gr = g + r * cols;
+        const uint8_t *k = keep ? keep + r * cols : 0;
+        if (count == 4) {
+            if (keep) bk_softmax_backward_row_group(4, 1, pr, gr, k, keep_scale, cols);
+            else bk_softmax_backward_row_group(4, 0, pr, gr, k, keep_scale, cols);
+        } else {
+            if (keep) bk_softmax_backward_row_group(1, 1, pr, gr, k, keep_scale, cols);
+            else bk_softmax_backward_row_group(1, 0, pr, gr, k, keep_scale, cols);
+        }
+        r += count;
+    }
 }
 
 // One function per target; the vector code is the same, only the instructions differ.

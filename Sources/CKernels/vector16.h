@@ -71,4 +71,12 @@ static inline __attribute__((always_inline)) bk_vec16 bk_kept16(const uint8_t *k
     return value;
 }
 
+// The body runs for each vector of a row, j its first column and n its width: the full
+// vectors (n = 16, a constant), then the tail's, if any (the tail goes last, as in the lanes).
+#define BK_FOR_EACH_VECTOR(cols, ...) { \
+        long j = 0; \
+        for (; j + 16 <= (cols); j += 16) { const long n = 16; __VA_ARGS__ } \
+        if (j < (cols)) { const long n = (cols) - j; __VA_ARGS__ } \
+    }
+
 #endif
