@@ -1,5 +1,6 @@
 #include "CKernels.h"
 #include <math.h>
+#include "exp_parts.h"
 #include <string.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -40,21 +41,15 @@
 #endif
 
 // ---------------------------------------------------------------- vectorisable math
-// expf by range reduction (softmax.c has the same in 16-float vectors): x = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial
-// (relative error ~2e-7), 2^n through the exponent bits. Branch-free so loops vectorise.
+// expf by range reduction: x = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial (relative
+// error ~2e-7), 2^n through the exponent bits (exp_parts.h; softmax.c's 16-float exp is the same).
+// Branch-free so loops vectorise.
 static inline __attribute__((always_inline)) float bk_exp(float x) {
     // below about -87.3 the result underflows to 0, as expf's does (a masked attention score)
-    const int underflow = x < -87.33654f;
-    x = fminf(fmaxf(x, -87.33654f), 88.72283f);
-    float n = __builtin_roundf(x * 1.44269504088896341f);
-    float r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;
-    float p = 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
+    const int underflow = x < BK_EXP_LOWEST;
+    x = fminf(fmaxf(x, BK_EXP_LOWEST), BK_EXP_HIGHEST);
+    float n = __builtin_roundf(BK_EXP_SCALED(x));
+    float p = BK_EXP_POLYNOMIAL(BK_EXP_REDUCED(x, n));
     union { float f; int32_t i; } scale;
     scale.i = ((int32_t)n + 127) << 23;
     return underflow ? 0.0f : p * scale.f;

@@ -1,5 +1,6 @@
 #include "CKernels.h"
 #include <math.h>
+#include "exp_parts.h"
 #include "vector16.h"
 
 // Attention's softmax rows, forward and backward, four rows at a time.
@@ -19,20 +20,13 @@
 // exp is 0), 0 for the sums (adding +0 to a non-negative-zero sum leaves its bits).
 #pragma clang fp contract(off)
 
-// bk_exp of kernels.c, lane by lane: x = n·ln2 + r, e^r by a degree-6 polynomial, 2^n through
-// the exponent bits; below about -87.3 the result is 0 (a masked score).
+// bk_exp of kernels.c, lane by lane (the same exp_parts.h): x = n·ln2 + r, e^r by a degree-6
+// polynomial, 2^n through the exponent bits; below about -87.3 the result is 0 (a masked score).
 static inline __attribute__((always_inline)) bk_vec16 bk_exp16(bk_vec16 x) {
-    bk_int16 underflow = x < bk_splat16(-87.33654f);
-    x = __builtin_elementwise_min(__builtin_elementwise_max(x, bk_splat16(-87.33654f)), bk_splat16(88.72283f));
-    bk_vec16 n = __builtin_elementwise_round(x * 1.44269504088896341f);
-    bk_vec16 r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;
-    bk_vec16 p = bk_splat16(1.0f / 720.0f);
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
+    bk_int16 underflow = x < bk_splat16(BK_EXP_LOWEST);
+    x = __builtin_elementwise_min(__builtin_elementwise_max(x, bk_splat16(BK_EXP_LOWEST)), bk_splat16(BK_EXP_HIGHEST));
+    bk_vec16 n = __builtin_elementwise_round(BK_EXP_SCALED(x));
+    bk_vec16 p = BK_EXP_POLYNOMIAL(BK_EXP_REDUCED(x, n));
     bk_int16 exponent = (__builtin_convertvector(n, bk_int16) + 127) << 23;
     bk_vec16 scale;
     __builtin_memcpy(&scale, &exponent, sizeof scale);
