@@ -1,8 +1,8 @@
-// 16-float vectors for the kernels written with explicit vectors (small_gemm.c, softmax.c).
-// GCC/Clang vector extensions: on AVX-512 a vector is one register, on AVX2 two, on the SSE2
-// baseline four, and every operation rounds as the scalar one would, so each target gives the
-// same bits. The vectors only cross always-inlined helpers, compiled into the per-target
-// functions: no call passes one, so the ABI warning about them does not apply.
+// 16-float vectors for the kernels written with explicit vectors (small_gemm.c, softmax.c,
+// layer_norm.c). GCC/Clang vector extensions: on AVX-512 a vector is one register, on AVX2 two,
+// on the SSE2 baseline four, and every operation rounds as the scalar one would, so each target
+// gives the same bits. The vectors only cross always-inlined helpers, compiled into the
+// per-target functions: no call passes one, so the ABI warning about them does not apply.
 #ifndef BERTKIT_VECTOR16_H
 #define BERTKIT_VECTOR16_H
 #pragma clang diagnostic ignored "-Wpsabi"
