@@ -80,7 +80,7 @@ final class RowGroupKernelTests: XCTestCase {
 
     // MARK: layer norm
 
-    struct NormOutputs: Equatable {
+    struct NormOutputs {
         var y: [Float], sum: [Float], mean: [Float], rstd: [Float]
     }
 
@@ -106,7 +106,7 @@ final class RowGroupKernelTests: XCTestCase {
         return out
     }
 
-    struct NormGradients: Equatable {
+    struct NormGradients {
         var dx: [Float], dropped: [Float], dgamma: [Float], dbeta: [Float]
     }
 

@@ -13,7 +13,8 @@ public enum Parallel {
     /// worker the work stays on the calling thread.
     @inlinable
     public static func forEachRange(_ count: Int, minimumChunk: Int = 4096, _ body: (Range<Int>) -> Void) {
-        let workers = min(threadCount, count / max(minimumChunk, 1))
+        let fullChunks = count / max(minimumChunk, 1)
+        let workers = min(threadCount, fullChunks)
         if workers <= 1 {
             if count > 0 { body(0..<count) }
             return
@@ -21,7 +22,7 @@ public enum Parallel {
         // Several chunks per worker, taken in turn: a worker that wakes late or runs slow (a busy
         // neighbour on the host) then leaves its share to the others, instead of the whole op
         // waiting for its half
-        let chunks = min(workers * chunksPerWorker, count / max(minimumChunk, 1))
+        let chunks = min(workers * chunksPerWorker, fullChunks)
         let chunk = (count + chunks - 1) / chunks
         DispatchQueue.concurrentPerform(iterations: chunks) { w in
             let start = w * chunk
