@@ -52,10 +52,15 @@ struct GemmBenchmark {
 
     var repeats: Int
     var minimumSeconds: Double
+    /// `library`: one call threaded by OpenBLAS, PEER.md's reference. `split`: as the engine runs it.
+    var threading: GemmThreading = .library
 
     /// GFLOP/s samples: each sample repeats the call for at least `minimumSeconds`.
     func run(_ shape: Shape) -> Result {
         let blas = OpenBLAS.shared
+        let engineThreading = blas.threading
+        blas.threading = threading
+        defer { blas.threading = engineThreading }
         let a = Tensor(zeros: [shape.m * shape.k]), b = Tensor(zeros: [shape.k * shape.n]), c = Tensor(zeros: [shape.m * shape.n])
         var stream = RandomStream(key: 1)
         for t in [a, b] { for i in 0..<t.count { t.data[i] = Float(stream.nextUniform()) - 0.5 } }

@@ -6,9 +6,9 @@ import Tensor
 struct GemmBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm",
-        abstract: "sgemm GFLOP/s on BERT's GEMM shapes at 16x128 tokens (median, min, max).")
+        abstract: "sgemm GFLOP/s on BERT's GEMM shapes at 16x128 tokens, threaded by OpenBLAS and as the engine splits it (median, min, max).")
 
-    @Option(help: "OpenBLAS threads (default: all cores).")
+    @Option(help: "Threads (default: OpenBLAS's, all cores unless OPENBLAS_NUM_THREADS says otherwise).")
     var threads: Int?
 
     @Option(help: "Samples per shape (default: 7).")
@@ -29,21 +29,31 @@ struct GemmBenchCommand: ParsableCommand {
         let blas = OpenBLAS.shared
         if let threads { blas.threads = threads }
         let machine = MachineInfo.current()
-        let benchmark = GemmBenchmark(repeats: repeats, minimumSeconds: seconds)
-        let results = GemmBenchmark.bertShapes().map(benchmark.run)
+        // Each shape as OpenBLAS threads one call (PEER.md's reference), then as the engine runs
+        // it (row blocks, one single-threaded call per core), alternated shape by shape.
+        var library: [GemmBenchmark.Result] = [], split: [GemmBenchmark.Result] = []
+        for shape in GemmBenchmark.bertShapes() {
+            library.append(GemmBenchmark(repeats: repeats, minimumSeconds: seconds, threading: .library).run(shape))
+            split.append(GemmBenchmark(repeats: repeats, minimumSeconds: seconds, threading: .split).run(shape))
+        }
         if json {
-            struct Report: Codable { var machine: MachineInfo; var threads: Int; var results: [GemmBenchmark.Result] }
+            struct Report: Codable {
+                var machine: MachineInfo; var threads: Int
+                var results: [GemmBenchmark.Result]; var engineSplitResults: [GemmBenchmark.Result]
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(Report(machine: machine, threads: blas.threads, results: results)), as: UTF8.self))
+            let report = Report(machine: machine, threads: blas.threads, results: library, engineSplitResults: split)
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
         machine.lines.forEach { print($0) }
-        print("threads: \(blas.threads), \(repeats) samples of >= \(seconds) s per shape")
-        print("shape".padding(toLength: 36, withPad: " ", startingAt: 0) + "   GFLOP/s median      min      max")
-        for r in results {
-            print(r.shape.name.padding(toLength: 36, withPad: " ", startingAt: 0)
-                  + String(format: "   %14.1f %8.1f %8.1f", r.gflops.median, r.gflops.min, r.gflops.max))
+        print("threads: \(blas.threads), \(repeats) samples of >= \(seconds) s per shape; GFLOP/s median [min .. max]")
+        print("shape".padding(toLength: 36, withPad: " ", startingAt: 0) + "   OpenBLAS threading        engine's row blocks")
+        for (l, s) in zip(library, split) {
+            print(l.shape.name.padding(toLength: 36, withPad: " ", startingAt: 0)
+                  + String(format: "   %6.1f [%6.1f .. %6.1f]   %6.1f [%6.1f .. %6.1f]",
+                           l.gflops.median, l.gflops.min, l.gflops.max, s.gflops.median, s.gflops.min, s.gflops.max))
         }
     }
 }

@@ -66,13 +66,17 @@ enum ModelBenchCommand {
         let benchmark = ModelBenchmark(model: model, batchSize: batch, sequenceLength: options.seq, steps: options.steps, warmup: 2)
         let flopsPerToken = ModelBenchmark.trainingFLOPsPerToken(config, sequenceLength: options.seq) / (mode == .train ? 1 : 3)
         // The GEMM ceiling of this process: sgemm alone on the GEMMs of one of this model's layers
-        // at the same token count (forward, and for training both gradients), their combined rate.
-        // The machines drift by several percent within a minute, so it is measured right before
-        // and right after the steps, and the mean of the two is the reference.
-        let gemm = GemmBenchmark(repeats: 3, minimumSeconds: 0.15)
+        // at the same token count (forward, and for training both gradients), their combined rate,
+        // as OpenBLAS threads one call (PEER.md's reference, the one MFU divides by). The same
+        // shapes as the engine runs them (row blocks on its threads) are reported beside it.
+        // The machines drift by several percent within a minute, so both are measured right
+        // before and right after the steps, and the mean of the two is the reference.
+        let library = GemmBenchmark(repeats: 3, minimumSeconds: 0.15, threading: .library)
+        let engine = GemmBenchmark(repeats: 3, minimumSeconds: 0.15, threading: .split)
         let shapes = GemmBenchmark.layerShapes(hidden: config.hiddenSize, intermediate: config.intermediateSize,
                                                tokens: batch * options.seq, training: mode == .train)
-        let gemmBefore = GemmBenchmark.combinedRate(shapes.map(gemm.run))
+        let gemmBefore = GemmBenchmark.combinedRate(shapes.map(library.run))
+        let engineBefore = GemmBenchmark.combinedRate(shapes.map(engine.run))
 
         let sample = mode == .train ? try benchmark.train() : benchmark.infer(batch: batch)
         let tokens = Double(batch * options.seq)
@@ -84,13 +88,17 @@ enum ModelBenchCommand {
             latency = Summary(single.infer(batch: 1).seconds.map { $0 * 1000 })
         }
         let peakRSS = peakResidentMiB()   // the model's: before the reference's buffers come back
-        let gemmAfter = GemmBenchmark.combinedRate(shapes.map(gemm.run))
+        let engineAfter = GemmBenchmark.combinedRate(shapes.map(engine.run))
+        let gemmAfter = GemmBenchmark.combinedRate(shapes.map(library.run))
         let gemmRate = (gemmBefore + gemmAfter) / 2
+        let engineRate = (engineBefore + engineAfter) / 2
         let report = Report(mode: mode.rawValue, model: name, batch: batch, sequenceLength: options.seq, threads: threads,
                             machine: MachineInfo.current(),
                             throughput: Summary(perSecond), unit: mode == .train ? "tokens/s" : "sequences/s",
                             modelGFLOPs: Summary(gflops), gemmGFLOPs: gemmRate, gemmGFLOPsBeforeAndAfter: [gemmBefore, gemmAfter],
                             mfuVersusGEMM: Summary(gflops).median / gemmRate,
+                            engineGEMMGFLOPs: engineRate, engineGEMMGFLOPsBeforeAndAfter: [engineBefore, engineAfter],
+                            mfuVersusEngineGEMM: Summary(gflops).median / engineRate,
                             latencyMilliseconds: latency, peakRSSMiB: peakRSS,
                             breakdownSeconds: sample.breakdown)
         if options.json {
@@ -117,6 +125,10 @@ enum ModelBenchCommand {
         /// The layer's GEMMs' combined sgemm rate right before and right after the steps.
         var gemmGFLOPsBeforeAndAfter: [Double]
         var mfuVersusGEMM: Double
+        /// The same shapes as the engine runs them (`GemmThreading.split`), and the model's rate over it.
+        var engineGEMMGFLOPs: Double
+        var engineGEMMGFLOPsBeforeAndAfter: [Double]
+        var mfuVersusEngineGEMM: Double
         var latencyMilliseconds: Summary?
         var peakRSSMiB: Double
         var breakdownSeconds: [String: Double]
@@ -127,6 +139,8 @@ enum ModelBenchCommand {
             print(String(format: "%@: median %.1f [%.1f .. %.1f]", unit, throughput.median, throughput.min, throughput.max))
             print(String(format: "model GFLOP/s: median %.1f; sgemm on the layer's GEMMs: %.1f (before %.1f, after %.1f); MFU vs GEMM %.2f",
                          modelGFLOPs.median, gemmGFLOPs, gemmGFLOPsBeforeAndAfter[0], gemmGFLOPsBeforeAndAfter[1], mfuVersusGEMM))
+            print(String(format: "the same GEMMs in the engine's row blocks: %.1f (before %.1f, after %.1f); model over that %.2f",
+                         engineGEMMGFLOPs, engineGEMMGFLOPsBeforeAndAfter[0], engineGEMMGFLOPsBeforeAndAfter[1], mfuVersusEngineGEMM))
             if let latencyMilliseconds {
                 print(String(format: "batch-1 latency ms: median %.1f [%.1f .. %.1f]", latencyMilliseconds.median, latencyMilliseconds.min, latencyMilliseconds.max))
             }

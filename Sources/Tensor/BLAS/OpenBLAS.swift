@@ -51,6 +51,11 @@ public final class OpenBLAS: @unchecked Sendable {
         libraryPath = path
         self.choice = choice
         self.features = features
+        threads = Int(getThreadsFunction?() ?? 1)
+        // BERTKIT_GEMM_THREADING=library: every GEMM threaded by OpenBLAS, for A/B runs.
+        if ProcessInfo.processInfo.environment["BERTKIT_GEMM_THREADING"] == GemmThreading.library.rawValue {
+            threading = .library
+        }
     }
 
     /// OPENBLAS_THREAD_TIMEOUT when the environment does not set it (see `load`).
@@ -91,25 +96,57 @@ public final class OpenBLAS: @unchecked Sendable {
         return text + "; thread timeout \(timeout))"
     }
 
-    /// OpenBLAS's own thread count for GEMMs.
-    public var threads: Int {
-        get { Int(getThreadsFunction?() ?? 1) }
-        set { setThreadsFunction?(Int32(max(1, newValue))) }
+    /// Cores one GEMM uses (OpenBLAS's thread count as it loads, e.g. from OPENBLAS_NUM_THREADS).
+    public var threads: Int
+
+    /// Who spreads a GEMM over those cores: the engine (`split`, the default) or OpenBLAS.
+    public var threading: GemmThreading = .split
+
+    /// OpenBLAS's own thread count, set before each call: 1 for calls on the engine's threads
+    /// (two concurrent calls must not each start the library's pool), `threads` for the
+    /// calls the library threads. GEMMs are issued one at a time, from the graph's thread.
+    private var libraryThreads = 0
+    private func setLibraryThreads(_ count: Int) {
+        if count != libraryThreads { setThreadsFunction?(Int32(max(1, count))); libraryThreads = count }
     }
 
     /// Row-major C[m x n] = alpha * op(A)[m x k] · op(B)[k x n] + beta * C.
     /// `transposeA` means A is stored [k x m]; `transposeB` means B is stored [n x k].
-    @inline(__always)
     public func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                       alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                       b: UnsafePointer<Float>, ldb: Int,
                       beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
         Profiler.measure(.gemm) {
+            let plan = threading == .library ? .library
+                : GemmSplit.plan(m: m, n: n, k: k, threads: threads)
+            switch plan {
+            case .callingThread:
+                setLibraryThreads(1)
+                call(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            case .library:
+                setLibraryThreads(threads)
+                call(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            case .rowBlocks(let blocks):
+                setLibraryThreads(1)
+                DispatchQueue.concurrentPerform(iterations: blocks.count) { p in
+                    let rows = blocks[p]
+                    // Row i of op(A) starts at column i of a transposed A, at row i of a plain one.
+                    let aStart = transposeA ? rows.lowerBound : rows.lowerBound * lda
+                    call(transposeA, transposeB, rows.count, n, k, alpha, a + aStart, lda, b, ldb,
+                         beta, c + rows.lowerBound * ldc, ldc)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func call(_ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                      _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                      _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         sgemmFunction(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                       blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
                       beta, c, blasint(ldc))
-        }
     }
 
     /// Checks sgemm against a float64 triple loop on odd shapes in all four layouts.

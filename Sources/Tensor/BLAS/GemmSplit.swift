@@ -1,0 +1,55 @@
+/// How one sgemm is spread over the cores.
+///
+/// On these 2-core machines OpenBLAS's own threading ran BERT's tall GEMMs at anywhere from 84% to
+/// 100% of twice its single-threaded rate, varying with the host's load from minute to minute,
+/// while one single-threaded call per core on its own block of C stayed near 100%
+/// (BENCHMARKS.md, sitting 7: 2048 x 1536 x 384 at 417 against 498 GFLOP/s in one sitting, 465
+/// against 475 in another). Each element of C still sums over the whole k in the library's order,
+/// so the blocks give the bits of the one call (tested).
+public enum GemmThreading: String, Codable, Sendable {
+    /// Large GEMMs in blocks of C, one single-threaded OpenBLAS call per engine thread.
+    case split
+    /// Every GEMM one call, threaded by OpenBLAS (the library as it loads: PEER.md's reference).
+    case library
+}
+
+enum GemmSplit {
+    enum Plan: Equatable {
+        /// One single-threaded call on the calling thread: too small to share.
+        case callingThread
+        /// One call threaded by OpenBLAS: too short a side to cut into blocks that run well.
+        case library
+        /// One single-threaded call per block of rows of C, on the engine's threads.
+        case rowBlocks([Range<Int>])
+    }
+
+    /// Below this many multiply-adds a GEMM stays on the calling thread: waking a second thread
+    /// costs more than it saves.
+    static let minimumWork = 1 << 21
+
+    /// A side shorter than this is not cut: each block packs all of the other operand, which a
+    /// short block does not repay (batch-1 inference, 128 rows, runs as fast threaded by OpenBLAS).
+    static let minimumLength = 512
+
+    /// Block edges fall on multiples of this. OpenBLAS computes C in register tiles and finishes
+    /// a side that is not a whole number of tiles with narrower ones, which may sum in another
+    /// order; an edge on a tile boundary puts every element of C in the same kind of tile as in
+    /// the whole call. Measured with OpenBLAS 0.3.21: the Haswell and Zen kernels tile the rows
+    /// of C by 12 (an edge at 1,024 of 2,048 rows changed 2.7% of the elements, at 1,008 or 1,020
+    /// none); the Cooperlake, SkylakeX and Sandybridge kernels gave the same bits at any edge.
+    /// 48 is a multiple of every tile width up to 16, and of 12 and 24.
+    static let alignment = 48
+
+    /// How `threads` threads compute C[m x n] = op(A)·op(B): by blocks of rows of C. Each block
+    /// reads its own rows of op(A) and all of op(B), as the forward x·Wᵀ, the input gradient dy·W
+    /// and the weight gradient dyᵀ·x of a wide layer do. (Cutting columns instead gave other bits
+    /// than the whole call with the Haswell kernel, and no speed on these shapes.)
+    static func plan(m: Int, n: Int, k: Int, threads: Int) -> Plan {
+        if m * n * k < minimumWork || threads == 1 { return .callingThread }
+        if m < minimumLength { return .library }
+        let parts = min(threads, m / alignment)
+        // Edges at the multiple of the alignment nearest to the equal split.
+        let edges = [0] + (1..<parts).map { p in (p * m / parts + alignment / 2) / alignment * alignment } + [m]
+        return .rowBlocks((0..<parts).map { p in edges[p]..<edges[p + 1] })
+    }
+}
