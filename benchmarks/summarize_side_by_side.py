@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Summarise benchmarks/side_by_side.sh's JSON files: medians over the repetitions, BertKit's
 ratio to the peer, MFU vs GEMM for both (the peer's model FLOP rate over the GEMM rate BertKit
-measured in the same run), peak RSS.  Usage: python3 summarize_side_by_side.py /tmp/bench-side"""
+measured in the same run, threaded by OpenBLAS; and over the same GEMMs in BertKit's row blocks
+when the files have it), peak RSS.  Usage: python3 summarize_side_by_side.py /tmp/bench-side"""
 import glob, json, os, statistics, sys
 
 out = sys.argv[1]
@@ -40,6 +41,10 @@ for model in ("base", "minilm"):
                 f"MFU vs GEMM ({gemm:.0f} GFLOP/s): BertKit {med([o['mfuVersusGEMM'] for o in ours]):.2f}, peer {peer_gflops / gemm:.2f}; "
                 f"peak RSS BertKit {med([o['peakRSSMiB'] for o in ours]):.0f} MiB, peer {med([p['rss_peak_mib'] for p in peer]):.0f} MiB")
         print(line)
+        if all("engineGEMMGFLOPs" in o for o in ours):
+            engine = med([o["engineGEMMGFLOPs"] for o in ours])
+            print(f"   the same GEMMs in BertKit's row blocks: {engine:.0f} GFLOP/s; model over that: "
+                  f"BertKit {med([o['mfuVersusEngineGEMM'] for o in ours]):.2f}, peer {peer_gflops / engine:.2f}")
         if task == "infer":
             lat_peer = load(f"peer-{model}-latency-*.json")
             if lat_peer:

@@ -5,7 +5,9 @@
 /// while one single-threaded call per core on its own block of C stayed near 100%
 /// (BENCHMARKS.md, sitting 7: 2048 x 1536 x 384 at 417 against 498 GFLOP/s in one sitting, 465
 /// against 475 in another). Each element of C still sums over the whole k in the library's order,
-/// so the blocks give the bits of the one call (tested).
+/// so the blocks give the bits of one single-threaded call (tested), whatever the thread count.
+/// (OpenBLAS's own two-thread call does not always: a weight gradient over a few hundred tokens
+/// came out differently from its one-thread call.)
 public enum GemmThreading: String, Codable, Sendable {
     /// Large GEMMs in blocks of C, one single-threaded OpenBLAS call per engine thread.
     case split
