@@ -4,8 +4,9 @@
 #
 #   REPS=3 bash benchmarks/alternate_builds.sh train minilm-l12 /tmp/bk-before /tmp/bk-after
 #
-# One line per run: build, tokens/s or sequences/s (median step), the sgemm reference (GFLOP/s),
-# MFU vs GEMM, and the step's breakdown in seconds. Runs with OPENBLAS_CORETYPE and
+# One line per run: build, tokens/s or sequences/s (median step), the sgemm reference (GFLOP/s;
+# in brackets the same GEMMs in the engine's row blocks, where the build reports it), MFU vs GEMM,
+# and the step's breakdown in seconds. Runs with OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE removed, so that BertKit picks the OpenBLAS kernel itself.
 set -euo pipefail
 mode="$1"; config="$2"; shift 2
@@ -20,8 +21,9 @@ import json, sys
 build, path = sys.argv[1], sys.argv[2]
 d = json.load(open(path))
 parts = " ".join(f"{k.split(' ')[0]}={v:.3f}" for k, v in d["breakdownSeconds"].items() if v > 0.0005)
+engine = f" (row blocks {d['engineGEMMGFLOPs']:.1f})" if "engineGEMMGFLOPs" in d else ""
 print(f"{build} {d['mode']} {d['model']} {d['throughput']['median']:.1f} {d['unit']} "
-      f"ref {d['gemmGFLOPs']:.1f} MFU {d['mfuVersusGEMM']:.3f} {parts}")
+      f"ref {d['gemmGFLOPs']:.1f}{engine} MFU {d['mfuVersusGEMM']:.3f} {parts}")
 EOF
   done
 done

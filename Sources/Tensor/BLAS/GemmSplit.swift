@@ -2,7 +2,7 @@
 ///
 /// On these 2-core machines OpenBLAS's own threading ran BERT's tall GEMMs at anywhere from 84% to
 /// 100% of twice its single-threaded rate, varying with the host's load from minute to minute,
-/// while one single-threaded call per core on its own block of C stayed near 100%
+/// while one single-threaded call per core on its own block of C stayed at 92-99%
 /// (BENCHMARKS.md, sitting 7: 2048 x 1536 x 384 at 417 against 498 GFLOP/s in one sitting, 465
 /// against 475 in another). Each element of C still sums over the whole k in the library's order,
 /// so the blocks give the bits of one single-threaded call (tested), whatever the thread count.
@@ -19,7 +19,7 @@ enum GemmSplit {
     enum Plan: Equatable {
         /// One single-threaded call on the calling thread: too small to share.
         case callingThread
-        /// One call threaded by OpenBLAS: too short a side to cut into blocks that run well.
+        /// One call threaded by OpenBLAS: too few rows to cut into blocks that run well.
         case library
         /// One single-threaded call per block of rows of C, on the engine's threads.
         case rowBlocks([Range<Int>])
@@ -29,8 +29,8 @@ enum GemmSplit {
     /// costs more than it saves.
     static let minimumWork = 1 << 21
 
-    /// A side shorter than this is not cut: each block packs all of the other operand, which a
-    /// short block does not repay (batch-1 inference, 128 rows, runs as fast threaded by OpenBLAS).
+    /// A C with fewer rows than this is not cut: each block packs all of op(B) itself, which a
+    /// short block does not repay (batch-1 inference, 128 rows, ran as fast threaded by OpenBLAS).
     static let minimumLength = 512
 
     /// Block edges fall on multiples of this. OpenBLAS computes C in register tiles and finishes
