@@ -4,15 +4,21 @@ import XCTest
 /// The engine's GEMM threading: large GEMMs cut into blocks of rows of C, one single-threaded
 /// OpenBLAS call per thread. The blocks must give the bits of one call, in every layout.
 final class GemmSplitTests: XCTestCase {
+    /// The row ranges of the blocks the plan cuts C into (nil when it does not cut).
+    func blockRows(m: Int, n: Int, k: Int, threads: Int) -> [Range<Int>]? {
+        guard case .rowBlocks(let count) = GemmSplit.plan(m: m, n: n, k: k, threads: threads) else { return nil }
+        return (0..<count).map { GemmSplit.rows(ofBlock: $0, count: count, m: m) }
+    }
+
     func testPlanCutsTallGEMMsByRowsAtAlignedEdges() {
         // The forward x·Wᵀ of a 16 x 128 batch: two halves, the edge on a multiple of 48.
-        XCTAssertEqual(GemmSplit.plan(m: 2048, n: 1536, k: 384, threads: 2), .rowBlocks([0..<1008, 1008..<2048]))
+        XCTAssertEqual(blockRows(m: 2048, n: 1536, k: 384, threads: 2), [0..<1008, 1008..<2048])
         // A padded fine-tuning batch (32 x 47 tokens).
-        XCTAssertEqual(GemmSplit.plan(m: 1504, n: 384, k: 384, threads: 2), .rowBlocks([0..<768, 768..<1504]))
+        XCTAssertEqual(blockRows(m: 1504, n: 384, k: 384, threads: 2), [0..<768, 768..<1504])
         // Three threads: the blocks tile the rows.
-        XCTAssertEqual(GemmSplit.plan(m: 1000, n: 300, k: 64, threads: 3), .rowBlocks([0..<336, 336..<672, 672..<1000]))
+        XCTAssertEqual(blockRows(m: 1000, n: 300, k: 64, threads: 3), [0..<336, 336..<672, 672..<1000])
         // A weight gradient dyᵀ·x (k = tokens) with many rows: the intermediate layer's 1536 x 384.
-        XCTAssertEqual(GemmSplit.plan(m: 1536, n: 384, k: 2048, threads: 2), .rowBlocks([0..<768, 768..<1536]))
+        XCTAssertEqual(blockRows(m: 1536, n: 384, k: 2048, threads: 2), [0..<768, 768..<1536])
     }
 
     func testPlanLeavesSmallAndShortGEMMsWhole() {

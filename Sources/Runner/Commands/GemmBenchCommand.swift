@@ -31,10 +31,12 @@ struct GemmBenchCommand: ParsableCommand {
         let machine = MachineInfo.current()
         // Each shape as OpenBLAS threads one call (PEER.md's reference), then as the engine runs
         // it (row blocks, one single-threaded call per core), alternated shape by shape.
+        let libraryBenchmark = GemmBenchmark(repeats: repeats, minimumSeconds: seconds, threading: .library)
+        let splitBenchmark = GemmBenchmark(repeats: repeats, minimumSeconds: seconds, threading: .split)
         var library: [GemmBenchmark.Result] = [], split: [GemmBenchmark.Result] = []
         for shape in GemmBenchmark.bertShapes() {
-            library.append(GemmBenchmark(repeats: repeats, minimumSeconds: seconds, threading: .library).run(shape))
-            split.append(GemmBenchmark(repeats: repeats, minimumSeconds: seconds, threading: .split).run(shape))
+            library.append(libraryBenchmark.run(shape))
+            split.append(splitBenchmark.run(shape))
         }
         if json {
             struct Report: Codable {

@@ -21,8 +21,9 @@ enum GemmSplit {
         case callingThread
         /// One call threaded by OpenBLAS: too few rows to cut into blocks that run well.
         case library
-        /// One single-threaded call per block of rows of C, on the engine's threads.
-        case rowBlocks([Range<Int>])
+        /// One single-threaded call per block of rows of C (`rows(ofBlock:count:m:)`), on the
+        /// engine's threads.
+        case rowBlocks(count: Int)
     }
 
     /// Below this many multiply-adds a GEMM stays on the calling thread: waking a second thread
@@ -49,9 +50,15 @@ enum GemmSplit {
     static func plan(m: Int, n: Int, k: Int, threads: Int) -> Plan {
         if m * n * k < minimumWork || threads == 1 { return .callingThread }
         if m < minimumLength { return .library }
-        let parts = min(threads, m / alignment)
-        // Edges at the multiple of the alignment nearest to the equal split.
-        let edges = [0] + (1..<parts).map { p in (p * m / parts + alignment / 2) / alignment * alignment } + [m]
-        return .rowBlocks((0..<parts).map { p in edges[p]..<edges[p + 1] })
+        return .rowBlocks(count: min(threads, m / alignment))
+    }
+
+    /// The rows of C in block `block` of `count`: edges at the multiple of the alignment nearest
+    /// to the equal split, computed per block so that no GEMM call allocates.
+    static func rows(ofBlock block: Int, count: Int, m: Int) -> Range<Int> {
+        func edge(_ p: Int) -> Int {
+            p == 0 ? 0 : p == count ? m : (p * m / count + alignment / 2) / alignment * alignment
+        }
+        return edge(block)..<edge(block + 1)
     }
 }

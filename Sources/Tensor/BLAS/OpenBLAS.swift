@@ -127,10 +127,10 @@ public final class OpenBLAS: @unchecked Sendable {
             case .library:
                 setLibraryThreads(threads)
                 call(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-            case .rowBlocks(let blocks):
+            case .rowBlocks(let count):
                 setLibraryThreads(1)
-                DispatchQueue.concurrentPerform(iterations: blocks.count) { p in
-                    let rows = blocks[p]
+                DispatchQueue.concurrentPerform(iterations: count) { block in
+                    let rows = GemmSplit.rows(ofBlock: block, count: count, m: m)
                     // Row i of op(A) starts at column i of a transposed A, at row i of a plain one.
                     let aStart = transposeA ? rows.lowerBound : rows.lowerBound * lda
                     call(transposeA, transposeB, rows.count, n, k, alpha, a + aStart, lda, b, ldb,
