@@ -61,6 +61,10 @@ void bk_transpose(const float *in, long ld_in, long rows, long cols, float *out)
 void bk_transpose_on(int vectorised, const float *in, long ld_in, long rows, long cols, float *out);
 int bk_transpose_can_vectorise(void);
 
+// A prefetch hint for every cache line of `rows` rows of `row_bytes` bytes, ld_bytes apart
+// (attention's next (sequence, head) pair). Changes no value.
+void bk_prefetch_rows(const void *base, long ld_bytes, long rows, long row_bytes);
+
 // into[c] += Σ_r m[r·stride + c] for columns [begin, end), rows added in order (a bias gradient).
 void bk_add_column_sums(const float *m, long rows, long stride, float *into, long begin, long end);
 

@@ -103,6 +103,14 @@ enum AttentionInputs {
         }
     }
 
+    /// Asks the CPU for the pair's (L, D) blocks of q, k and v ahead of their use (a hint only).
+    func prefetch(_ pair: AttentionPair, headSize d: Int) {
+        let (q, k, v) = pointers, offset = pair.row * rowStride + pair.column
+        prefetchRows(q + offset, rowStride: rowStride, rows: pair.length, columns: d)
+        prefetchRows(k + offset, rowStride: rowStride, rows: pair.length, columns: d)
+        prefetchRows(v + offset, rowStride: rowStride, rows: pair.length, columns: d)
+    }
+
     /// The q, k, v column blocks of a (rows, 3C) matrix.
     private func blocks(of base: UnsafeMutablePointer<Float>) -> Pointers {
         (base, base + channels, base + 2 * channels)
@@ -131,7 +139,8 @@ func attention(_ inputs: AttentionInputs, layout: AttentionLayout, heads h: Int,
         let probs = keepProbabilities ? Tensor(uninitialized: [geometry.blockElements]) : nil
         let (pq, pk, pv) = inputs.pointers, po = out.data
         let geo = geometry
-        geo.forEachPair(scratchBuffers: 2) { pair, scratch in
+        geo.forEachPair(scratchBuffers: 2) { pair, next, scratch in
+            if let next { inputs.prefetch(next, headSize: d) }
             let l = pair.length, input = pair.row * ld + pair.column, output = pair.row * c + pair.column
             let pBH = probs.map { $0.data + pair.block } ?? scratch + l * l
             // scores (L,L) = Q_bh (L,D) · K_bhᵀ (D,L) / √D, Kᵀ laid out (D, L) first
@@ -146,6 +155,11 @@ func attention(_ inputs: AttentionInputs, layout: AttentionLayout, heads h: Int,
         guard let probs else { return out }
         return Autograd.record(AttentionOp(geometry: geo, probabilities: probs), inputs: inputs.tensors, output: out)
     }
+}
+
+/// A prefetch hint for `rows` rows of `columns` floats, `rowStride` floats apart.
+func prefetchRows(_ base: UnsafePointer<Float>, rowStride: Int, rows: Int, columns: Int) {
+    bk_prefetch_rows(base, rowStride * MemoryLayout<Float>.stride, rows, columns * MemoryLayout<Float>.stride)
 }
 
 struct AttentionOp: Operation {
@@ -165,7 +179,11 @@ struct AttentionOp: Operation {
         let ((dq, dk, dv), (betaQ, betaK, betaV)) = source.gradients()
         let pd = dOut.data, pp = probabilities.data
         let geometry = geometry
-        geometry.forEachPair(scratchBuffers: 2) { pair, scratch in
+        geometry.forEachPair(scratchBuffers: 2) { pair, next, scratch in
+            if let next {
+                source.prefetch(next, headSize: d)
+                prefetchRows(pd + next.row * c + next.column, rowStride: c, rows: next.length, columns: d)
+            }
             let l = pair.length, ll = l * l
             let input = pair.row * ld + pair.column, output = pair.row * c + pair.column
             let pBH = pp + pair.block

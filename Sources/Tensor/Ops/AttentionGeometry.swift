@@ -120,12 +120,14 @@ struct AttentionGeometry {
         }
     }
 
-    /// Runs `body(pair, scratch)` for every (sequence, head) pair with at least one token, the
-    /// pairs split over the engine's threads in contiguous runs of about equal work (Σ L²),
+    /// Runs `body(pair, next, scratch)` for every (sequence, head) pair with at least one token,
+    /// the pairs split over the engine's threads in contiguous runs of about equal work (Σ L²),
     /// each thread with its own scratch: `scratchBuffers` (L, L) blocks and after them room
-    /// for one (D, L) block (a transposed K or V). Every pair writes only its own blocks, so
-    /// the split does not change a single bit of the result.
-    func forEachPair(scratchBuffers: Int = 1, _ body: (AttentionPair, UnsafeMutablePointer<Float>) -> Void) {
+    /// for one (D, L) block (a transposed K or V). `next` is the pair the same thread runs after
+    /// this one (nil after its last), whose blocks the body can prefetch. Every pair writes only
+    /// its own blocks, so the split does not change a single bit of the result.
+    func forEachPair(scratchBuffers: Int = 1,
+                     _ body: (AttentionPair, _ next: AttentionPair?, UnsafeMutablePointer<Float>) -> Void) {
         let pairs = pairCount
         guard pairs > 0, longest > 0 else { return }
         let workers = max(1, min(Parallel.threadCount, pairs))
@@ -143,8 +145,9 @@ struct AttentionGeometry {
         let scratch = Tensor(uninitialized: [workers * size])
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let own = scratch.data + w * size
-            for index in boundaries[w]..<boundaries[w + 1] where sequenceLengths[index / heads] > 0 {
-                body(pair(index), own)
+            let run = (boundaries[w]..<boundaries[w + 1]).filter { sequenceLengths[$0 / heads] > 0 }
+            for (position, index) in run.enumerated() {
+                body(pair(index), position + 1 < run.count ? pair(run[position + 1]) : nil, own)
             }
         }
     }
