@@ -60,10 +60,13 @@ void bk_transpose(const float *in, long ld_in, long rows, long cols, float *out)
 // The same in 8 x 8 register blocks (vectorised != 0, AVX) or one element at a time: for the tests.
 void bk_transpose_on(int vectorised, const float *in, long ld_in, long rows, long cols, float *out);
 int bk_transpose_can_vectorise(void);
+// out (rows, cols), rows cols apart, = in (rows, cols), rows ld_in apart: a block packed.
+void bk_copy_block(const float *in, long ld_in, long rows, long cols, float *out);
 
 // A prefetch hint for every cache line of `rows` rows of `row_bytes` bytes, ld_bytes apart
-// (attention's next (sequence, head) pair). Changes no value.
-void bk_prefetch_rows(const void *base, long ld_bytes, long rows, long row_bytes);
+// (attention's next (sequence, head) pair), for reading or (for_write != 0) for writing.
+// Changes no value.
+void bk_prefetch_rows(const void *base, long ld_bytes, long rows, long row_bytes, int for_write);
 
 // into[c] += Σ_r m[r·stride + c] for columns [begin, end), rows added in order (a bias gradient).
 void bk_add_column_sums(const float *m, long rows, long stride, float *into, long begin, long end);

@@ -103,12 +103,13 @@ enum AttentionInputs {
         }
     }
 
-    /// Asks the CPU for the pair's (L, D) blocks of q, k and v ahead of their use (a hint only).
-    func prefetch(_ pair: AttentionPair, headSize d: Int) {
-        let (q, k, v) = pointers, offset = pair.row * rowStride + pair.column
-        prefetchRows(q + offset, rowStride: rowStride, rows: pair.length, columns: d)
-        prefetchRows(k + offset, rowStride: rowStride, rows: pair.length, columns: d)
-        prefetchRows(v + offset, rowStride: rowStride, rows: pair.length, columns: d)
+    /// Asks the CPU for the pair's (L, D) blocks of q, k and v (laid out as these inputs are)
+    /// ahead of their use, for reading or for writing (a hint only).
+    func prefetch(_ pair: AttentionPair, headSize d: Int, of blocks: Pointers, forWrite: Bool = false) {
+        let offset = pair.row * rowStride + pair.column
+        prefetchRows(blocks.q + offset, rowStride: rowStride, rows: pair.length, columns: d, forWrite: forWrite)
+        prefetchRows(blocks.k + offset, rowStride: rowStride, rows: pair.length, columns: d, forWrite: forWrite)
+        prefetchRows(blocks.v + offset, rowStride: rowStride, rows: pair.length, columns: d, forWrite: forWrite)
     }
 
     /// The q, k, v column blocks of a (rows, 3C) matrix.
@@ -124,6 +125,9 @@ enum AttentionInputs {
 /// The (sequence, head) pairs are independent: they are spread over the cores, each computing
 /// its own pair's products with `bk_small_gemm` (CKernels/small_gemm.c; OpenBLAS, called per
 /// pair, ran them at half to four fifths of its large-GEMM rate: BENCHMARKS.md, sitting 4).
+/// A product's (L, D) operand is packed first (`bk_copy_block`, a transpose for Kᵀ and Vᵀ):
+/// in place, its rows 3C floats apart fall on a sixteenth of the L1's sets. While a pair
+/// computes, the next pair's blocks are prefetched. Neither changes a value.
 func attention(_ inputs: AttentionInputs, layout: AttentionLayout, heads h: Int,
                dropout p: Float, training: Bool, stream: inout RandomStream) -> Tensor {
     Profiler.measure(.attention) {
@@ -139,18 +143,19 @@ func attention(_ inputs: AttentionInputs, layout: AttentionLayout, heads h: Int,
         let probs = keepProbabilities ? Tensor(uninitialized: [geometry.blockElements]) : nil
         let (pq, pk, pv) = inputs.pointers, po = out.data
         let geo = geometry
-        geo.forEachPair(scratchBuffers: 2) { pair, next, scratch in
-            if let next { inputs.prefetch(next, headSize: d) }
+        geo.forEachPair(scratchBuffers: 2, headBlocks: 2) { pair, next, scratch in
+            if let next { inputs.prefetch(next, headSize: d, of: (pq, pk, pv)) }
             let l = pair.length, input = pair.row * ld + pair.column, output = pair.row * c + pair.column
             let pBH = probs.map { $0.data + pair.block } ?? scratch + l * l
+            let kT = scratch + 2 * l * l, vPacked = kT + l * d
             // scores (L,L) = Q_bh (L,D) · K_bhᵀ (D,L) / √D, Kᵀ laid out (D, L) first
-            let kT = scratch + 2 * l * l
             bk_transpose(pk + input, ld, l, d, kT)
             bk_small_gemm(l, l, d, 1 / Float(d).squareRoot(), pq + input, ld, 1, kT, l, 0, pBH, l)
             // P = softmax over keys of scores + mask, in place; dropout(P) beside it
             let pUsed = geo.probabilities(pBH, pair, droppedInto: scratch)
-            // out_bh (L,D) = dropout(P) (L,L) · V_bh (L,D)
-            bk_small_gemm(l, d, l, 1, pUsed, l, 1, pv + input, ld, 0, po + output, c)
+            // out_bh (L,D) = dropout(P) (L,L) · V_bh (L,D), V_bh packed first
+            bk_copy_block(pv + input, ld, l, d, vPacked)
+            bk_small_gemm(l, d, l, 1, pUsed, l, 1, vPacked, d, 0, po + output, c)
         }
         guard let probs else { return out }
         return Autograd.record(AttentionOp(geometry: geo, probabilities: probs), inputs: inputs.tensors, output: out)
@@ -158,8 +163,9 @@ func attention(_ inputs: AttentionInputs, layout: AttentionLayout, heads h: Int,
 }
 
 /// A prefetch hint for `rows` rows of `columns` floats, `rowStride` floats apart.
-func prefetchRows(_ base: UnsafePointer<Float>, rowStride: Int, rows: Int, columns: Int) {
-    bk_prefetch_rows(base, rowStride * MemoryLayout<Float>.stride, rows, columns * MemoryLayout<Float>.stride)
+func prefetchRows(_ base: UnsafePointer<Float>, rowStride: Int, rows: Int, columns: Int, forWrite: Bool = false) {
+    bk_prefetch_rows(base, rowStride * MemoryLayout<Float>.stride, rows, columns * MemoryLayout<Float>.stride,
+                     forWrite ? 1 : 0)
 }
 
 struct AttentionOp: Operation {
@@ -179,28 +185,34 @@ struct AttentionOp: Operation {
         let ((dq, dk, dv), (betaQ, betaK, betaV)) = source.gradients()
         let pd = dOut.data, pp = probabilities.data
         let geometry = geometry
-        geometry.forEachPair(scratchBuffers: 2) { pair, next, scratch in
+        geometry.forEachPair(scratchBuffers: 2, headBlocks: 4) { pair, next, scratch in
             if let next {
-                source.prefetch(next, headSize: d)
+                source.prefetch(next, headSize: d, of: (pq, pk, pv))
+                source.prefetch(next, headSize: d, of: (dq, dk, dv), forWrite: true)
                 prefetchRows(pd + next.row * c + next.column, rowStride: c, rows: next.length, columns: d)
+                geometry.prefetchSaved(next, probabilities: pp)
             }
             let l = pair.length, ll = l * l
             let input = pair.row * ld + pair.column, output = pair.row * c + pair.column
             let pBH = pp + pair.block
             let dropped = scratch, dP = scratch + ll, vT = scratch + 2 * ll
+            let dOutPacked = vT + l * d, kPacked = dOutPacked + l * d, qPacked = kPacked + l * d
             let pUsed = geometry.droppedProbabilities(pBH, pair, into: dropped)
-            // dV_bh (L,D) += dropout(P)ᵀ (L,L) · dOut_bh (L,D)
-            bk_small_gemm(l, d, l, 1, pUsed, 1, l, pd + output, c, betaV, dv + input, ld)
+            // dV_bh (L,D) += dropout(P)ᵀ (L,L) · dOut_bh (L,D), dOut_bh packed first
+            bk_copy_block(pd + output, c, l, d, dOutPacked)
+            bk_small_gemm(l, d, l, 1, pUsed, 1, l, dOutPacked, d, betaV, dv + input, ld)
             // d(dropout(P)) (L,L) = dOut_bh (L,D) · V_bhᵀ (D,L), Vᵀ laid out (D, L) first
             bk_transpose(pv + input, ld, l, d, vT)
-            bk_small_gemm(l, l, d, 1, pd + output, c, 1, vT, l, 0, dP, l)
+            bk_small_gemm(l, l, d, 1, dOutPacked, d, 1, vT, l, 0, dP, l)
             // dP = d(dropout(P)) · keep / (1 - p), the same mask again, then
             // dScores = P ⊙ (dP - rowsum(dP ⊙ P)), in place in dP
             geometry.scoresGradient(dP, probabilities: pBH, pair)
-            // dQ_bh (L,D) += dScores (L,L) · K_bh (L,D) / √D
-            bk_small_gemm(l, d, l, scaleFactor, dP, l, 1, pk + input, ld, betaQ, dq + input, ld)
-            // dK_bh (L,D) += dScoresᵀ (L,L) · Q_bh (L,D) / √D
-            bk_small_gemm(l, d, l, scaleFactor, dP, 1, l, pq + input, ld, betaK, dk + input, ld)
+            // dQ_bh (L,D) += dScores (L,L) · K_bh (L,D) / √D, K_bh packed first
+            bk_copy_block(pk + input, ld, l, d, kPacked)
+            bk_small_gemm(l, d, l, scaleFactor, dP, l, 1, kPacked, d, betaQ, dq + input, ld)
+            // dK_bh (L,D) += dScoresᵀ (L,L) · Q_bh (L,D) / √D, Q_bh packed first
+            bk_copy_block(pq + input, ld, l, d, qPacked)
+            bk_small_gemm(l, d, l, scaleFactor, dP, 1, l, qPacked, d, betaK, dk + input, ld)
         }
     }
 }

@@ -88,6 +88,13 @@ struct AttentionGeometry {
     /// What a kept probability is multiplied by: 1 / (1 - p).
     private var keepScale: Float { 1 / (1 - dropout) }
 
+    /// Asks the CPU for the pair's saved probabilities and keep mask ahead of the backward's use.
+    func prefetchSaved(_ pair: AttentionPair, probabilities: UnsafePointer<Float>) {
+        let ll = pair.length * pair.length
+        bk_prefetch_rows(probabilities + pair.block, 0, 1, ll * MemoryLayout<Float>.stride, 0)
+        if let keep { bk_prefetch_rows(keep.pointer + pair.block, 0, 1, ll, 0) }
+    }
+
     /// P with dropout applied (written to `scratch`), or P itself when dropout is off.
     func droppedProbabilities(_ p: UnsafeMutablePointer<Float>, _ pair: AttentionPair, into scratch: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
         guard let keep else { return p }
@@ -123,10 +130,11 @@ struct AttentionGeometry {
     /// Runs `body(pair, next, scratch)` for every (sequence, head) pair with at least one token,
     /// the pairs split over the engine's threads in contiguous runs of about equal work (Σ L²),
     /// each thread with its own scratch: `scratchBuffers` (L, L) blocks and after them room
-    /// for one (D, L) block (a transposed K or V). `next` is the pair the same thread runs after
-    /// this one (nil after its last), whose blocks the body can prefetch. Every pair writes only
-    /// its own blocks, so the split does not change a single bit of the result.
-    func forEachPair(scratchBuffers: Int = 1,
+    /// for `headBlocks` (L, D) blocks (a transposed K or V, packed copies of q, k, v or dOut).
+    /// `next` is the pair the same thread runs after this one (nil after its last), whose blocks
+    /// the body can prefetch. Every pair writes only its own blocks, so the split does not
+    /// change a single bit of the result.
+    func forEachPair(scratchBuffers: Int, headBlocks: Int,
                      _ body: (AttentionPair, _ next: AttentionPair?, UnsafeMutablePointer<Float>) -> Void) {
         let pairs = pairCount
         guard pairs > 0, longest > 0 else { return }
@@ -141,7 +149,7 @@ struct AttentionGeometry {
         }
         while boundaries.count <= workers { boundaries.append(pairs) }
         boundaries[workers] = pairs
-        let size = scratchBuffers * longest * longest + longest * headSize
+        let size = scratchBuffers * longest * longest + headBlocks * longest * headSize
         let scratch = Tensor(uninitialized: [workers * size])
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let own = scratch.data + w * size
