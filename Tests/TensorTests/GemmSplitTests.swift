@@ -5,9 +5,23 @@ import XCTest
 /// OpenBLAS call per thread. The blocks must give the bits of one call, in every layout.
 final class GemmSplitTests: XCTestCase {
     /// The row ranges of the blocks the plan cuts C into (nil when it does not cut).
-    func blockRows(m: Int, n: Int, k: Int, threads: Int) -> [Range<Int>]? {
-        guard case .rowBlocks(let count) = GemmSplit.plan(m: m, n: n, k: k, threads: threads) else { return nil }
-        return (0..<count).map { GemmSplit.rows(ofBlock: $0, count: count, m: m) }
+    func blockRows(m: Int, n: Int, k: Int, threads: Int, alignment: Int = 48) -> [Range<Int>]? {
+        guard case .rowBlocks(let count) = GemmSplit.plan(m: m, n: n, k: k, threads: threads, alignment: alignment) else {
+            return nil
+        }
+        return (0..<count).map { GemmSplit.rows(ofBlock: $0, count: count, m: m, alignment: alignment) }
+    }
+
+    func testAlignmentFollowsTheKernelsTiles() {
+        XCTAssertEqual(GemmSplit.alignment(forKernel: "Cooperlake"), 16)
+        XCTAssertEqual(GemmSplit.alignment(forKernel: "SkylakeX"), 16)
+        XCTAssertEqual(GemmSplit.alignment(forKernel: "Haswell"), 12)
+        XCTAssertEqual(GemmSplit.alignment(forKernel: "Zen"), 12)
+        XCTAssertEqual(GemmSplit.alignment(forKernel: "Prescott"), 48)
+        // 16 halves a training batch's 2,048 rows and an inference batch's 4,096 exactly; 12 nearly
+        XCTAssertEqual(blockRows(m: 2048, n: 1536, k: 384, threads: 2, alignment: 16), [0..<1024, 1024..<2048])
+        XCTAssertEqual(blockRows(m: 4096, n: 384, k: 384, threads: 2, alignment: 16), [0..<2048, 2048..<4096])
+        XCTAssertEqual(blockRows(m: 2048, n: 1536, k: 384, threads: 2, alignment: 12), [0..<1020, 1020..<2048])
     }
 
     func testPlanCutsTallGEMMsByRowsAtAlignedEdges() {
@@ -22,15 +36,16 @@ final class GemmSplitTests: XCTestCase {
     }
 
     func testPlanLeavesSmallAndShortGEMMsWhole() {
-        XCTAssertEqual(GemmSplit.plan(m: 2048, n: 1536, k: 384, threads: 1), .callingThread)
-        XCTAssertEqual(GemmSplit.plan(m: 32, n: 2, k: 384, threads: 2), .callingThread)
+        XCTAssertEqual(GemmSplit.plan(m: 2048, n: 1536, k: 384, threads: 1, alignment: 48), .callingThread)
+        XCTAssertEqual(GemmSplit.plan(m: 32, n: 2, k: 384, threads: 2, alignment: 48), .callingThread)
         // Batch-1 inference (128 rows) and a 384-row weight gradient: one call threaded by the library.
-        XCTAssertEqual(GemmSplit.plan(m: 128, n: 1536, k: 384, threads: 2), .library)
-        XCTAssertEqual(GemmSplit.plan(m: 384, n: 1536, k: 2048, threads: 2), .library)
+        XCTAssertEqual(GemmSplit.plan(m: 128, n: 1536, k: 384, threads: 2, alignment: 48), .library)
+        XCTAssertEqual(GemmSplit.plan(m: 384, n: 1536, k: 2048, threads: 2, alignment: 48), .library)
     }
 
     /// Blocks against one single-threaded call of the same library: the same bits, in all four
-    /// layouts, with alpha, beta and leading dimensions wider than the matrices.
+    /// layouts, with alpha, beta and leading dimensions wider than the matrices, at the live
+    /// kernel's alignment (2,048 rows cut at 1,024 by Cooperlake and SkylakeX, at 1,020 by Haswell).
     func testBlocksGiveTheBitsOfOneCall() {
         let blas = OpenBLAS.shared
         let savedThreads = blas.threads, savedThreading = blas.threading
@@ -39,7 +54,7 @@ final class GemmSplitTests: XCTestCase {
         let shapes = [(m: 2048, n: 384, k: 384), (m: 1504, n: 1152, k: 384), (m: 1000, n: 77, k: 333),
                       (m: 640, n: 1536, k: 640), (m: 1536, n: 384, k: 640), (m: 700, n: 515, k: 129)]
         for (m, n, k) in shapes {
-            guard case .rowBlocks = GemmSplit.plan(m: m, n: n, k: k, threads: 2) else {
+            guard case .rowBlocks = GemmSplit.plan(m: m, n: n, k: k, threads: 2, alignment: blas.splitAlignment) else {
                 XCTFail("\(m)x\(n)x\(k) should be cut into blocks: the test would compare one call with itself")
                 continue
             }

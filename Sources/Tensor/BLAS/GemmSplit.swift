@@ -34,20 +34,29 @@ enum GemmSplit {
     /// short block does not repay (batch-1 inference, 128 rows, ran as fast threaded by OpenBLAS).
     static let minimumLength = 512
 
-    /// Block edges fall on multiples of this. OpenBLAS computes C in register tiles and finishes
-    /// a side that is not a whole number of tiles with narrower ones, which may sum in another
-    /// order; an edge on a tile boundary puts every element of C in the same kind of tile as in
-    /// the whole call. Measured with OpenBLAS 0.3.21: the Haswell and Zen kernels tile the rows
-    /// of C by 12 (an edge at 1,024 of 2,048 rows changed 2.7% of the elements, at 1,008 or 1,020
-    /// none); the Cooperlake, SkylakeX and Sandybridge kernels gave the same bits at any edge.
-    /// 48 is a multiple of every tile width up to 16, and of 12 and 24.
-    static let alignment = 48
+    /// Block edges fall on multiples of the kernel's alignment. OpenBLAS computes C in register
+    /// tiles and finishes a side that is not a whole number of tiles with narrower ones, which
+    /// may sum in another order; an edge on a tile boundary puts every element of C in the same
+    /// kind of tile as in the whole call. Measured with OpenBLAS 0.3.21: the Haswell and Zen
+    /// kernels tile the rows of C by 12 (an edge at 1,024 of 2,048 rows changed 2.7% of the
+    /// elements, at 1,008 or 1,020 none); the Cooperlake, SkylakeX and Sandybridge kernels gave
+    /// the same bits at any edge, so their edges only need to split evenly (16 halves 2,048 and
+    /// 4,096 exactly). For a kernel not measured, 48: a multiple of every tile width up to 16,
+    /// and of 12 and 24. A coarse alignment costs balance: 48 cut 2,048 rows into 1,008 + 1,040,
+    /// and the first core idled 3% of every such GEMM (BENCHMARKS.md, sitting 8).
+    static func alignment(forKernel kernel: String) -> Int {
+        switch kernel.lowercased() {
+        case "cooperlake", "skylakex", "sandybridge": return 16
+        case "haswell", "zen": return 12
+        default: return 48
+        }
+    }
 
     /// How `threads` threads compute C[m x n] = op(A)·op(B): by blocks of rows of C. Each block
     /// reads its own rows of op(A) and all of op(B), as the forward x·Wᵀ, the input gradient dy·W
     /// and the weight gradient dyᵀ·x of a wide layer do. (Cutting columns instead gave other bits
     /// than the whole call with the Haswell kernel, and no speed on these shapes.)
-    static func plan(m: Int, n: Int, k: Int, threads: Int) -> Plan {
+    static func plan(m: Int, n: Int, k: Int, threads: Int, alignment: Int) -> Plan {
         if m * n * k < minimumWork || threads == 1 { return .callingThread }
         if m < minimumLength { return .library }
         return .rowBlocks(count: min(threads, m / alignment))
@@ -55,7 +64,7 @@ enum GemmSplit {
 
     /// The rows of C in block `block` of `count`: edges at the multiple of the alignment nearest
     /// to the equal split, computed per block so that no GEMM call allocates.
-    static func rows(ofBlock block: Int, count: Int, m: Int) -> Range<Int> {
+    static func rows(ofBlock block: Int, count: Int, m: Int, alignment: Int) -> Range<Int> {
         func edge(_ p: Int) -> Int {
             p == 0 ? 0 : p == count ? m : (p * m / count + alignment / 2) / alignment * alignment
         }

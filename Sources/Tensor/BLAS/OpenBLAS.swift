@@ -49,6 +49,7 @@ public final class OpenBLAS: @unchecked Sendable {
             kernel = "unknown"
         }
         libraryPath = path
+        splitAlignment = GemmSplit.alignment(forKernel: kernel)
         self.choice = choice
         self.features = features
         threads = Int(getThreadsFunction?() ?? 1)
@@ -102,6 +103,9 @@ public final class OpenBLAS: @unchecked Sendable {
     /// Who spreads a GEMM over those cores: the engine (`split`, the default) or OpenBLAS.
     public var threading: GemmThreading = .split
 
+    /// Where the live kernel lets row blocks end without changing a bit (`GemmSplit.alignment`).
+    let splitAlignment: Int
+
     /// OpenBLAS's own thread count, set before each call: 1 for calls on the engine's threads
     /// (two concurrent calls must not each start the library's pool), `threads` for the
     /// calls the library threads. GEMMs are issued one at a time, from the graph's thread.
@@ -119,7 +123,7 @@ public final class OpenBLAS: @unchecked Sendable {
         if m == 0 || n == 0 { return }
         Profiler.measure(.gemm) {
             let plan = threading == .library ? .library
-                : GemmSplit.plan(m: m, n: n, k: k, threads: threads)
+                : GemmSplit.plan(m: m, n: n, k: k, threads: threads, alignment: splitAlignment)
             switch plan {
             case .callingThread:
                 setLibraryThreads(1)
@@ -130,7 +134,7 @@ public final class OpenBLAS: @unchecked Sendable {
             case .rowBlocks(let count):
                 setLibraryThreads(1)
                 DispatchQueue.concurrentPerform(iterations: count) { block in
-                    let rows = GemmSplit.rows(ofBlock: block, count: count, m: m)
+                    let rows = GemmSplit.rows(ofBlock: block, count: count, m: m, alignment: splitAlignment)
                     // Row i of op(A) starts at column i of a transposed A, at row i of a plain one.
                     let aStart = transposeA ? rows.lowerBound : rows.lowerBound * lda
                     call(transposeA, transposeB, rows.count, n, k, alpha, a + aStart, lda, b, ldb,
