@@ -5,8 +5,8 @@
 // through matrices the GEMMs wrote and which no longer fit in cache, and its saved probabilities
 // were written a whole forward ago: the hardware prefetchers follow late or not at all. Asking
 // for the next pair's blocks while this pair computes hides most of that wait (BENCHMARKS.md,
-// sitting 8: the forward of a MiniLM-L12 layer 19.7 -> 18.3 us per pair, the backward 36.7 ->
-// 30.7, one core, cold operands, C loops).
+// sitting 8: per MiniLM-L12 pair, the forward 19.7-20.5 -> 17.6-18.5 us, the backward
+// 36.2-37.3 -> 30.2-31.8, one core, cold operands, C loops).
 
 // One prefetch per 64-byte line of the rows. Only a hint: it changes no value and the CPU may
 // drop it.

@@ -21,7 +21,7 @@ enum GemmSplit {
         case callingThread
         /// One call threaded by OpenBLAS: too few rows to cut into blocks that run well.
         case library
-        /// One single-threaded call per block of rows of C (`rows(ofBlock:count:m:)`), on the
+        /// One single-threaded call per block of rows of C (`rows(ofBlock:count:m:alignment:)`), on the
         /// engine's threads.
         case rowBlocks(count: Int)
     }

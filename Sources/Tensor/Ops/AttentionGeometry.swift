@@ -153,9 +153,9 @@ struct AttentionGeometry {
         let scratch = Tensor(uninitialized: [workers * size])
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let own = scratch.data + w * size
-            let run = (boundaries[w]..<boundaries[w + 1]).filter { sequenceLengths[$0 / heads] > 0 }
-            for (position, index) in run.enumerated() {
-                body(pair(index), position + 1 < run.count ? pair(run[position + 1]) : nil, own)
+            let run = (boundaries[w]..<boundaries[w + 1]).filter { sequenceLengths[$0 / heads] > 0 }.map(pair)
+            for (position, current) in run.enumerated() {
+                body(current, position + 1 < run.count ? run[position + 1] : nil, own)
             }
         }
     }
