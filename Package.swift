@@ -20,7 +20,10 @@ let package = Package(
         // Element-wise and per-row kernels in C, compiled for AVX-512, AVX2 and baseline x86-64
         // and dispatched at run time (DESIGN.md, "Swift performance notes").
         .target(name: "CKernels", path: "Sources/CKernels"),
-        .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"], linkerSettings: [.linkedLibrary("dl")]),
+        // oneDNN's bf16 matmul for mixed precision: compiled against libdnnl-dev's headers, the
+        // library itself dlopened at the first bf16 GEMM, so an fp32 run needs none of it.
+        .target(name: "COneDNN", path: "Sources/COneDNN", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CKernels", "COneDNN"], linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Tokenizers"),
         .target(name: "Backbone", dependencies: ["Tensor", "Tokenizers"]),
         .target(name: "Heads", dependencies: ["Tensor", "Backbone"]),

@@ -127,4 +127,16 @@ void bk_adamw_update(float *param, const float *grad, float grad_scale, float *m
 // tensor buffers of one training step are reused by the next without new page faults.
 void bk_configure_allocator(void);
 
+// bfloat16 (bf16.c): float32 -> bf16 bits exactly as PyTorch's `.to(torch.bfloat16)` (round to
+// nearest even on the float's bits, NaN -> 0x7FC0, overflow to infinity), and back. Integer
+// operations, the same bits on every target. BFloat16.swift has the scalar Swift reference.
+// out[i] = bf16(x[i]) for i in [0, n)
+void bk_round_bf16(const float *x, uint16_t *out, long n);
+// out (rows, columns), dense, = bf16 of x (rows, columns) whose rows are row_stride apart
+void bk_round_bf16_matrix(const float *x, long rows, long columns, long row_stride, uint16_t *out);
+// in place: x[i] = the float whose bits are bf16(x[i]) << 16 (x rounded to the nearest bf16 value)
+void bk_round_bf16_values(float *x, long n);
+// out[i] = the float of the bf16 bits x[i] (exact)
+void bk_bf16_to_float(const uint16_t *x, float *out, long n);
+
 #endif

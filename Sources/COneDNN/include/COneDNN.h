@@ -1,0 +1,45 @@
+// COneDNN: oneDNN's matmul for BertKit's bf16 precision, through the library's C API.
+//
+// The library is not linked: bk_onednn_load dlopens libdnnl.so.2 (or libdnnl.so) at the first
+// bf16 use and dlsyms the functions below need, so that an fp32 run needs no oneDNN at all. The
+// oneDNN here is 2.x (Debian's libdnnl2, built with OpenMP): its OpenMP runtime reads
+// OMP_NUM_THREADS and OMP_WAIT_POLICY once, as the library loads, so the caller (OneDNN.swift)
+// sets them before calling bk_onednn_load.
+//
+// Matrices are row-major. C[m x n] = alpha·op(A)[m x k]·op(B)[k x n] + beta·C, with A and B
+// either bfloat16 bit patterns (uint16_t) or floats, and C float32. transpose_a means A is
+// stored [k x m] (lda apart), transpose_b that B is stored [n x k] (ldb apart). beta is 0 (C is
+// written, never read) or 1 (C accumulates). Functions that can fail return 0 on success, or
+// nonzero with a one-line reason in error[0 ..< error_size].
+#ifndef BERTKIT_CONEDNN_H
+#define BERTKIT_CONEDNN_H
+#include <stddef.h>
+#include <stdint.h>
+
+// bk_onednn_load's results other than 0.
+#define BK_ONEDNN_LIBRARY_NOT_FOUND 1   // dlopen failed (error holds dlerror's text)
+#define BK_ONEDNN_MISSING_SYMBOL 2      // the library lacks a function (not oneDNN 2.x)
+#define BK_ONEDNN_ENGINE_FAILED 3       // the CPU engine or its stream could not be created
+
+// Loads the library, its functions, one CPU engine and one stream. Once per process (later
+// calls return the first call's result); safe to call from any thread.
+int bk_onednn_load(char *error, size_t error_size);
+// The loaded library's version (zeros before a successful load).
+void bk_onednn_version(int *major, int *minor, int *patch);
+
+// The products. Thread-safe: calls are serialised (oneDNN 2.x's default build shares scratch
+// memory between primitives, so two may not run at once), each runs on OpenMP's threads.
+// m == 0 or n == 0 does nothing; k == 0 sets C = beta·C.
+int bk_onednn_matmul_bf16(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
+                          const uint16_t *a, long lda, const uint16_t *b, long ldb,
+                          float beta, float *c, long ldc, char *error, size_t error_size);
+int bk_onednn_matmul_f32(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
+                         const float *a, long lda, const float *b, long ldb,
+                         float beta, float *c, long ldc, char *error, size_t error_size);
+
+// The implementation oneDNN picks for a bf16 product of this shape with dense operands and
+// alpha 1, beta 0, e.g. "brg:avx512_core_bf16" or "gemm:jit", for reports; valid for the life
+// of the process. NULL when the library is not loaded or has no implementation for it.
+const char *bk_onednn_matmul_impl(int transpose_a, int transpose_b, long m, long n, long k);
+
+#endif

@@ -1,0 +1,311 @@
+// oneDNN matmuls for the engine's GEMMs. Creating a primitive (choosing and JIT-compiling an
+// implementation) costs far more than a small product, so each one is made once per
+// (operand type, layout, m, n, k, leading dimensions, alpha, beta) and kept in a hash table
+// of CACHE_LIMIT entries, emptied when full; a call points the entry's three memory objects
+// at its operands, runs the primitive and waits for it.
+//
+// One mutex covers the table and the execution: oneDNN 2.x as Debian builds it (without
+// DNNL_ENABLE_CONCURRENT_EXEC) shares scratch memory between primitives, so two matmuls must
+// not run at once, and a call's entry must not be emptied out from under it. The engine issues
+// its GEMMs one at a time anyway; each runs on OpenMP's threads.
+#include "COneDNN.h"
+#include "onednn_symbols.h"
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failure(char *error, size_t error_size, const char *format, ...) __attribute__((format(printf, 3, 4)));
+static int failure(char *error, size_t error_size, const char *format, ...) {
+    if (error != NULL && error_size > 0) {
+        va_list arguments;
+        va_start(arguments, format);
+        vsnprintf(error, error_size, format, arguments);
+        va_end(arguments);
+    }
+    return 1;
+}
+
+#if BK_HAVE_DNNL_HEADERS
+
+// ---------------------------------------------------------------- the primitive table
+typedef struct {
+    dnnl_data_type_t type;   // of A and B (C is always f32): dnnl_bf16 or dnnl_f32
+    int transpose_a, transpose_b, beta_one;
+    uint32_t alpha_bits;
+    long m, n, k, lda, ldb, ldc;
+} matmul_key;
+
+typedef struct {
+    matmul_key key;
+    int used;
+    dnnl_primitive_desc_t descriptor;
+    dnnl_primitive_t primitive;
+    dnnl_memory_t a, b, c;   // made without buffers, pointed at each call's operands
+} matmul_entry;
+
+// Open addressing with linear probing, at most half full.
+#define CACHE_SLOTS 1024
+#define CACHE_LIMIT 512
+
+static matmul_entry cache[CACHE_SLOTS];
+static long cache_count;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t mix(uint64_t h, uint64_t value) {
+    h ^= value;
+    h *= 0x9E3779B97F4A7C15ull;
+    return h ^ (h >> 29);
+}
+
+static size_t key_slot(const matmul_key *key) {
+    uint64_t h = (uint64_t)key->type;
+    h = mix(h, (uint64_t)(key->transpose_a | key->transpose_b << 1 | key->beta_one << 2));
+    h = mix(h, key->alpha_bits);
+    h = mix(h, (uint64_t)key->m);
+    h = mix(h, (uint64_t)key->n);
+    h = mix(h, (uint64_t)key->k);
+    h = mix(h, (uint64_t)key->lda);
+    h = mix(h, (uint64_t)key->ldb);
+    h = mix(h, (uint64_t)key->ldc);
+    return (size_t)(h & (CACHE_SLOTS - 1));
+}
+
+static int key_equal(const matmul_key *x, const matmul_key *y) {
+    return x->type == y->type && x->transpose_a == y->transpose_a && x->transpose_b == y->transpose_b
+        && x->beta_one == y->beta_one && x->alpha_bits == y->alpha_bits
+        && x->m == y->m && x->n == y->n && x->k == y->k
+        && x->lda == y->lda && x->ldb == y->ldb && x->ldc == y->ldc;
+}
+
+static void destroy_entry(matmul_entry *entry) {
+    if (entry->a) bk_dnnl.dnnl_memory_destroy(entry->a);
+    if (entry->b) bk_dnnl.dnnl_memory_destroy(entry->b);
+    if (entry->c) bk_dnnl.dnnl_memory_destroy(entry->c);
+    if (entry->primitive) bk_dnnl.dnnl_primitive_destroy(entry->primitive);
+    if (entry->descriptor) bk_dnnl.dnnl_primitive_desc_destroy(entry->descriptor);
+    memset(entry, 0, sizeof *entry);
+}
+
+static void flush_cache(void) {
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        if (cache[i].used) destroy_entry(&cache[i]);
+    }
+    cache_count = 0;
+}
+
+static const char *type_name(dnnl_data_type_t type) { return type == dnnl_bf16 ? "bf16" : "f32"; }
+
+// Fills `entry` with the primitive for `key`: op(A) (m, k), op(B) (k, n), C (m, n), each
+// described by its strides so that any leading dimension works.
+static int create_entry(matmul_entry *entry, const matmul_key *key, char *error, size_t error_size) {
+    memset(entry, 0, sizeof *entry);
+    const dnnl_dims_t a_dims = {key->m, key->k}, b_dims = {key->k, key->n}, c_dims = {key->m, key->n};
+    // op(A)(i, p) is at i·lda + p, or at p·lda + i when A is stored [k x m]; B likewise
+    const dnnl_dims_t a_strides = {key->transpose_a ? 1 : key->lda, key->transpose_a ? key->lda : 1};
+    const dnnl_dims_t b_strides = {key->transpose_b ? 1 : key->ldb, key->transpose_b ? key->ldb : 1};
+    const dnnl_dims_t c_strides = {key->ldc, 1};
+    dnnl_memory_desc_t a_desc, b_desc, c_desc;
+    dnnl_matmul_desc_t matmul;
+    dnnl_primitive_attr_t attributes = NULL;
+    dnnl_post_ops_t post_ops = NULL;
+    const char *step = "";
+    dnnl_status_t status = dnnl_success;
+    float alpha;
+    memcpy(&alpha, &key->alpha_bits, sizeof alpha);
+
+#define BK_TRY(function, ...) \
+    do { step = #function; status = bk_dnnl.function(__VA_ARGS__); if (status != dnnl_success) goto failed; } while (0)
+    BK_TRY(dnnl_memory_desc_init_by_strides, &a_desc, 2, a_dims, key->type, a_strides);
+    BK_TRY(dnnl_memory_desc_init_by_strides, &b_desc, 2, b_dims, key->type, b_strides);
+    BK_TRY(dnnl_memory_desc_init_by_strides, &c_desc, 2, c_dims, dnnl_f32, c_strides);
+    BK_TRY(dnnl_matmul_desc_init, &matmul, &a_desc, &b_desc, NULL, &c_desc);
+    BK_TRY(dnnl_primitive_attr_create, &attributes);
+    // alpha scales the product before the post-ops; beta 1 is a sum post-op: C = alpha·AB + C
+    if (alpha != 1.0f) BK_TRY(dnnl_primitive_attr_set_output_scales, attributes, 1, 0, &alpha);
+    if (key->beta_one) {
+        BK_TRY(dnnl_post_ops_create, &post_ops);
+        BK_TRY(dnnl_post_ops_append_sum, post_ops, 1.0f);
+        BK_TRY(dnnl_primitive_attr_set_post_ops, attributes, post_ops);
+    }
+    BK_TRY(dnnl_primitive_desc_create, &entry->descriptor, &matmul, attributes, bk_dnnl_engine, NULL);
+    BK_TRY(dnnl_primitive_create, &entry->primitive, entry->descriptor);
+    BK_TRY(dnnl_memory_create, &entry->a, &a_desc, bk_dnnl_engine, DNNL_MEMORY_NONE);
+    BK_TRY(dnnl_memory_create, &entry->b, &b_desc, bk_dnnl_engine, DNNL_MEMORY_NONE);
+    BK_TRY(dnnl_memory_create, &entry->c, &c_desc, bk_dnnl_engine, DNNL_MEMORY_NONE);
+#undef BK_TRY
+    bk_dnnl.dnnl_primitive_attr_destroy(attributes);
+    if (post_ops) bk_dnnl.dnnl_post_ops_destroy(post_ops);
+    entry->key = *key;
+    entry->used = 1;
+    return 0;
+
+failed:
+    if (attributes) bk_dnnl.dnnl_primitive_attr_destroy(attributes);
+    if (post_ops) bk_dnnl.dnnl_post_ops_destroy(post_ops);
+    destroy_entry(entry);
+    return failure(error, error_size,
+                   "oneDNN %s: %s for a %s matmul, %s%s, m %ld n %ld k %ld, lda %ld ldb %ld ldc %ld, alpha %g beta %d",
+                   step, bk_dnnl_status_name(status), type_name(key->type),
+                   key->transpose_a ? "T" : "N", key->transpose_b ? "T" : "N",
+                   key->m, key->n, key->k, key->lda, key->ldb, key->ldc, (double)alpha, key->beta_one);
+}
+
+// The entry for `key`, made if new. Call with cache_lock held.
+static matmul_entry *find_entry(const matmul_key *key, char *error, size_t error_size) {
+    size_t slot = key_slot(key);
+    while (cache[slot].used) {
+        if (key_equal(&cache[slot].key, key)) return &cache[slot];
+        slot = (slot + 1) & (CACHE_SLOTS - 1);
+    }
+    if (cache_count >= CACHE_LIMIT) {
+        flush_cache();
+        slot = key_slot(key);
+    }
+    if (create_entry(&cache[slot], key, error, error_size) != 0) return NULL;
+    cache_count += 1;
+    return &cache[slot];
+}
+
+// ---------------------------------------------------------------- the products
+static int matmul(dnnl_data_type_t type, int transpose_a, int transpose_b, long m, long n, long k, float alpha,
+                  const void *a, long lda, const void *b, long ldb, float beta, float *c, long ldc,
+                  char *error, size_t error_size) {
+    if (!bk_onednn_is_loaded()) return failure(error, error_size, "oneDNN is not loaded (call bk_onednn_load first)");
+    if (beta != 0.0f && beta != 1.0f) return failure(error, error_size, "matmul: beta is %g; only 0 and 1 are supported", (double)beta);
+    if (m < 0 || n < 0 || k < 0) return failure(error, error_size, "matmul: negative size m %ld n %ld k %ld", m, n, k);
+    if (m == 0 || n == 0) return 0;
+    if (k == 0) {
+        // an empty sum: C = beta·C
+        if (beta == 0.0f) {
+            for (long i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float));
+        }
+        return 0;
+    }
+    transpose_a = transpose_a != 0;
+    transpose_b = transpose_b != 0;
+    long a_columns = transpose_a ? m : k, b_columns = transpose_b ? k : n;
+    if (lda < a_columns || ldb < b_columns || ldc < n) {
+        return failure(error, error_size, "matmul: leading dimensions lda %ld ldb %ld ldc %ld below the rows' widths %ld, %ld, %ld",
+                       lda, ldb, ldc, a_columns, b_columns, n);
+    }
+    if (a == NULL || b == NULL || c == NULL) return failure(error, error_size, "matmul: a NULL operand");
+
+    matmul_key key;
+    memset(&key, 0, sizeof key);
+    key.type = type;
+    key.transpose_a = transpose_a;
+    key.transpose_b = transpose_b;
+    key.beta_one = beta == 1.0f;
+    memcpy(&key.alpha_bits, &alpha, sizeof alpha);
+    key.m = m; key.n = n; key.k = k;
+    key.lda = lda; key.ldb = ldb; key.ldc = ldc;
+
+    pthread_mutex_lock(&cache_lock);
+    int result = 0;
+    matmul_entry *entry = find_entry(&key, error, error_size);
+    if (entry == NULL) {
+        result = 1;
+    } else {
+        const char *step = "dnnl_memory_set_data_handle";
+        dnnl_status_t status = bk_dnnl.dnnl_memory_set_data_handle(entry->a, (void *)a);
+        if (status == dnnl_success) status = bk_dnnl.dnnl_memory_set_data_handle(entry->b, (void *)b);
+        if (status == dnnl_success) status = bk_dnnl.dnnl_memory_set_data_handle(entry->c, c);
+        if (status == dnnl_success) {
+            step = "dnnl_primitive_execute";
+            dnnl_exec_arg_t arguments[3] = {
+                {DNNL_ARG_SRC, entry->a}, {DNNL_ARG_WEIGHTS, entry->b}, {DNNL_ARG_DST, entry->c}};
+            status = bk_dnnl.dnnl_primitive_execute(entry->primitive, bk_dnnl_stream, 3, arguments);
+        }
+        if (status == dnnl_success) {
+            step = "dnnl_stream_wait";
+            status = bk_dnnl.dnnl_stream_wait(bk_dnnl_stream);
+        }
+        if (status != dnnl_success) {
+            result = failure(error, error_size, "oneDNN %s: %s for a %s matmul, m %ld n %ld k %ld",
+                             step, bk_dnnl_status_name(status), type_name(type), m, n, k);
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return result;
+}
+
+int bk_onednn_matmul_bf16(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
+                          const uint16_t *a, long lda, const uint16_t *b, long ldb,
+                          float beta, float *c, long ldc, char *error, size_t error_size) {
+    return matmul(dnnl_bf16, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, error, error_size);
+}
+
+int bk_onednn_matmul_f32(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
+                         const float *a, long lda, const float *b, long ldb,
+                         float beta, float *c, long ldc, char *error, size_t error_size) {
+    return matmul(dnnl_f32, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, error, error_size);
+}
+
+// ---------------------------------------------------------------- implementation names
+// Copies of the names oneDNN reports, kept for the process's life (an entry, and the name it
+// owns, may be emptied out of the table). There are few: one per oneDNN implementation.
+typedef struct implementation_name {
+    struct implementation_name *next;
+    char text[];
+} implementation_name;
+static implementation_name *implementation_names;
+
+static const char *intern(const char *text) {
+    for (implementation_name *name = implementation_names; name != NULL; name = name->next) {
+        if (strcmp(name->text, text) == 0) return name->text;
+    }
+    size_t length = strlen(text);
+    implementation_name *name = malloc(sizeof *name + length + 1);
+    if (name == NULL) return NULL;
+    memcpy(name->text, text, length + 1);
+    name->next = implementation_names;
+    implementation_names = name;
+    return name->text;
+}
+
+const char *bk_onednn_matmul_impl(int transpose_a, int transpose_b, long m, long n, long k) {
+    if (!bk_onednn_is_loaded() || m <= 0 || n <= 0 || k <= 0) return NULL;
+    matmul_key key;
+    memset(&key, 0, sizeof key);
+    key.type = dnnl_bf16;
+    key.transpose_a = transpose_a != 0;
+    key.transpose_b = transpose_b != 0;
+    float one = 1.0f;
+    memcpy(&key.alpha_bits, &one, sizeof one);
+    key.m = m; key.n = n; key.k = k;
+    key.lda = key.transpose_a ? m : k;
+    key.ldb = key.transpose_b ? k : n;
+    key.ldc = n;
+
+    pthread_mutex_lock(&cache_lock);
+    const char *result = NULL;
+    matmul_entry *entry = find_entry(&key, NULL, 0);
+    const char *text = NULL;
+    if (entry != NULL
+        && bk_dnnl.dnnl_primitive_desc_query(entry->descriptor, dnnl_query_impl_info_str, 0, &text) == dnnl_success
+        && text != NULL) {
+        result = intern(text);
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return result;
+}
+
+#else  // built without oneDNN's headers: bk_onednn_load has failed, so nothing here runs
+
+int bk_onednn_matmul_bf16(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
+                          const uint16_t *a, long lda, const uint16_t *b, long ldb,
+                          float beta, float *c, long ldc, char *error, size_t error_size) {
+    return failure(error, error_size, "BertKit was built without oneDNN's headers (libdnnl-dev)");
+}
+
+int bk_onednn_matmul_f32(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
+                         const float *a, long lda, const float *b, long ldb,
+                         float beta, float *c, long ldc, char *error, size_t error_size) {
+    return failure(error, error_size, "BertKit was built without oneDNN's headers (libdnnl-dev)");
+}
+
+const char *bk_onednn_matmul_impl(int transpose_a, int transpose_b, long m, long n, long k) { return NULL; }
+
+#endif

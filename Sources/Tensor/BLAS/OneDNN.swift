@@ -1,0 +1,127 @@
+import COneDNN
+import Foundation
+
+/// oneDNN, loaded with dlopen at first use (the fp32 engine never loads it): bf16 matmuls with
+/// float32 accumulation and a float32 C, the engine's GEMMs in bf16 precision (`engineGEMM`),
+/// and oneDNN's f32 matmul beside them for the benchmark's comparison.
+///
+/// The C side (Sources/COneDNN) keeps one primitive per shape, layout, leading dimensions, alpha
+/// and beta (at most 512, all dropped when full) and runs one matmul at a time: calls from
+/// several threads are safe and take turns. Each matmul runs on oneDNN's OpenMP threads.
+public final class OneDNN: @unchecked Sendable {
+    /// The library's version, e.g. "2.6.3".
+    public let version: String
+
+    private init(version: String) {
+        self.version = version
+    }
+
+    /// The process's one load, success or failure, made at the first `load()`.
+    private static let loaded: Result<OneDNN, OneDNNError> = {
+        setOpenMPDefaults(threads: Parallel.threadCount)
+        var error = [CChar](repeating: 0, count: 512)
+        let status = bk_onednn_load(&error, error.count)
+        let reason = String(cString: error)
+        switch status {
+        case 0:
+            var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+            bk_onednn_version(&major, &minor, &patch)
+            return .success(OneDNN(version: "\(major).\(minor).\(patch)"))
+        case BK_ONEDNN_LIBRARY_NOT_FOUND:
+            return .failure(.libraryNotFound(reason))
+        case BK_ONEDNN_MISSING_SYMBOL:
+            return .failure(.missingSymbol(reason))
+        default:
+            return .failure(.engineUnavailable(reason))
+        }
+    }()
+
+    /// The library, loaded once per process; every later call returns the first one's outcome.
+    public static func load() throws -> OneDNN {
+        try loaded.get()
+    }
+
+    /// OMP_WAIT_POLICY when the environment does not set it (see `setOpenMPDefaults`).
+    static let waitPolicy = "PASSIVE"
+
+    /// oneDNN's OpenMP runtime reads its settings once, as the library loads, so they are set
+    /// here, before `bk_onednn_load`; a value you set is kept. Threads: as many as the engine's
+    /// own loops use. Wait policy: after a parallel region, OpenMP's workers spin for a while
+    /// before sleeping by default; the engine's own threads run the element-wise kernels and
+    /// attention's per-head products right after a GEMM, on the same cores, and would lose time
+    /// to them, as they did to OpenBLAS's spinning workers (OPENBLAS_THREAD_TIMEOUT in
+    /// OpenBLAS.swift). PASSIVE puts them to sleep at once; waking them costs microseconds per
+    /// GEMM.
+    static func setOpenMPDefaults(threads: Int) {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["OMP_NUM_THREADS"] == nil { setenv("OMP_NUM_THREADS", String(max(1, threads)), 1) }
+        if environment["OMP_WAIT_POLICY"] == nil { setenv("OMP_WAIT_POLICY", waitPolicy, 1) }
+    }
+
+    /// Row-major C[m x n] = alpha·op(A)[m x k]·op(B)[k x n] + beta·C with A and B bfloat16 bit
+    /// patterns (`BFloat16.round`) and C float32, accumulated in float32. `transposeA` means A
+    /// is stored [k x m], `transposeB` that B is stored [n x k]. beta is 0 (C is only written)
+    /// or 1. A failure is a caller's mistake (a bad leading dimension, another beta) and stops
+    /// the process with oneDNN's reason.
+    public func matmulBF16(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                           a: UnsafePointer<UInt16>, lda: Int, b: UnsafePointer<UInt16>, ldb: Int,
+                           beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        Profiler.measure(.gemm) {
+            check { error, size in
+                bk_onednn_matmul_bf16(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
+                                      beta, c, ldc, error, size)
+            }
+        }
+    }
+
+    /// The same product with float32 A and B (oneDNN's f32 matmul).
+    public func matmulF32(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                          a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                          beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        Profiler.measure(.gemm) {
+            check { error, size in
+                bk_onednn_matmul_f32(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
+                                     beta, c, ldc, error, size)
+            }
+        }
+    }
+
+    /// The implementation oneDNN runs for a bf16 product of this shape (dense operands), e.g.
+    /// "brg:avx512_core_bf16" on a CPU with bf16 units, "gemm:jit" where it emulates them.
+    public func implementation(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int) -> String {
+        guard let name = bk_onednn_matmul_impl(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k) else {
+            return "unavailable"
+        }
+        return String(cString: name)
+    }
+
+    private func check(_ call: (UnsafeMutablePointer<CChar>, Int) -> Int32) {
+        var error = [CChar](repeating: 0, count: 512)
+        let status = error.withUnsafeMutableBufferPointer { call($0.baseAddress!, $0.count) }
+        if status != 0 { preconditionFailure(String(cString: error)) }
+    }
+}
+
+public enum OneDNNError: Error, CustomStringConvertible, Equatable {
+    /// dlopen failed; the reason is dlerror's text.
+    case libraryNotFound(String)
+    /// The library lacks a function BertKit calls (not oneDNN 2.x).
+    case missingSymbol(String)
+    /// The library loaded but could not make a CPU engine.
+    case engineUnavailable(String)
+
+    public var description: String {
+        switch self {
+        case .libraryNotFound(let why):
+            return "cannot load oneDNN (\(why)); bf16 needs it: install it with `apt-get install -y libdnnl2` "
+                + "(or libdnnl-dev), or use precision fp32"
+        case .missingSymbol(let why):
+            return "cannot use oneDNN (\(why)); bf16 needs oneDNN 2.x: install it with `apt-get install -y libdnnl2`, "
+                + "or use precision fp32"
+        case .engineUnavailable(let why):
+            return "cannot use oneDNN (\(why)); use precision fp32"
+        }
+    }
+}
