@@ -143,18 +143,31 @@ func attention(_ inputs: AttentionInputs, layout: AttentionLayout, heads h: Int,
         let probs = keepProbabilities ? Tensor(uninitialized: [geometry.blockElements]) : nil
         let (pq, pk, pv) = inputs.pointers, po = out.data
         let geo = geometry
-        geo.forEachPair(scratchBuffers: 2, headBlocks: 2) { pair, next, scratch in
+        let bf16 = Precision.current == .bf16
+        geo.forEachPair(scratchBuffers: 2, headBlocks: bf16 ? 3 : 2) { pair, next, scratch in
             if let next { inputs.prefetch(next, headSize: d, of: (pq, pk, pv)) }
             let l = pair.length, input = pair.row * ld + pair.column, output = pair.row * c + pair.column
             let pBH = probs.map { $0.data + pair.block } ?? scratch + l * l
             let kT = scratch + 2 * l * l, vPacked = kT + l * d
             // scores (L,L) = Q_bh (L,D) · K_bhᵀ (D,L) / √D, Kᵀ laid out (D, L) first
             bk_transpose(pk + input, ld, l, d, kT)
-            bk_small_gemm(l, l, d, 1 / Float(d).squareRoot(), pq + input, ld, 1, kT, l, 0, pBH, l)
+            if bf16 {
+                let qPacked = vPacked + l * d
+                bk_copy_block(pq + input, ld, l, d, qPacked)
+                roundToBF16(qPacked, l * d)
+                roundToBF16(kT, l * d)
+                bk_small_gemm(l, l, d, 1 / Float(d).squareRoot(), qPacked, d, 1, kT, l, 0, pBH, l)
+            } else {
+                bk_small_gemm(l, l, d, 1 / Float(d).squareRoot(), pq + input, ld, 1, kT, l, 0, pBH, l)
+            }
             // P = softmax over keys of scores + mask, in place; dropout(P) beside it
-            let pUsed = geo.probabilities(pBH, pair, droppedInto: scratch)
+            var pUsed = geo.probabilities(pBH, pair, droppedInto: scratch)
             // out_bh (L,D) = dropout(P) (L,L) · V_bh (L,D), V_bh packed first
             bk_copy_block(pv + input, ld, l, d, vPacked)
+            if bf16 {
+                pUsed = bf16Copy(pUsed, l * l, in: scratch)
+                roundToBF16(vPacked, l * d)
+            }
             bk_small_gemm(l, d, l, 1, pUsed, l, 1, vPacked, d, 0, po + output, c)
         }
         guard let probs else { return out }
@@ -185,6 +198,7 @@ struct AttentionOp: Operation {
         let ((dq, dk, dv), (betaQ, betaK, betaV)) = source.gradients()
         let pd = dOut.data, pp = probabilities.data
         let geometry = geometry
+        let bf16 = Precision.current == .bf16
         geometry.forEachPair(scratchBuffers: 2, headBlocks: 4) { pair, next, scratch in
             if let next {
                 source.prefetch(next, headSize: d, of: (pq, pk, pv))
@@ -197,22 +211,50 @@ struct AttentionOp: Operation {
             let pBH = pp + pair.block
             let dropped = scratch, dP = scratch + ll, vT = scratch + 2 * ll
             let dOutPacked = vT + l * d, kPacked = dOutPacked + l * d, qPacked = kPacked + l * d
-            let pUsed = geometry.droppedProbabilities(pBH, pair, into: dropped)
+            var pUsed = geometry.droppedProbabilities(pBH, pair, into: dropped)
             // dV_bh (L,D) += dropout(P)ᵀ (L,L) · dOut_bh (L,D), dOut_bh packed first
             bk_copy_block(pd + output, c, l, d, dOutPacked)
+            if bf16 {
+                pUsed = bf16Copy(pUsed, ll, in: dropped)
+                roundToBF16(dOutPacked, l * d)
+            }
             bk_small_gemm(l, d, l, 1, pUsed, 1, l, dOutPacked, d, betaV, dv + input, ld)
             // d(dropout(P)) (L,L) = dOut_bh (L,D) · V_bhᵀ (D,L), Vᵀ laid out (D, L) first
             bk_transpose(pv + input, ld, l, d, vT)
+            if bf16 { roundToBF16(vT, l * d) }
             bk_small_gemm(l, l, d, 1, dOutPacked, d, 1, vT, l, 0, dP, l)
             // dP = d(dropout(P)) · keep / (1 - p), the same mask again, then
             // dScores = P ⊙ (dP - rowsum(dP ⊙ P)), in place in dP
             geometry.scoresGradient(dP, probabilities: pBH, pair)
             // dQ_bh (L,D) += dScores (L,L) · K_bh (L,D) / √D, K_bh packed first
             bk_copy_block(pk + input, ld, l, d, kPacked)
+            if bf16 {
+                roundToBF16(dP, ll)
+                roundToBF16(kPacked, l * d)
+            }
             bk_small_gemm(l, d, l, scaleFactor, dP, l, 1, kPacked, d, betaQ, dq + input, ld)
             // dK_bh (L,D) += dScoresᵀ (L,L) · Q_bh (L,D) / √D, Q_bh packed first
             bk_copy_block(pq + input, ld, l, d, qPacked)
+            if bf16 { roundToBF16(qPacked, l * d) }
             bk_small_gemm(l, d, l, scaleFactor, dP, 1, l, qPacked, d, betaK, dk + input, ld)
         }
     }
+}
+
+// bf16 precision: each product's two operands are rounded to bf16 values (kept in float32, so
+// the fp32 kernels multiply them: the product of two bf16 values is exact in float32, and the
+// sums accumulate in float32, as a bf16 GEMM's do). Every operand is a packed copy the pair owns,
+// except the probabilities, which the backward still needs unrounded: they are copied first.
+
+/// Rounds `count` floats in place to the nearest bf16 values.
+@inline(__always)
+private func roundToBF16(_ x: UnsafeMutablePointer<Float>, _ count: Int) {
+    BFloat16.roundValues(x, count: count)
+}
+
+/// `x` rounded to bf16 values in `scratch` (copied there first unless it is there already).
+private func bf16Copy(_ x: UnsafeMutablePointer<Float>, _ count: Int, in scratch: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
+    if x != scratch { scratch.update(from: x, count: count) }
+    roundToBF16(scratch, count)
+    return scratch
 }

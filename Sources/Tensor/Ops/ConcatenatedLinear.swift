@@ -13,7 +13,7 @@ public func concatenatedLinear(_ x: Tensor, _ layers: [Linear]) -> Tensor {
     precondition(biases.isEmpty || biases.count == weights.count, "concatenatedLinear: some layers have a bias and some not")
     let rows = x.count / inFeatures
     let out = linearValues(x.data, rows: rows, leadingShape: Array(x.shape.dropLast()),
-                           weight: stackedRows(weights), bias: biases.isEmpty ? nil : stackedRows(biases))
+                           weight: stackedRows(weights), weightParts: weights, bias: biases.isEmpty ? nil : stackedRows(biases))
     let op = ConcatenatedLinearOp(rows: rows, outFeatures: weights.map { $0.shape[0] }, hasBias: !biases.isEmpty)
     return Autograd.record(op, inputs: [x] + weights + biases, output: out)
 }
@@ -44,16 +44,16 @@ struct ConcatenatedLinearOp: Operation {
         let inFeatures = x.shape.last!, total = outFeatures.reduce(0, +)
         if x.requiresGrad {
             let (dx, beta) = x.gradientForGEMM()
-            linearInputGradient(dy: dy, weight: stackedRows(weights), rows: rows, beta: beta, into: dx.data)
+            linearInputGradient(dy: dy, weight: stackedRows(weights), weightParts: weights, rows: rows, beta: beta, into: dx.data)
         }
         var column = 0
         for (k, width) in outFeatures.enumerated() {
             let block = dy.data + column
             if weights[k].requiresGrad {
                 let (dW, beta) = weights[k].gradientForGEMM()
-                OpenBLAS.shared.sgemm(transposeA: true, transposeB: false, m: width, n: inFeatures, k: rows,
-                                      a: block, lda: total, b: x.data, ldb: inFeatures,
-                                      beta: beta, c: dW.data, ldc: inFeatures)
+                engineGEMM(transposeA: true, transposeB: false, m: width, n: inFeatures, k: rows,
+                           a: block, lda: total, b: x.data, ldb: inFeatures,
+                           beta: beta, c: dW.data, ldc: inFeatures)
             }
             if hasBias, biases[k].requiresGrad {
                 addColumnSums(block, rows: rows, columns: width, rowStride: total, into: biases[k].gradBuffer().data)

@@ -19,7 +19,10 @@ func linearInputs(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?) -> [Tensor] {
 func linearBias(_ inputs: [Tensor]) -> Tensor? { inputs.count == 3 ? inputs[2] : nil }
 
 /// out (N,O) = x (N,I) · Wᵀ (I,O) + b, not recorded; out's shape is leadingShape + [O].
-func linearValues(_ x: UnsafePointer<Float>, rows: Int, leadingShape: [Int], weight: Tensor, bias: Tensor?) -> Tensor {
+/// `weightParts`: the parameters W stacks by rows (default: W itself), whose bf16 copy a bf16
+/// GEMM reuses within a step (`BF16Weights`).
+func linearValues(_ x: UnsafePointer<Float>, rows: Int, leadingShape: [Int], weight: Tensor, weightParts: [Tensor]? = nil,
+                  bias: Tensor?) -> Tensor {
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
     let out = Tensor(uninitialized: leadingShape + [outFeatures])
     // With a bias, out starts as the bias in every row and the GEMM adds to it (beta 1): one
@@ -28,9 +31,9 @@ func linearValues(_ x: UnsafePointer<Float>, rows: Int, leadingShape: [Int], wei
         precondition(bias.count == outFeatures, "linear: bias \(bias.shape) for \(outFeatures) outputs")
         fillRows(out.data, rows: rows, columns: outFeatures, with: bias.data)
     }
-    OpenBLAS.shared.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                          a: x, lda: inFeatures, b: weight.data, ldb: inFeatures,
-                          beta: bias == nil ? 0 : 1, c: out.data, ldc: outFeatures)
+    engineGEMM(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+               a: x, lda: inFeatures, b: weight.data, ldb: inFeatures, bWeights: weightParts ?? [weight],
+               beta: bias == nil ? 0 : 1, c: out.data, ldc: outFeatures)
     return out
 }
 
@@ -40,9 +43,9 @@ func accumulateLinearParameterGradients(dy: Tensor, x: UnsafePointer<Float>, row
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
     if weight.requiresGrad {
         let (dW, beta) = weight.gradientForGEMM()
-        OpenBLAS.shared.sgemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
-                              a: dy.data, lda: outFeatures, b: x, ldb: inFeatures,
-                              beta: beta, c: dW.data, ldc: inFeatures)
+        engineGEMM(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
+                   a: dy.data, lda: outFeatures, b: x, ldb: inFeatures,
+                   beta: beta, c: dW.data, ldc: inFeatures)
     }
     if let bias, bias.requiresGrad {
         addColumnSums(dy.data, rows: rows, columns: outFeatures, into: bias.gradBuffer().data)
@@ -50,11 +53,13 @@ func accumulateLinearParameterGradients(dy: Tensor, x: UnsafePointer<Float>, row
 }
 
 /// d(input) (N,I) = dy (N,O) · W (O,I), written over `into` when beta is 0, added when 1.
-func linearInputGradient(dy: Tensor, weight: Tensor, rows: Int, beta: Float, into: UnsafeMutablePointer<Float>) {
+/// `weightParts` as in `linearValues`.
+func linearInputGradient(dy: Tensor, weight: Tensor, weightParts: [Tensor]? = nil, rows: Int, beta: Float,
+                         into: UnsafeMutablePointer<Float>) {
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
-    OpenBLAS.shared.sgemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
-                          a: dy.data, lda: outFeatures, b: weight.data, ldb: inFeatures,
-                          beta: beta, c: into, ldc: inFeatures)
+    engineGEMM(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
+               a: dy.data, lda: outFeatures, b: weight.data, ldb: inFeatures, bWeights: weightParts ?? [weight],
+               beta: beta, c: into, ldc: inFeatures)
 }
 
 struct LinearOp: Operation {

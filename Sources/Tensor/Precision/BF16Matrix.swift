@@ -1,0 +1,64 @@
+/// A row-major matrix of bfloat16 values (bit patterns), made by rounding float32 ones: a GEMM
+/// operand in bf16 precision. Large ones come from BufferPool like tensor buffers.
+final class BF16Matrix {
+    let pointer: UnsafeMutablePointer<UInt16>
+    let rows: Int
+    let columns: Int
+    private let allocatedBytes: Int
+
+    init(rows: Int, columns: Int) {
+        let (raw, bytes) = BufferPool.allocate(bytes: max(rows * columns, 1) * MemoryLayout<UInt16>.stride)
+        pointer = raw.bindMemory(to: UInt16.self, capacity: bytes / MemoryLayout<UInt16>.stride)
+        self.rows = rows
+        self.columns = columns
+        allocatedBytes = bytes
+    }
+
+    /// The (rows, columns) float32 matrix whose rows start `rowStride` floats apart, rounded to
+    /// nearest even.
+    convenience init(rounding x: UnsafePointer<Float>, rows: Int, columns: Int, rowStride: Int) {
+        self.init(rows: rows, columns: columns)
+        BFloat16.round(x, rows: rows, columns: columns, rowStride: rowStride, into: pointer)
+    }
+
+    deinit { BufferPool.release(UnsafeMutableRawPointer(pointer), bytes: allocatedBytes) }
+}
+
+/// The bf16 copies of parameters, made once per scope rather than once per use: a weight is a
+/// GEMM operand in the forward and again in the input gradient, and is converted once per
+/// optimizer step (the trainer opens a scope around each step's forwards and backwards, the
+/// predictor one around all its batches).
+public enum BF16Weights {
+    nonisolated(unsafe) private static var depth = 0
+    /// Keyed by the identities of the parameters stacked by rows; the tensors are kept alive
+    /// with their copy, so that no identity is reused while the scope lasts.
+    nonisolated(unsafe) private static var copies: [[ObjectIdentifier]: (tensors: [Tensor], matrix: BF16Matrix)] = [:]
+
+    /// Runs `body` reusing each parameter's bf16 copy. The caller promises that no parameter
+    /// changes inside: the copies are dropped when the outermost scope ends.
+    public static func reusingConversions<T>(_ body: () throws -> T) rethrows -> T {
+        depth += 1
+        defer {
+            depth -= 1
+            if depth == 0 { copies.removeAll() }
+        }
+        return try body()
+    }
+
+    /// The tensors' values stacked by rows (each a (rows, columns) matrix with the same number of
+    /// columns), rounded to bf16: from the scope's cache when there is a scope.
+    static func matrix(of tensors: [Tensor]) -> BF16Matrix {
+        let key = tensors.map(ObjectIdentifier.init)
+        if depth > 0, let cached = copies[key] { return cached.matrix }
+        let columns = tensors[0].shape.count == 1 ? 1 : tensors[0].count / tensors[0].shape[0]
+        let rows = tensors.map { $0.count / columns }.reduce(0, +)
+        let matrix = BF16Matrix(rows: rows, columns: columns)
+        var offset = 0
+        for t in tensors {
+            BFloat16.round(t.data, count: t.count, into: matrix.pointer + offset)
+            offset += t.count
+        }
+        if depth > 0 { copies[key] = (tensors, matrix) }
+        return matrix
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Whether bf16 can run on this machine: the user-facing check that `run`, `predict`, `embed`
+/// and `bench` make before any work.
+public enum BF16Support {
+    /// Set to 1 to let bf16 run where the CPU has no bfloat16 units: oneDNN then converts the
+    /// operands and multiplies in float32 (the same values, several times slower than fp32).
+    /// For testing the bf16 path on such machines, not for speed.
+    public static let emulationVariable = "BERTKIT_BF16_EMULATION"
+
+    /// The CPU's bfloat16 units, by Linux's flag names: AVX512-BF16's dot products (Zen 4,
+    /// Zen 5, Cooper Lake and later Xeons) or AMX's bf16 tiles (Sapphire Rapids and later).
+    public static func hasBF16Units(_ features: CPUFeatures) -> Bool {
+        features.hasAVX512BF16 || features.flags.contains("amx_bf16")
+    }
+
+    /// Throws, naming what is missing, unless bf16 can run: a CPU with bfloat16 units (or
+    /// emulation asked for) and a loadable oneDNN.
+    public static func check(features: CPUFeatures = .current(),
+                             environment: [String: String] = ProcessInfo.processInfo.environment,
+                             loadOneDNN: () throws -> Void = { _ = try OneDNN.load() }) throws {
+        if !hasBF16Units(features) && environment[emulationVariable] != "1" {
+            throw PrecisionError.noBF16Units(cpu: features.modelName)
+        }
+        do {
+            try loadOneDNN()
+        } catch {
+            throw PrecisionError.oneDNNUnavailable("\(error)")
+        }
+    }
+}
+
+public enum PrecisionError: Error, CustomStringConvertible, Equatable {
+    case noBF16Units(cpu: String)
+    case oneDNNUnavailable(String)
+
+    public var description: String {
+        switch self {
+        case .noBF16Units(let cpu):
+            let name = cpu.isEmpty ? "this CPU" : "this CPU (\(cpu))"
+            return "precision bf16 needs bfloat16 units, and \(name) has neither avx512_bf16 nor amx_bf16 "
+                + "among its /proc/cpuinfo flags: use precision fp32 (set \(BF16Support.emulationVariable)=1 "
+                + "to run bf16 emulated by oneDNN, slower than fp32, for testing)"
+        case .oneDNNUnavailable(let why):
+            return "precision bf16: \(why)"
+        }
+    }
+}

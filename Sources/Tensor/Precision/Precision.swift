@@ -1,0 +1,27 @@
+import Foundation
+
+/// What the engine's GEMMs compute in.
+///
+/// - `fp32`: everything in float32 (OpenBLAS's sgemm).
+/// - `bf16`: mixed precision. The linear maps' GEMMs (forward, input gradient, weight gradient)
+///   and attention's two products take operands rounded to bfloat16 (round to nearest even) and
+///   accumulate in float32 (oneDNN's matmul; attention's per-head products in the engine's own
+///   kernels); their outputs stay float32. Everything else (embeddings, layer norm, softmax,
+///   GELU, dropout, losses, AdamW, the master weights and every gradient) stays float32. This is
+///   more precise than torch.autocast, whose linear returns bf16.
+public enum Precision: String, Sendable, CaseIterable, Codable {
+    case fp32
+    case bf16
+
+    /// The precision the engine's GEMMs run in: fp32 unless inside `run`. One setting for the
+    /// process, like the graph's recording flag: the graph is built by one thread at a time.
+    nonisolated(unsafe) public private(set) static var current: Precision = .fp32
+
+    /// Runs `body` with the engine's GEMMs in this precision.
+    public func run<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = Precision.current
+        Precision.current = self
+        defer { Precision.current = previous }
+        return try body()
+    }
+}
