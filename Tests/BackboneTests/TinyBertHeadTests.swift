@@ -10,7 +10,7 @@ final class TinyBertHeadTests: XCTestCase {
         let descriptor: HeadDescriptor
         let outputs: [String]
     }
-    let cases = [
+    static let cases = [
         Case(folder: "sequence-classification", descriptor: BuiltInHeads.sequenceClassification, outputs: ["logits"]),
         Case(folder: "token-classification", descriptor: BuiltInHeads.tokenClassification, outputs: ["logits"]),
         Case(folder: "question-answering", descriptor: BuiltInHeads.spanExtraction, outputs: ["start_logits", "end_logits"]),
@@ -35,7 +35,7 @@ final class TinyBertHeadTests: XCTestCase {
     /// positions, with the backbone skipping padding (the default): the same logits at real
     /// tokens, the same loss and every gradient.
     func testLossLogitsAndEveryGradient() throws {
-        for c in cases {
+        for c in Self.cases {
             for skipsPadding in [false, true] {
                 let (model, reference, batch, targets) = try Self.load(c.folder, c.descriptor)
                 model.skipsPadding = skipsPadding
@@ -79,7 +79,7 @@ extension TinyBertHeadTests {
     /// 3 AdamW steps (lr 1e-3, weight decay 0.01 except biases and LayerNorm, clip 1.0, same
     /// batch), as the fixture's generate.py ran them: the losses and every parameter after.
     func testThreeAdamWStepsWithClipping() throws {
-        for c in cases {
+        for c in Self.cases {
             let (model, reference, batch, targets) = try Self.load(c.folder, c.descriptor)
             let parameters = model.namedParameters
             let optimizer = AdamW(parameters: parameters, weightDecay: 0.01)
