@@ -64,12 +64,33 @@ struct GemmBenchmark {
         let a = Tensor(zeros: [shape.m * shape.k]), b = Tensor(zeros: [shape.k * shape.n]), c = Tensor(zeros: [shape.m * shape.n])
         var stream = RandomStream(key: 1)
         for t in [a, b] { for i in 0..<t.count { t.data[i] = Float(stream.nextUniform()) - 0.5 } }
-        func call() {
+        return measure(shape) {
             blas.sgemm(transposeA: shape.transposeA, transposeB: shape.transposeB, m: shape.m, n: shape.n, k: shape.k,
                        a: a.data, lda: shape.transposeA ? shape.m : shape.k,
                        b: b.data, ldb: shape.transposeB ? shape.k : shape.n, c: c.data, ldc: shape.n)
         }
-        call()  // warm-up: page in the buffers, start OpenBLAS's threads
+    }
+
+    /// The same with bf16 operands (rounded once, outside the timing) and a float32 C, through
+    /// oneDNN's matmul as the engine's bf16 GEMMs call it: the bf16 GEMM rate.
+    func runBF16(_ shape: Shape, oneDNN: OneDNN) -> Result {
+        let a = Tensor(zeros: [shape.m * shape.k]), b = Tensor(zeros: [shape.k * shape.n]), c = Tensor(zeros: [shape.m * shape.n])
+        var stream = RandomStream(key: 1)
+        for t in [a, b] { for i in 0..<t.count { t.data[i] = Float(stream.nextUniform()) - 0.5 } }
+        var a16 = [UInt16](repeating: 0, count: a.count), b16 = [UInt16](repeating: 0, count: b.count)
+        BFloat16.round(a.data, count: a.count, into: &a16)
+        BFloat16.round(b.data, count: b.count, into: &b16)
+        return a16.withUnsafeBufferPointer { pa in b16.withUnsafeBufferPointer { pb in
+            measure(shape) {
+                oneDNN.matmulBF16(transposeA: shape.transposeA, transposeB: shape.transposeB, m: shape.m, n: shape.n, k: shape.k,
+                                  a: pa.baseAddress!, lda: shape.transposeA ? shape.m : shape.k,
+                                  b: pb.baseAddress!, ldb: shape.transposeB ? shape.k : shape.n, c: c.data, ldc: shape.n)
+            }
+        } }
+    }
+
+    private func measure(_ shape: Shape, _ call: () -> Void) -> Result {
+        call()  // warm-up: page in the buffers, start the library's threads
         let flops = 2.0 * Double(shape.m) * Double(shape.n) * Double(shape.k)
         var samples: [Double] = []
         for _ in 0..<repeats {

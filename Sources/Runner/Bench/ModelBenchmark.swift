@@ -51,9 +51,12 @@ struct ModelBenchmark {
         var streams = RandomStreams(seed: 42)
         return try timeSteps {
             model.zeroGradients()
-            let output = model(batch, training: true, stream: &streams.dropout)
-            let loss = try model.head.loss(output, targets: targets)
-            loss.backward()
+            // as the trainer: bf16 copies of the weights once per step
+            try BF16Weights.reusingConversions {
+                let output = model(batch, training: true, stream: &streams.dropout)
+                let loss = try model.head.loss(output, targets: targets)
+                loss.backward()
+            }
             Profiler.measure(.optimizer) {
                 let (_, clip) = GradientClipping.clipCoefficient(of: parameters.map(\.tensor), maxNorm: 1.0)
                 optimizer.step(learningRate: 2e-5, gradientScale: clip)
@@ -64,7 +67,8 @@ struct ModelBenchmark {
     /// Seconds per inference batch (no graph, no dropout).
     func infer(batch size: Int) -> Sample {
         let (batch, _) = randomBatch(seed: 2, batch: size)
-        return timeSteps { _ = model.predict(batch) }
+        // as the predictor: bf16 copies of the weights once for every batch
+        return BF16Weights.reusingConversions { timeSteps { _ = model.predict(batch) } }
     }
 
     /// Runs `step` `warmup + steps` times; times and profiles the last `steps`.

@@ -33,6 +33,9 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "Tokens per sentence at most; longer texts are truncated (default: the model's max_position_embeddings).")
     var maxLength: Int?
 
+    @Option(help: "fp32 or bf16: what the GEMMs compute in (default: fp32).")
+    var precision: Precision = .fp32
+
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
     }
@@ -40,6 +43,7 @@ struct EmbedCommand: ParsableCommand {
     private struct TextLine: Decodable { var text: String }
 
     func run() throws {
+        if precision == .bf16 { try requireBF16(for: "--precision bf16") }
         let folder = ModelFolder(URL(fileURLWithPath: model))
         let bert = try BertModel.load(from: folder)
         if pooling == .pooler && bert.poolerDense == nil {
@@ -62,19 +66,22 @@ struct EmbedCommand: ParsableCommand {
             pending.removeAll()
         }
         let source = try LineInput(path: input)
-        try source.forEachLine { number, line in
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { return }
-            if line.first == "{" {
-                guard let parsed = try? JSONDecoder().decode(TextLine.self, from: Data(line.utf8)) else {
-                    throw CLIError("\(source.name):\(number): expected a JSON object with a string \"text\"")
+        // the weights never change here: their bf16 copies are made once for the whole input
+        try precision.run { try BF16Weights.reusingConversions {
+            try source.forEachLine { number, line in
+                if line.trimmingCharacters(in: .whitespaces).isEmpty { return }
+                if line.first == "{" {
+                    guard let parsed = try? JSONDecoder().decode(TextLine.self, from: Data(line.utf8)) else {
+                        throw CLIError("\(source.name):\(number): expected a JSON object with a string \"text\"")
+                    }
+                    pending.append(parsed.text)
+                } else {
+                    pending.append(line)
                 }
-                pending.append(parsed.text)
-            } else {
-                pending.append(line)
+                if pending.count == batchSize { try flush() }
             }
-            if pending.count == batchSize { try flush() }
-        }
-        try flush()
+            try flush()
+        } }
     }
 }
 

@@ -27,6 +27,9 @@ enum ModelBenchCommand {
         @Option(help: "Measured steps after 2 warm-up steps (default: 7, at least 5).")
         var steps: Int = 7
 
+        @Option(help: "fp32 or bf16: what the GEMMs compute in (default: fp32). bf16 also measures oneDNN's bf16 GEMM rate on the same shapes, the MFU reference.")
+        var precision: Precision = .fp32
+
         @Flag(help: "Print JSON instead of text.")
         var json = false
 
@@ -41,6 +44,11 @@ enum ModelBenchCommand {
     }
 
     static func run(_ mode: Mode, _ options: Options) throws {
+        if options.precision == .bf16 { try requireBF16(for: "--precision bf16") }
+        try options.precision.run { try runInPrecision(mode, options) }
+    }
+
+    private static func runInPrecision(_ mode: Mode, _ options: Options) throws {
         let blas = OpenBLAS.shared
         let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
         blas.threads = threads
@@ -77,6 +85,9 @@ enum ModelBenchCommand {
                                                tokens: batch * options.seq, training: mode == .train)
         let gemmBefore = GemmBenchmark.combinedRate(shapes.map(library.run))
         let engineBefore = GemmBenchmark.combinedRate(shapes.map(engine.run))
+        // bf16: oneDNN's matmul on the same shapes with bf16 operands is the ceiling instead
+        let oneDNN = options.precision == .bf16 ? try OneDNN.load() : nil
+        let bf16Before = oneDNN.map { dnnl in GemmBenchmark.combinedRate(shapes.map { library.runBF16($0, oneDNN: dnnl) }) }
 
         let sample = mode == .train ? try benchmark.train() : benchmark.infer(batch: batch)
         let tokens = Double(batch * options.seq)
@@ -88,11 +99,12 @@ enum ModelBenchCommand {
             latency = Summary(single.infer(batch: 1).seconds.map { $0 * 1000 })
         }
         let peakRSS = peakResidentMiB()   // the model's: before the reference's buffers come back
+        let bf16After = oneDNN.map { dnnl in GemmBenchmark.combinedRate(shapes.map { library.runBF16($0, oneDNN: dnnl) }) }
         let engineAfter = GemmBenchmark.combinedRate(shapes.map(engine.run))
         let gemmAfter = GemmBenchmark.combinedRate(shapes.map(library.run))
         let gemmRate = (gemmBefore + gemmAfter) / 2
         let engineRate = (engineBefore + engineAfter) / 2
-        let report = Report(mode: mode.rawValue, model: name, batch: batch, sequenceLength: options.seq, threads: threads,
+        var report = Report(mode: mode.rawValue, model: name, batch: batch, sequenceLength: options.seq, threads: threads,
                             machine: MachineInfo.current(),
                             throughput: Summary(perSecond), unit: mode == .train ? "tokens/s" : "sequences/s",
                             modelGFLOPs: Summary(gflops), gemmGFLOPs: gemmRate, gemmGFLOPsBeforeAndAfter: [gemmBefore, gemmAfter],
@@ -100,7 +112,16 @@ enum ModelBenchCommand {
                             engineGEMMGFLOPs: engineRate, engineGEMMGFLOPsBeforeAndAfter: [engineBefore, engineAfter],
                             mfuVersusEngineGEMM: Summary(gflops).median / engineRate,
                             latencyMilliseconds: latency, peakRSSMiB: peakRSS,
-                            breakdownSeconds: sample.breakdown)
+                            breakdownSeconds: sample.breakdown, precision: options.precision)
+        if let oneDNN, let bf16Before, let bf16After {
+            let rate = (bf16Before + bf16After) / 2
+            let largest = shapes.max { $0.m * $0.n * $0.k < $1.m * $1.n * $1.k }!
+            report.bf16 = BF16Ceiling(oneDNNVersion: oneDNN.version,
+                                      implementation: oneDNN.implementation(transposeA: largest.transposeA, transposeB: largest.transposeB,
+                                                                            m: largest.m, n: largest.n, k: largest.k),
+                                      gemmGFLOPs: rate, gemmGFLOPsBeforeAndAfter: [bf16Before, bf16After],
+                                      mfuVersusBF16GEMM: Summary(gflops).median / rate)
+        }
         if options.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -132,15 +153,23 @@ enum ModelBenchCommand {
         var latencyMilliseconds: Summary?
         var peakRSSMiB: Double
         var breakdownSeconds: [String: Double]
+        var precision: Precision
+        /// With --precision bf16: oneDNN's bf16 GEMM rate on the same shapes, the MFU reference.
+        var bf16: BF16Ceiling?
 
         func printText() {
             machine.lines.forEach { print($0) }
-            print("\(mode) \(model): batch \(batch) x seq \(sequenceLength), threads \(threads)")
+            print("\(mode) \(model): batch \(batch) x seq \(sequenceLength), threads \(threads), precision \(precision.rawValue)")
             print(String(format: "%@: median %.1f [%.1f .. %.1f]", unit, throughput.median, throughput.min, throughput.max))
             print(String(format: "model GFLOP/s: median %.1f; sgemm on the layer's GEMMs: %.1f (before %.1f, after %.1f); MFU vs GEMM %.2f",
                          modelGFLOPs.median, gemmGFLOPs, gemmGFLOPsBeforeAndAfter[0], gemmGFLOPsBeforeAndAfter[1], mfuVersusGEMM))
             print(String(format: "the same GEMMs in the engine's row blocks: %.1f (before %.1f, after %.1f); model over that %.2f",
                          engineGEMMGFLOPs, engineGEMMGFLOPsBeforeAndAfter[0], engineGEMMGFLOPsBeforeAndAfter[1], mfuVersusEngineGEMM))
+            if let bf16 {
+                print(String(format: "oneDNN %@ bf16 matmul on the layer's GEMMs (%@): %.1f (before %.1f, after %.1f); MFU vs bf16 GEMM %.2f",
+                             bf16.oneDNNVersion, bf16.implementation, bf16.gemmGFLOPs, bf16.gemmGFLOPsBeforeAndAfter[0],
+                             bf16.gemmGFLOPsBeforeAndAfter[1], bf16.mfuVersusBF16GEMM))
+            }
             if let latencyMilliseconds {
                 print(String(format: "batch-1 latency ms: median %.1f [%.1f .. %.1f]", latencyMilliseconds.median, latencyMilliseconds.min, latencyMilliseconds.max))
             }
@@ -153,6 +182,17 @@ enum ModelBenchCommand {
             }
         }
     }
+}
+
+/// oneDNN's bf16 GEMM rate in the benchmark's process: the ceiling of a bf16 step.
+struct BF16Ceiling: Codable {
+    var oneDNNVersion: String
+    /// oneDNN's implementation for the layer's largest GEMM, e.g. `brg:avx512_core_bf16`
+    /// (`gemm:jit` where the CPU has no bf16 units and oneDNN emulates them).
+    var implementation: String
+    var gemmGFLOPs: Double
+    var gemmGFLOPsBeforeAndAfter: [Double]
+    var mfuVersusBF16GEMM: Double
 }
 
 struct TrainBenchCommand: ParsableCommand {

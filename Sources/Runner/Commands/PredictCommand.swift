@@ -30,7 +30,11 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Inputs per batch (default: 32).")
     var batchSize: Int = 32
 
+    @Option(help: "fp32 or bf16: what the GEMMs compute in (default: fp32).")
+    var precision: Precision = .fp32
+
     func run() throws {
+        if precision == .bf16 { try requireBF16(for: "--precision bf16") }
         let folder = ModelFolder(URL(fileURLWithPath: model))
         let manifestURL = folder.url.appendingPathComponent("bertkit.json")
         guard let data = try? Data(contentsOf: manifestURL) else {
@@ -60,14 +64,17 @@ struct PredictCommand: ParsableCommand {
             pending.removeAll()
         }
         let source = try LineInput(path: input)
-        try source.forEachLine { number, line in
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { return }
-            guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(line.utf8)) else {
-                throw CLIError("\(source.name):\(number): not a JSON object")
+        // the weights never change here: their bf16 copies are made once for the whole input
+        try precision.run { try BF16Weights.reusingConversions {
+            try source.forEachLine { number, line in
+                if line.trimmingCharacters(in: .whitespaces).isEmpty { return }
+                guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(line.utf8)) else {
+                    throw CLIError("\(source.name):\(number): not a JSON object")
+                }
+                pending.append(value)
+                if pending.count == batchSize { try flush() }
             }
-            pending.append(value)
-            if pending.count == batchSize { try flush() }
-        }
-        try flush()
+            try flush()
+        } }
     }
 }

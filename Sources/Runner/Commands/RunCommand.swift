@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Heads
 import Tasks
+import Tensor
 
 /// `bertkit run FILE`: fine-tune and evaluate the tasks of a task file.
 struct RunCommand: ParsableCommand {
@@ -33,6 +34,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Evaluate the model as it is (a fine-tuned checkpoint), without training.")
     var evalOnly = false
 
+    @Option(help: "fp32 or bf16 for every task, over the file's `precision` (default: the file's, else fp32).")
+    var precision: Precision?
+
     @Option(help: .hidden)
     var interruptAfterSteps: Int?
 
@@ -41,7 +45,13 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let taskFile = try TaskFileLoader.load(file, overrides: overrides, tasks: tasks, output: output)
+        var taskFile = try TaskFileLoader.load(file, overrides: overrides, tasks: tasks, output: output)
+        if let precision {
+            for i in taskFile.tasks.indices { taskFile.tasks[i].training.precision = precision }
+        }
+        if let task = taskFile.tasks.first(where: { $0.training.precision == .bf16 }) {
+            try requireBF16(for: "task `\(task.name)`")
+        }
         Interrupt.install()
         var failures = 0
         for spec in taskFile.tasks {

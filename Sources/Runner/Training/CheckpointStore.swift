@@ -30,6 +30,9 @@ struct CheckpointStore {
         var docStride: Int?
         var maxAnswerLength: Int?
         var nBestSize: Int?
+        /// The precision the weights were trained in (fp32 or bf16; absent in older files).
+        /// The weights themselves are always saved in fp32.
+        var trainingPrecision: Precision?
     }
 
     func write(to folder: URL, model: TaskModel, descriptor: HeadDescriptor, optimizer: AdamW?, state: TrainerState?) throws {
@@ -48,7 +51,7 @@ struct CheckpointStore {
             let manifest = Manifest(task: spec.name, head: spec.head, headConfig: spec.headConfig, taskKind: descriptor.taskKind,
                                     labels: labels, maxSeqLength: spec.training.maxSeqLength, note: note,
                                     docStride: spec.training.docStride, maxAnswerLength: spec.training.maxAnswerLength,
-                                    nBestSize: spec.training.nBestSize)
+                                    nBestSize: spec.training.nBestSize, trainingPrecision: spec.training.precision)
             try JSONFile.write(manifest, to: directory.appendingPathComponent("bertkit.json"))
             if let optimizer, let state {
                 let stateDirectory = directory.appendingPathComponent("trainer_state")

@@ -15,6 +15,8 @@ struct Predictor {
         var outputs = [FeatureOutput?](repeating: nil, count: features.count)
         var lossSum = 0.0, lossCount = 0, lossAvailable = true
         let batches = BatchOrder.evaluationBatches(lengths: features.map(\.length), batchSize: batchSize)
+        // the weights do not change while predicting: bf16 copies once for all the batches
+        try BF16Weights.reusingConversions {
         for (number, indices) in batches.enumerated() {
             let batch = FeatureBatch(features: features, indices: indices, padID: padID)
             try Autograd.noGrad {
@@ -42,6 +44,7 @@ struct Predictor {
                 }
             }
             progress?(number + 1, batches.count)
+        }
         }
         return (outputs.map { $0! }, lossAvailable && lossCount > 0 ? lossSum / Double(lossCount) : nil)
     }

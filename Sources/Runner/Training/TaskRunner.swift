@@ -21,7 +21,12 @@ struct TaskRunner {
         var finalMetrics: [String: [String: Double]]
     }
 
+    /// The task in its precision (`precision:`): every GEMM of its training and evaluation.
     func run() throws -> Result {
+        try spec.training.precision.run { try runInPrecision() }
+    }
+
+    private func runInPrecision() throws -> Result {
         let started = now()
         let descriptor = try HeadRegistry.descriptor(named: spec.head)
         let directory = output.appendingPathComponent(spec.name)

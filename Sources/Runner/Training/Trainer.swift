@@ -87,6 +87,8 @@ final class Trainer {
                 let group = groups[state.stepInEpoch]
                 model.zeroGradients()
                 var lossSum = 0.0
+                // the weights change only at the optimizer step: bf16 copies once per step
+                try BF16Weights.reusingConversions {
                 for micro in group {
                     let batch = FeatureBatch(features: train, indices: micro, padID: padID, padTo: s.padToMaxLength ? s.maxSeqLength : nil)
                     let output = model(batch.tokens, training: true, stream: &state.streams.dropout)
@@ -94,6 +96,7 @@ final class Trainer {
                     lossSum += Double(loss.item)
                     (group.count > 1 ? scale(loss, by: 1 / Float(group.count)) : loss).backward()
                     windowTokens += batch.tokens.tokenCount
+                }
                 }
                 // torch gives every parameter a gradient (zeros where unused), so the weight decay
                 // of AdamW reaches them all

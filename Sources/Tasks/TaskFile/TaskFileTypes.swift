@@ -1,5 +1,6 @@
 import Foundation
 import Backbone
+import Tensor
 
 // The task file, decoded (DESIGN.md section 5). Every key and its default is documented in
 // docs/tasks.md; `TaskFile.load` (TaskFileDecoding.swift) builds these from the YAML nodes.
@@ -185,6 +186,8 @@ public struct TrainingSettings: Sendable, Equatable {
     public var threads: Int?
     /// Write best/ and last/ checkpoints (default true).
     public var saveCheckpoints: Bool = true
+    /// What the GEMMs compute in: fp32 (default) or bf16 mixed precision (`Precision`).
+    public var precision: Precision = .fp32
 
     // Token classification
     public var labelAllTokens: Bool = false

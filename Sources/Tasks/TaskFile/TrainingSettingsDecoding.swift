@@ -2,6 +2,8 @@
 // where the task's value wins. Each key is read from its node, range-checked there (so an error
 // points at the value the user wrote), and stored into TrainingSettings.
 
+import Tensor
+
 extension TrainingSettings {
     /// Every training key, snake_case as written in the task file.
     public static var yamlKeys: Set<String> { Set(setters.keys) }
@@ -50,6 +52,7 @@ extension TrainingSettings {
         "logging_steps": { $0.loggingSteps = try $1.int(atLeast: 1) },
         "threads": { $0.threads = try $1.optionalInt(atLeast: 1) },
         "save_checkpoints": { $0.saveCheckpoints = try $1.bool() },
+        "precision": { $0.precision = try $1.precision() },
         "label_all_tokens": { $0.labelAllTokens = try $1.bool() },
         "document_context": { $0.documentContext = try $1.bool() },
         "doc_stride": { $0.docStride = try $1.int(atLeast: 1) },
@@ -122,6 +125,15 @@ private struct TrainingValue {
     func bool() throws -> Bool { try decoded(Bool.self) }
 
     func optionalBool() throws -> Bool? { node.isNull ? nil : try bool() }
+
+    func precision() throws -> Precision {
+        let name = try decoded(String.self)
+        guard let precision = Precision(rawValue: name) else {
+            let allowed = Precision.allCases.map(\.rawValue).joined(separator: " or ")
+            throw TaskFileError(.invalidValue(key: key), at: node.position, "`\(key)` must be \(allowed), found `\(name)`")
+        }
+        return precision
+    }
 
     func optionalName() throws -> String? {
         if node.isNull { return nil }
