@@ -32,15 +32,18 @@ public final class GraphNode {
 }
 
 public enum Autograd {
-    /// False inside `noGrad`. The graph is built by one thread at a time (the training loop);
-    /// ops parallelise inside their kernels, never across graph construction.
-    nonisolated(unsafe) public private(set) static var isRecording = true
+    /// False inside `noGrad` on the calling thread. Each thread has its own (`ThreadState`):
+    /// a `noGrad` on one thread leaves another thread's graph recording. Ops parallelise inside
+    /// their kernels, never across graph construction.
+    public static var isRecording: Bool { ThreadState.current.isRecording }
 
-    /// Runs `body` without recording any node (inference, evaluation, optimizer updates).
+    /// Runs `body` without recording any node on this thread (inference, evaluation, optimizer
+    /// updates).
     public static func noGrad<T>(_ body: () throws -> T) rethrows -> T {
-        let previous = isRecording
-        isRecording = false
-        defer { isRecording = previous }
+        let state = ThreadState.current
+        let previous = state.isRecording
+        state.isRecording = false
+        defer { state.isRecording = previous }
         return try body()
     }
 

@@ -29,27 +29,25 @@ final class BF16Matrix {
 /// optimizer step (the trainer opens a scope around each step's forwards and backwards, the
 /// predictor one around all its batches).
 public enum BF16Weights {
-    nonisolated(unsafe) private static var depth = 0
-    /// Keyed by the identities of the parameters stacked by rows; the tensors are kept alive
-    /// with their copy, so that no identity is reused while the scope lasts.
-    nonisolated(unsafe) private static var copies: [[ObjectIdentifier]: (tensors: [Tensor], matrix: BF16Matrix)] = [:]
-
-    /// Runs `body` reusing each parameter's bf16 copy. The caller promises that no parameter
-    /// changes inside: the copies are dropped when the outermost scope ends.
+    /// Runs `body` reusing each parameter's bf16 copy on this thread (each thread has its own
+    /// scope, `ThreadState`). The caller promises that no parameter changes inside: the copies
+    /// are dropped when the thread's outermost scope ends.
     public static func reusingConversions<T>(_ body: () throws -> T) rethrows -> T {
-        depth += 1
+        let state = ThreadState.current
+        state.weightScopeDepth += 1
         defer {
-            depth -= 1
-            if depth == 0 { copies.removeAll() }
+            state.weightScopeDepth -= 1
+            if state.weightScopeDepth == 0 { state.weightCopies.removeAll() }
         }
         return try body()
     }
 
     /// The tensors' values stacked by rows (each a (rows, columns) matrix with the same number of
-    /// columns), rounded to bf16: from the scope's cache when there is a scope.
+    /// columns), rounded to bf16: from the thread's scope when there is one.
     static func matrix(of tensors: [Tensor]) -> BF16Matrix {
+        let state = ThreadState.current
         let key = tensors.map(ObjectIdentifier.init)
-        if depth > 0, let cached = copies[key] { return cached.matrix }
+        if state.weightScopeDepth > 0, let cached = state.weightCopies[key] { return cached.matrix }
         let columns = tensors[0].shape.count == 1 ? 1 : tensors[0].count / tensors[0].shape[0]
         let rows = tensors.map { $0.count / columns }.reduce(0, +)
         let matrix = BF16Matrix(rows: rows, columns: columns)
@@ -58,7 +56,7 @@ public enum BF16Weights {
             BFloat16.round(t.data, count: t.count, into: matrix.pointer + offset)
             offset += t.count
         }
-        if depth > 0 { copies[key] = (tensors, matrix) }
+        if state.weightScopeDepth > 0 { state.weightCopies[key] = (tensors, matrix) }
         return matrix
     }
 }

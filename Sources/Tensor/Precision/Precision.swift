@@ -13,15 +13,17 @@ public enum Precision: String, Sendable, CaseIterable, Codable {
     case fp32
     case bf16
 
-    /// The precision the engine's GEMMs run in: fp32 unless inside `run`. One setting for the
-    /// process, like the graph's recording flag: the graph is built by one thread at a time.
-    nonisolated(unsafe) public private(set) static var current: Precision = .fp32
+    /// The precision the calling thread's GEMMs run in: fp32 unless inside `run`. Per thread
+    /// (`ThreadState`), like the graph's recording flag, so that threads serving or training in
+    /// different precisions do not change each other's.
+    public static var current: Precision { ThreadState.current.precision }
 
-    /// Runs `body` with the engine's GEMMs in this precision.
+    /// Runs `body` with this thread's engine GEMMs in this precision.
     public func run<T>(_ body: () throws -> T) rethrows -> T {
-        let previous = Precision.current
-        Precision.current = self
-        defer { Precision.current = previous }
+        let state = ThreadState.current
+        let previous = state.precision
+        state.precision = self
+        defer { state.precision = previous }
         return try body()
     }
 }
