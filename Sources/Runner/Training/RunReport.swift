@@ -1,6 +1,7 @@
 import Backbone
 import Foundation
 import Tasks
+import Tensor
 
 /// metrics.json, summary.md and the SVG curves of a task's run.
 struct RunReport {
@@ -21,19 +22,22 @@ struct RunReport {
         var head: String
         var outcome: String
         var wallSeconds: Double
+        /// The engine's threads (and OpenBLAS's) the task ran on: its `threads`, or every core.
+        var threads: Int
         var final: [String: [String: Double]]
         var reports: [String: JSONValue]
         var best: TrainerState.BestCheckpoint?
         var history: [EvaluationRecord]
 
         enum CodingKeys: String, CodingKey {
-            case task, head, outcome, final, reports, best, history
+            case task, head, outcome, threads, final, reports, best, history
             case wallSeconds = "wall_seconds"
         }
     }
 
     func write(to directory: URL) throws {
         try JSONFile.write(MetricsFile(task: spec.name, head: spec.head, outcome: outcome, wallSeconds: (seconds * 100).rounded() / 100,
+                                       threads: Parallel.threadCount,
                                        final: final, reports: reports, best: best, history: history),
                            to: directory.appendingPathComponent("metrics.json"))
         if !log.isEmpty {

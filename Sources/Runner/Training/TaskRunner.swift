@@ -48,10 +48,10 @@ struct TaskRunner {
         if let longest = (train + eval + test).map(\.length).max(), longest > config.maxPositionEmbeddings {
             throw CLIError("task `\(spec.name)`: features of \(longest) tokens exceed the model's max_position_embeddings \(config.maxPositionEmbeddings); lower max_seq_length")
         }
-        if let threads = spec.training.threads {
-            Parallel.threadCount = threads
-            OpenBLAS.shared.threads = threads
-        }
+        // Every task sets the thread counts: its own `threads`, or all cores (what the process
+        // started with), so that a task never inherits the count an earlier task asked for.
+        Parallel.threadCount = spec.training.threads ?? Parallel.defaultThreadCount
+        OpenBLAS.shared.threads = spec.training.threads ?? OpenBLAS.shared.defaultThreads
         var initialization = RandomStreams(seed: spec.training.seed).initialization
         let model = try TaskModel.load(from: modelFolder, descriptor: descriptor, labels: kind.labels,
                                        options: spec.headConfig, stream: &initialization, warn: warn)

@@ -53,6 +53,7 @@ public final class OpenBLAS: @unchecked Sendable {
         self.choice = choice
         self.features = features
         threads = Int(getThreadsFunction?() ?? 1)
+        defaultThreads = threads
         // BERTKIT_GEMM_THREADING=library: every GEMM threaded by OpenBLAS, for A/B runs.
         if ProcessInfo.processInfo.environment["BERTKIT_GEMM_THREADING"] == GemmThreading.library.rawValue {
             threading = .library
@@ -99,6 +100,9 @@ public final class OpenBLAS: @unchecked Sendable {
 
     /// Cores one GEMM uses (OpenBLAS's thread count as it loads, e.g. from OPENBLAS_NUM_THREADS).
     public var threads: Int
+
+    /// `threads` as the library loaded: what a task without `threads` runs on.
+    public let defaultThreads: Int
 
     /// Who spreads a GEMM over those cores: the engine (`split`, the default) or OpenBLAS.
     public var threading: GemmThreading = .split

@@ -3,8 +3,12 @@ import Dispatch
 /// Splits element-wise and per-row work across the cores in fixed chunks, so that every result
 /// is the same whatever the thread timing (a chunk's boundaries never depend on the schedule).
 public enum Parallel {
-    /// Worker count for the engine's own loops (not OpenBLAS's); set by `--threads`.
-    nonisolated(unsafe) public static var threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Every core: the engine's worker count unless a command or task asks for another.
+    public static let defaultThreadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Worker count for the engine's own loops (not OpenBLAS's); set by `--threads` and a task's
+    /// `threads`.
+    nonisolated(unsafe) public static var threadCount = defaultThreadCount
 
     /// Chunks per worker in `forEachRange`.
     @usableFromInline static let chunksPerWorker = 4
