@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "HeadsCRF", dependencies: ["Tensor", "Backbone", "Heads"]),
         .target(name: "Tasks", dependencies: ["CYAML", "Tensor", "Tokenizers", "Backbone", "Heads"]),
         .target(name: "Runner", dependencies: [
-            "Tensor", "Tokenizers", "Backbone", "Heads", "Tasks",
+            "CKernels", "Tensor", "Tokenizers", "Backbone", "Heads", "Tasks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "bertkit", dependencies: ["Runner", "Heads", "HeadsCRF"]),

@@ -1,21 +1,16 @@
-import Foundation
+import CKernels
 
 /// Ctrl-C during training: the first SIGINT (or SIGTERM) asks the loop to stop after the current
-/// step, write last/ and exit; a second one ends the process at once.
+/// step, write last/ and exit; a second one ends the process at once. The handler itself is C
+/// (CKernels' interrupt.c): a signal handler may only touch a sig_atomic_t and call
+/// async-signal-safe functions, which Swift code cannot promise.
 enum Interrupt {
-    nonisolated(unsafe) private(set) static var requested = false
+    static var requested: Bool { bk_interrupt_requested() != 0 }
 
     static func install() {
-        let handler: @convention(c) (Int32) -> Void = { signal in
-            if Interrupt.requested { _exit(130) }
-            Interrupt.requested = true
-            let note = "\nbertkit: stopping after this step and writing last/ (press Ctrl-C again to quit at once)\n"
-            _ = note.withCString { write(2, $0, strlen($0)) }
-        }
-        signal(SIGINT, handler)
-        signal(SIGTERM, handler)
+        bk_interrupt_install("\nbertkit: stopping after this step and writing last/ (press Ctrl-C again to quit at once)\n")
     }
 
     /// For tests: behave as if Ctrl-C had been pressed.
-    static func request() { requested = true }
+    static func request() { bk_interrupt_request() }
 }
