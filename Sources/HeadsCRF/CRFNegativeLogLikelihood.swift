@@ -1,4 +1,4 @@
-import Glibc  // exp; not Foundation, whose `Operation` would shadow the engine's
+import Foundation
 import Tensor
 
 /// The negative log-likelihood of a linear-chain CRF, mean over the sequences of a batch.
@@ -66,7 +66,7 @@ extension CRFChain {
 ///   d/d z[j]    = p_{N-1}(j) - [y_{N-1} = j]
 ///   d/d A[j, k] = Σ_{i≥1} ξ_i(j,k) - #{i : y_{i-1} = j, y_i = k}     (0 for a masked transition)
 /// each times gradOutput / (number of sequences).
-struct CRFNegativeLogLikelihoodOp: Operation {
+struct CRFNegativeLogLikelihoodOp: BackwardOp {
     /// What the forward saved for one row: its chain and its forward pass.
     struct Sequence {
         let row: Int

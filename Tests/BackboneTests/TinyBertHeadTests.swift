@@ -85,7 +85,7 @@ extension TinyBertHeadTests {
             let optimizer = AdamW(parameters: parameters, weightDecay: 0.01)
             let expectedLosses = try reference.tensor(named: "adamw.losses").values
             for step in 0..<3 {
-                model.zeroGradients()
+                model.releaseGradients()
                 var stream = RandomStream(key: 0)
                 let loss = try model.head.loss(model(batch, training: false, stream: &stream), targets: targets)
                 XCTAssertEqual(loss.item, expectedLosses[step], accuracy: 1e-4 * abs(expectedLosses[step]), "\(c.folder) loss before step \(step + 1)")

@@ -50,7 +50,7 @@ struct ModelBenchmark {
         let optimizer = AdamW(parameters: parameters, weightDecay: 0.01)
         var streams = RandomStreams(seed: 42)
         return try timeSteps {
-            model.zeroGradients()
+            model.releaseGradients()
             // as the trainer: bf16 copies of the weights once per step
             try BF16Weights.reusingConversions {
                 let output = model(batch, training: true, stream: &streams.dropout)

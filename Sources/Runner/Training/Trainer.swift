@@ -85,7 +85,7 @@ final class Trainer {
             }
             while state.stepInEpoch < groups.count && state.globalStep < plan.totalSteps {
                 let group = groups[state.stepInEpoch]
-                model.zeroGradients()
+                model.releaseGradients()
                 var lossSum = 0.0
                 // the weights change only at the optimizer step: bf16 copies once per step
                 try BF16Weights.reusingConversions {

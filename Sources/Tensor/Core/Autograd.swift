@@ -7,7 +7,7 @@
 
 /// An op's backward: what it saved in its forward is stored in the conforming value's fields.
 /// Code outside the Tensor module adds an op by conforming to this and calling `Autograd.record`.
-public protocol Operation {
+public protocol BackwardOp {
     /// Shown in profiles and error messages.
     var name: String { get }
     /// Adds d(loss)/d(input) into `inputs[i].gradBuffer()` for every input with `requiresGrad`.
@@ -17,15 +17,15 @@ public protocol Operation {
     var category: Profiler.Category { get }
 }
 
-extension Operation {
+extension BackwardOp {
     public var category: Profiler.Category { .other }
 }
 
 /// One recorded application of an op.
 public final class GraphNode {
-    public let operation: Operation
+    public let operation: BackwardOp
     public let inputs: [Tensor]
-    init(operation: Operation, inputs: [Tensor]) {
+    init(operation: BackwardOp, inputs: [Tensor]) {
         self.operation = operation
         self.inputs = inputs
     }
@@ -55,7 +55,7 @@ public enum Autograd {
     /// Makes `operation` the creator of `output` when recording and some input requires a gradient.
     /// Returns `output` so a forward can end with `return Autograd.record(...)`.
     @discardableResult
-    public static func record(_ operation: Operation, inputs: [Tensor], output: Tensor) -> Tensor {
+    public static func record(_ operation: BackwardOp, inputs: [Tensor], output: Tensor) -> Tensor {
         guard needsGraph(inputs) else { return output }
         output.requiresGrad = true
         output.node = GraphNode(operation: operation, inputs: inputs)

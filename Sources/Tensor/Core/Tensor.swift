@@ -109,8 +109,6 @@ public final class Tensor {
         return g
     }
 
-    public func zeroGrad() { grad = nil }
-
     /// Clears the gradient (`grad` becomes nil) but keeps its buffer for the next backward to
     /// write into: what a training loop wants between steps.
     public func releaseGradient() {
@@ -125,10 +123,11 @@ public final class Tensor {
         return kept
     }
 
-    /// Where a backward puts its contribution, and the GEMM `beta` to use: with no gradient yet,
+    /// Where a backward puts its contribution, and the `beta` to use (a GEMM's or any kernel's:
+    /// 0 overwrite, 1 add): with no gradient yet,
     /// a new uninitialised buffer that the caller overwrites (beta 0: no zero-fill, no read);
     /// otherwise the existing gradient, added to (beta 1). The caller must write every element.
-    public func gradientForGEMM() -> (gradient: Tensor, beta: Float) {
+    public func gradientDestination() -> (gradient: Tensor, beta: Float) {
         if let g = grad { return (g, 1) }
         if let kept = reusableGradient() { return (kept, 0) }
         let g = Tensor(uninitialized: shape)

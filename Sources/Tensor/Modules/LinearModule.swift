@@ -18,11 +18,6 @@ public final class Linear: Module {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 
-    /// transformers' `_init_weights` for nn.Linear: weight ~ N(0, std), bias 0.
-    public func initialize(standardDeviation std: Float, stream: inout RandomStream) {
-        fillNormal(weight, standardDeviation: std, stream: &stream)
-        bias?.fill(0)
-    }
 }
 
 /// Fills `tensor` with N(0, std²) samples from `stream`.

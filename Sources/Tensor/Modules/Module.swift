@@ -15,8 +15,9 @@ extension Module {
 
     public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.tensor.count } }
 
-    /// Clears every parameter's gradient, keeping the buffers for the next backward to reuse.
-    public func zeroGradients() {
+    /// Releases every parameter's gradient (`grad` becomes nil), keeping the buffers for the
+    /// next backward to reuse.
+    public func releaseGradients() {
         for (_, tensor) in namedParameters { tensor.releaseGradient() }
     }
 }

@@ -11,7 +11,7 @@ public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
     }
 }
 
-struct AddOp: Operation {
+struct AddOp: BackwardOp {
     var category: Profiler.Category { .normalization }
     var name: String { "add" }
     // forward: out = a + b, so da += dout and db += dout.

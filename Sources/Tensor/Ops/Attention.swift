@@ -92,13 +92,13 @@ enum AttentionInputs {
     func gradients() -> (pointers: Pointers, beta: (q: Float, k: Float, v: Float)) {
         switch self {
         case .concatenated(let qkv):
-            let (g, beta) = qkv.gradientForGEMM()
+            let (g, beta) = qkv.gradientDestination()
             return (blocks(of: g.data), (beta, beta, beta))
         case .separate(let q, let k, let v):
             let distinct = q !== k && k !== v && q !== v
-            let (gq, bq) = distinct ? q.gradientForGEMM() : (q.gradBuffer(), 1)
-            let (gk, bk) = distinct ? k.gradientForGEMM() : (k.gradBuffer(), 1)
-            let (gv, bv) = distinct ? v.gradientForGEMM() : (v.gradBuffer(), 1)
+            let (gq, bq) = distinct ? q.gradientDestination() : (q.gradBuffer(), 1)
+            let (gk, bk) = distinct ? k.gradientDestination() : (k.gradBuffer(), 1)
+            let (gv, bv) = distinct ? v.gradientDestination() : (v.gradBuffer(), 1)
             return ((gq.data, gk.data, gv.data), (bq, bk, bv))
         }
     }
@@ -181,7 +181,7 @@ func prefetchRows(_ base: UnsafePointer<Float>, rowStride: Int, rows: Int, colum
                      forWrite ? 1 : 0)
 }
 
-struct AttentionOp: Operation {
+struct AttentionOp: BackwardOp {
     var category: Profiler.Category { .attention }
     let geometry: AttentionGeometry
     /// Softmax probabilities before dropout, an (L, L) block per pair.

@@ -29,7 +29,7 @@ func stackedRows(_ tensors: [Tensor]) -> Tensor {
     return out
 }
 
-struct ConcatenatedLinearOp: Operation {
+struct ConcatenatedLinearOp: BackwardOp {
     let rows: Int
     /// O of each layer, in column order.
     let outFeatures: [Int]
@@ -43,14 +43,14 @@ struct ConcatenatedLinearOp: Operation {
         let weights = Array(inputs[1...layers]), biases = hasBias ? Array(inputs[(layers + 1)...]) : []
         let inFeatures = x.shape.last!, total = outFeatures.reduce(0, +)
         if x.requiresGrad {
-            let (dx, beta) = x.gradientForGEMM()
+            let (dx, beta) = x.gradientDestination()
             linearInputGradient(dy: dy, weight: stackedRows(weights), weightParts: weights, rows: rows, beta: beta, into: dx.data)
         }
         var column = 0
         for (k, width) in outFeatures.enumerated() {
             let block = dy.data + column
             if weights[k].requiresGrad {
-                let (dW, beta) = weights[k].gradientForGEMM()
+                let (dW, beta) = weights[k].gradientDestination()
                 engineGEMM(transposeA: true, transposeB: false, m: width, n: inFeatures, k: rows,
                            a: block, lda: total, b: x.data, ldb: inFeatures,
                            beta: beta, c: dW.data, ldc: inFeatures)

@@ -34,7 +34,7 @@ public func crossEntropy(logits: Tensor, labels: [Int32], ignoreIndex: Int32 = -
     }
 }
 
-struct CrossEntropyOp: Operation {
+struct CrossEntropyOp: BackwardOp {
     var category: Profiler.Category { .loss }
     /// softmax(logits), (N, K).
     let probabilities: Tensor

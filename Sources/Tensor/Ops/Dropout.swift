@@ -17,14 +17,14 @@ public func dropout(_ x: Tensor, probability p: Float, training: Bool, stream: i
     }
 }
 
-struct DropoutOp: Operation {
+struct DropoutOp: BackwardOp {
     var category: Profiler.Category { .dropout }
     /// The keep mask of the forward (one byte per element).
     let mask: DropoutMask
     var name: String { "dropout" }
     // forward: y = x · keep / (1 - p), so dx += dy · keep / (1 - p) with the same keep mask.
     func backward(gradOutput dy: Tensor, inputs: [Tensor], output: Tensor) {
-        let (dx, beta) = inputs[0].gradientForGEMM()   // a fresh gradient is written, not zeroed first
+        let (dx, beta) = inputs[0].gradientDestination()   // a fresh gradient is written, not zeroed first
         mask.apply(from: dy.data, to: dx.data, accumulate: beta != 0)
     }
 }

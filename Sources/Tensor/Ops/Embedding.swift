@@ -18,7 +18,7 @@ public func embedding(_ ids: [Int32], table: Tensor, paddingIndex: Int32? = nil)
     }
 }
 
-struct EmbeddingOp: Operation {
+struct EmbeddingOp: BackwardOp {
     var category: Profiler.Category { .embedding }
     let ids: [Int32]
     let paddingIndex: Int32?

@@ -32,7 +32,7 @@ func geluValues(_ x: Tensor, kind: GELUKind) -> Tensor {
 /// not have yet is written directly (no zero-fill first).
 func geluBackward(_ x: Tensor, gradActivation: Tensor, kind: GELUKind) {
     Profiler.measure(.normalization) {
-        let (dx, beta) = x.gradientForGEMM()
+        let (dx, beta) = x.gradientDestination()
         let px = x.data, pd = gradActivation.data, pdx = dx.data, accumulate: Int32 = beta == 0 ? 0 : 1
         Parallel.forEachRange(x.count, minimumChunk: 8192) { range in
             switch kind {
@@ -66,7 +66,7 @@ func geluValuesAndDerivatives(_ x: Tensor, kind: GELUKind) -> (values: Tensor, d
 func geluBackward(_ x: Tensor, consumedGradActivation gradActivation: Tensor, derivatives: Tensor) {
     Profiler.measure(.normalization) {
         let formedInPlace = x.grad == nil
-        let (dx, beta) = formedInPlace ? (gradActivation, Float(0)) : x.gradientForGEMM()
+        let (dx, beta) = formedInPlace ? (gradActivation, Float(0)) : x.gradientDestination()
         let pd = gradActivation.data, pderiv = derivatives.data, pdx = dx.data, accumulate: Int32 = beta == 0 ? 0 : 1
         Parallel.forEachRange(x.count, minimumChunk: 16384) { range in
             bk_multiply(pd, pderiv, pdx, accumulate, range.lowerBound, range.upperBound)
@@ -75,7 +75,7 @@ func geluBackward(_ x: Tensor, consumedGradActivation gradActivation: Tensor, de
     }
 }
 
-struct GELUOp: Operation {
+struct GELUOp: BackwardOp {
     var category: Profiler.Category { .normalization }
     let kind: GELUKind
     var name: String { "gelu" }

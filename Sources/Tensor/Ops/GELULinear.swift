@@ -13,7 +13,7 @@ public func geluLinear(_ x: Tensor, kind: GELUKind, weight: Tensor, bias: Tensor
     return Autograd.record(GELULinearOp(kind: kind, rows: rows), inputs: linearInputs(x, weight, bias), output: out)
 }
 
-struct GELULinearOp: Operation {
+struct GELULinearOp: BackwardOp {
     let kind: GELUKind
     let rows: Int
     var name: String { "gelu_linear" }

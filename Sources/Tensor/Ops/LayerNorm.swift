@@ -56,7 +56,7 @@ private func layerNormForward(_ x: Tensor, keep: DropoutMask?, residual: Tensor?
     return Autograd.record(op, inputs: inputs, output: out)
 }
 
-struct LayerNormOp: Operation {
+struct LayerNormOp: BackwardOp {
     var category: Profiler.Category { .normalization }
     /// Per row (N): the mean and 1/sqrt(var + eps) of the forward.
     let mean: Tensor
@@ -88,7 +88,7 @@ struct LayerNormOp: Operation {
         let contribution = Tensor(uninitialized: x.shape)
         let ps = source.data, pdy = dy.data, pg = gamma.data, pm = mean.data, pr = rstd.data, pp = partials.data
         let pc = contribution.data
-        let dropped = keep != nil && x.requiresGrad ? x.gradientForGEMM() : nil
+        let dropped = keep != nil && x.requiresGrad ? x.gradientDestination() : nil
         let pdropped = dropped?.gradient.data, accumulateDropped: Int32 = dropped?.beta == 1 ? 1 : 0
         let pkeep = keep.map { UnsafePointer($0.bytes.pointer) }, keepScale = keep?.scale ?? 1
         let body: (Int) -> Void = { w in

@@ -42,7 +42,7 @@ func linearValues(_ x: UnsafePointer<Float>, rows: Int, leadingShape: [Int], wei
 func accumulateLinearParameterGradients(dy: Tensor, x: UnsafePointer<Float>, rows: Int, weight: Tensor, bias: Tensor?) {
     let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
     if weight.requiresGrad {
-        let (dW, beta) = weight.gradientForGEMM()
+        let (dW, beta) = weight.gradientDestination()
         engineGEMM(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
                    a: dy.data, lda: outFeatures, b: x, ldb: inFeatures,
                    beta: beta, c: dW.data, ldc: inFeatures)
@@ -62,14 +62,14 @@ func linearInputGradient(dy: Tensor, weight: Tensor, weightParts: [Tensor]? = ni
                beta: beta, c: into, ldc: inFeatures)
 }
 
-struct LinearOp: Operation {
+struct LinearOp: BackwardOp {
     let rows: Int
     var name: String { "linear" }
 
     func backward(gradOutput dy: Tensor, inputs: [Tensor], output: Tensor) {
         let x = inputs[0], weight = inputs[1]
         if x.requiresGrad { // dx (N,I) += dy (N,O) · W (O,I)
-            let (dx, beta) = x.gradientForGEMM()
+            let (dx, beta) = x.gradientDestination()
             linearInputGradient(dy: dy, weight: weight, rows: rows, beta: beta, into: dx.data)
         }
         accumulateLinearParameterGradients(dy: dy, x: x.data, rows: rows, weight: weight, bias: linearBias(inputs))

@@ -12,7 +12,7 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     return Autograd.record(MatMulOp(transposeA: transposeA, transposeB: transposeB), inputs: [a, b], output: out)
 }
 
-struct MatMulOp: Operation {
+struct MatMulOp: BackwardOp {
     let transposeA: Bool
     let transposeB: Bool
     var name: String { "matmul" }

@@ -13,7 +13,7 @@ public func meanSquaredError(prediction: Tensor, target: [Float]) -> Tensor {
     }
 }
 
-struct MeanSquaredErrorOp: Operation {
+struct MeanSquaredErrorOp: BackwardOp {
     var category: Profiler.Category { .loss }
     let target: [Float]
     var name: String { "mse" }

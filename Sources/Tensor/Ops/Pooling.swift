@@ -23,7 +23,7 @@ public func maskedMeanPool(_ x: Tensor, mask: Tensor, batch b: Int) -> Tensor {
                            inputs: [x], output: out)
 }
 
-struct MaskedMeanPoolOp: Operation {
+struct MaskedMeanPoolOp: BackwardOp {
     let mask: Tensor
     let denominators: [Float]
     let tokens: Int
@@ -53,7 +53,7 @@ public func selectTokens(_ x: Tensor, positions: [Int], batch b: Int) -> Tensor 
     return Autograd.record(SelectTokensOp(positions: positions, tokens: t), inputs: [x], output: out)
 }
 
-struct SelectTokensOp: Operation {
+struct SelectTokensOp: BackwardOp {
     let positions: [Int]
     let tokens: Int
     var name: String { "select_tokens" }

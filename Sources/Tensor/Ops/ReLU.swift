@@ -8,7 +8,7 @@ public func relu(_ x: Tensor) -> Tensor {
     return Autograd.record(ReLUOp(), inputs: [x], output: out)
 }
 
-struct ReLUOp: Operation {
+struct ReLUOp: BackwardOp {
     var name: String { "relu" }
     // dy/dx = 1 where x > 0, else 0 (torch's choice at 0).
     func backward(gradOutput dout: Tensor, inputs: [Tensor], output: Tensor) {

@@ -6,7 +6,7 @@ extension Tensor {
     }
 }
 
-struct ReshapeOp: Operation {
+struct ReshapeOp: BackwardOp {
     var name: String { "reshape" }
     func backward(gradOutput dout: Tensor, inputs: [Tensor], output: Tensor) {
         accumulate(dout, into: inputs[0].gradBuffer())
@@ -22,7 +22,7 @@ public func transpose(_ x: Tensor) -> Tensor {
     return Autograd.record(TransposeOp(), inputs: [x], output: out)
 }
 
-struct TransposeOp: Operation {
+struct TransposeOp: BackwardOp {
     var name: String { "transpose" }
     // dx[i, j] += dout[j, i].
     func backward(gradOutput dout: Tensor, inputs: [Tensor], output: Tensor) {
@@ -42,7 +42,7 @@ public func sliceColumns(_ x: Tensor, _ range: Range<Int>) -> Tensor {
     return Autograd.record(SliceColumnsOp(range: range), inputs: [x], output: out)
 }
 
-struct SliceColumnsOp: Operation {
+struct SliceColumnsOp: BackwardOp {
     let range: Range<Int>
     var name: String { "slice_columns" }
     func backward(gradOutput dout: Tensor, inputs: [Tensor], output: Tensor) {

@@ -8,7 +8,7 @@ public func scale(_ x: Tensor, by factor: Float) -> Tensor {
     return Autograd.record(ScaleOp(factor: factor), inputs: [x], output: out)
 }
 
-struct ScaleOp: Operation {
+struct ScaleOp: BackwardOp {
     let factor: Float
     var name: String { "scale" }
     // forward: out = x * factor, so dx += dout * factor.

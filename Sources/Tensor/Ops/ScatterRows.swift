@@ -11,13 +11,13 @@ public func scatterRows(_ x: Tensor, to rows: [Int], count: Int) -> Tensor {
     return Autograd.record(ScatterRowsOp(rows: rows), inputs: [x], output: out)
 }
 
-struct ScatterRowsOp: Operation {
+struct ScatterRowsOp: BackwardOp {
     let rows: [Int]
     var name: String { "scatter_rows" }
     // forward: out[rows[i]] = x[i], so dx[i] += dout[rows[i]]: a gather, every row of dx written.
     func backward(gradOutput dout: Tensor, inputs: [Tensor], output: Tensor) {
         let c = dout.shape.last!
-        let (gx, beta) = inputs[0].gradientForGEMM()
+        let (gx, beta) = inputs[0].gradientDestination()
         let dx = gx.data, pd = dout.data
         for (i, row) in rows.enumerated() {
             let target = dx + i * c, source = pd + row * c

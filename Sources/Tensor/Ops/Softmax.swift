@@ -13,7 +13,7 @@ public func softmax(_ x: Tensor) -> Tensor {
     return Autograd.record(SoftmaxOp(k: k), inputs: [x], output: out)
 }
 
-struct SoftmaxOp: Operation {
+struct SoftmaxOp: BackwardOp {
     let k: Int
     var name: String { "softmax" }
     // The output p is kept: dx_j = p_j·(dp_j - Σ_i dp_i·p_i).

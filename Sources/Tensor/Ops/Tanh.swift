@@ -10,7 +10,7 @@ public func tanh(_ x: Tensor) -> Tensor {
     return Autograd.record(TanhOp(), inputs: [x], output: out)
 }
 
-struct TanhOp: Operation {
+struct TanhOp: BackwardOp {
     var name: String { "tanh" }
     // The output y is kept; dy/dx = 1 - y².
     func backward(gradOutput dout: Tensor, inputs: [Tensor], output: Tensor) {

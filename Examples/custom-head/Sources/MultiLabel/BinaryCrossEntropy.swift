@@ -1,4 +1,4 @@
-import Glibc  // exp, log1p; not Foundation, whose `Operation` would shadow BertKit's
+import Foundation
 import Tensor
 
 /// Binary cross-entropy on logits, mean over every element, as
@@ -17,7 +17,7 @@ public func binaryCrossEntropy(logits: Tensor, targets: [Float]) -> Tensor {
 
 /// d loss / d x = (σ(x) - y) / (B·K). The forward saves nothing but the targets: σ(x) is
 /// recomputed from the logits, which the graph keeps.
-struct BinaryCrossEntropyOp: Operation {
+struct BinaryCrossEntropyOp: BackwardOp {
     let targets: [Float]
     var name: String { "binary_cross_entropy" }
     var category: Profiler.Category { .loss }
