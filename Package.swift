@@ -7,7 +7,7 @@ let package = Package(
     name: "BertKit",
     products: [
         .executable(name: "bertkit", targets: ["bertkit"]),
-        .library(name: "BertKit", targets: ["Tensor", "Tokenizers", "Backbone", "Heads", "HeadsCRF", "Tasks", "Runner"]),
+        .library(name: "BertKit", targets: ["Tensor", "Tokenizers", "Backbone", "Heads", "HeadsCRF", "TaskFile", "Metrics", "Tasks", "Runner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,9 +29,11 @@ let package = Package(
         .target(name: "Heads", dependencies: ["Tensor", "Backbone"]),
         // A head as a plugin: a linear-chain CRF for tagging, registered by the executable.
         .target(name: "HeadsCRF", dependencies: ["Tensor", "Backbone", "Heads"]),
-        .target(name: "Tasks", dependencies: ["CYAML", "Tensor", "Tokenizers", "Backbone", "Heads"]),
+        .target(name: "Metrics"),
+        .target(name: "TaskFile", dependencies: ["CYAML", "Tensor", "Backbone"]),
+        .target(name: "Tasks", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Metrics"]),
         .target(name: "Runner", dependencies: [
-            "CKernels", "Tensor", "Tokenizers", "Backbone", "Heads", "Tasks",
+            "CKernels", "Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Metrics", "Tasks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "bertkit", dependencies: ["Runner", "Heads", "HeadsCRF"]),
@@ -39,8 +41,10 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "BackboneTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads"]),
         .testTarget(name: "HeadsCRFTests", dependencies: ["Tensor", "Backbone", "Heads", "HeadsCRF"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "Tasks"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Tasks", "Heads", "Backbone", "Tensor"]),
+        .testTarget(name: "TaskFileTests", dependencies: ["Tensor", "Backbone", "TaskFile"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Metrics", "Tasks"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "TaskFile", "Metrics", "Tasks", "Heads", "Backbone", "Tensor"]),
     ],
     swiftLanguageModes: [.v5]
 )

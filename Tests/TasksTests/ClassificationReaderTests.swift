@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Tasks
+import TaskFile
 
 /// Tests/Fixtures/readers/<name> (see its README for where each file comes from).
 func readerFixture(_ name: String) -> URL {

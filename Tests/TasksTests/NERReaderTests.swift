@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Tasks
+import TaskFile
 
 /// The CoNLL reader: columns, sentences, documents, scheme conversion to IOB2, and errors that
 /// name the file and line.

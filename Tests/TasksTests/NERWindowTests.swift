@@ -3,6 +3,7 @@ import XCTest
 import Backbone
 @testable import Tasks
 import Tokenizers
+import TaskFile
 
 /// Windows, alignment and document context, with the tiny fixture model's tokenizer (its vocab
 /// holds single characters and "the", "of", "and", "in"; other words become [UNK]).

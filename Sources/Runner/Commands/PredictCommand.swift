@@ -5,6 +5,7 @@ import Heads
 import Tasks
 import Tensor
 import Tokenizers
+import TaskFile
 
 /// `bertkit predict --model DIR`: a fine-tuned checkpoint on JSON lines.
 struct PredictCommand: ParsableCommand {

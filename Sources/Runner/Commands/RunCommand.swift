@@ -3,6 +3,7 @@ import Foundation
 import Heads
 import Tasks
 import Tensor
+import TaskFile
 
 /// `bertkit run FILE`: fine-tune and evaluate the tasks of a task file.
 struct RunCommand: ParsableCommand {

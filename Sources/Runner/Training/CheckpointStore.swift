@@ -3,6 +3,7 @@ import Foundation
 import Heads
 import Tasks
 import Tensor
+import TaskFile
 
 /// best/ and last/ checkpoints of a task: a Hugging Face folder (config.json with architectures
 /// and id2label, model.safetensors, the tokenizer files), `bertkit.json`, and `trainer_state/`

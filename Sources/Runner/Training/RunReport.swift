@@ -2,6 +2,7 @@ import Backbone
 import Foundation
 import Tasks
 import Tensor
+import TaskFile
 
 /// metrics.json, summary.md and the SVG curves of a task's run.
 struct RunReport {

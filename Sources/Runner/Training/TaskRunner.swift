@@ -4,6 +4,7 @@ import Heads
 import Tasks
 import Tensor
 import Tokenizers
+import TaskFile
 
 /// Runs one task of a task file end to end: data -> features -> model -> training -> final
 /// evaluation -> files under `<output>/<task>/`.

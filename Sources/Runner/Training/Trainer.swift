@@ -3,6 +3,7 @@ import Foundation
 import Heads
 import Tasks
 import Tensor
+import TaskFile
 
 /// The training loop of one task (DESIGN.md section 6): length-grouped batches with dynamic
 /// padding, dropout from the run's stream, loss and backward per micro-batch, gradient-norm

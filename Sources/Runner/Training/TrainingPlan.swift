@@ -1,4 +1,5 @@
 import Tasks
+import TaskFile
 
 /// How many optimizer steps a run makes, derived from the data size and the settings
 /// (transformers' Trainer arithmetic).

@@ -2,6 +2,7 @@ import Backbone
 import Foundation
 import Heads
 import Tokenizers
+import TaskFile
 
 /// The splits of a task's data.
 public enum Split: String, Sendable, CaseIterable {

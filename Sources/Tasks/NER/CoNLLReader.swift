@@ -1,4 +1,6 @@
 import Foundation
+import TaskFile
+import Metrics
 
 // Reads CoNLL-style files: one word per line in columns, a blank line after each sentence,
 // `-DOCSTART-` lines between documents.

@@ -1,6 +1,9 @@
 // The label list of a token-classification task and the way predicted IOB2 tags are written back
 // in a file's own scheme.
 
+import Metrics
+
+
 public enum NERLabels {
     /// "O" first, then the other distinct IOB2 tags of training sorted by code points
     /// (B-LOC, B-MISC, ..., I-LOC, ...), or the declared list, which must hold every training tag.

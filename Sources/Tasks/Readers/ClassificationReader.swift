@@ -1,4 +1,5 @@
 import Foundation
+import TaskFile
 
 /// Reads text-classification examples from tsv, csv or jsonl files (docs/tasks.md, `data:`).
 ///

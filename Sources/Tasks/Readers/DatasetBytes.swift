@@ -1,4 +1,5 @@
 import Foundation
+import TaskFile
 
 // Byte-level helpers shared by the readers. Files are read whole as bytes and split by the readers
 // themselves, so that a bad line is reported by number instead of Foundation rejecting (or

@@ -1,6 +1,9 @@
 // tsv and csv rows -> classification examples: the header (when the spec says there is one)
 // names the columns, every later row becomes one example.
 
+import TaskFile
+
+
 enum DelimitedClassificationReader {
     static func read<Scanner: DelimitedRowScanner>(
         rows scanner: inout Scanner, bytes: UnsafeBufferPointer<UInt8>, spec: DataSpec,

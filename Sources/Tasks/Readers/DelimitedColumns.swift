@@ -1,6 +1,9 @@
 // Which field of a tsv/csv row holds the text, the pair, the label and the id: the spec's column
 // references resolved against the header (names) or taken as 0-based indices.
 
+import TaskFile
+
+
 struct DelimitedColumns {
     var text: Int
     var textPair: Int?

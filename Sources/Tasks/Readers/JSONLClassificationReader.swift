@@ -1,5 +1,6 @@
 import Foundation
 import Backbone
+import TaskFile
 
 // JSON Lines -> classification examples: one object per line, columns by key. Lines that are
 // empty or only spaces/tabs are skipped. Text must be a string; the id a string or an integer;

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tasks
+@testable import TaskFile
 
 /// `--set key=value` on a loaded task file, and `--task` selection.
 final class TaskFileOverrideTests: XCTestCase {

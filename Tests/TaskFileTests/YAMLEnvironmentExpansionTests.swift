@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tasks
+@testable import TaskFile
 
 final class YAMLEnvironmentExpansionTests: XCTestCase {
     private let here = YAMLPosition.file(path: "t.yaml", line: 4, column: 12)

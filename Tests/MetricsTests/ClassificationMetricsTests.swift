@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Tasks
+@testable import Metrics
 
 /// scikit-learn reference values: Tests/Fixtures/metrics/classification.jsonl, written by
 /// /work/shared/fixtures/generate.py (gen_metrics) with scikit-learn 1.9.1.

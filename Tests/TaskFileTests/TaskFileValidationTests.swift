@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tasks
+@testable import TaskFile
 
 final class TaskFileValidationTests: XCTestCase {
     private let url = taskFileFixture("validate/tasks.yaml")

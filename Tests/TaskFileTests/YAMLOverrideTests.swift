@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tasks
+@testable import TaskFile
 
 final class YAMLOverrideTests: XCTestCase {
     private func fixture() throws -> YAMLNode {

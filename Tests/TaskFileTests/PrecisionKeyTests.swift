@@ -1,6 +1,6 @@
 import XCTest
 import Tensor
-@testable import Tasks
+@testable import TaskFile
 
 /// `precision:` in defaults and per task, and its error.
 final class PrecisionKeyTests: XCTestCase {

@@ -1,6 +1,6 @@
 import XCTest
 import Backbone
-@testable import Tasks
+@testable import TaskFile
 
 /// Tests/Fixtures/taskfile/<name>, found from this source file.
 func taskFileFixture(_ name: String) -> URL {

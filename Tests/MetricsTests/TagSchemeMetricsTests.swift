@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tasks
+@testable import Metrics
 
 /// Hand-written cases for the tagging-scheme conversions used before NER scoring.
 final class TagSchemeMetricsTests: XCTestCase {

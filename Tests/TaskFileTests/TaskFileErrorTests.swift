@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tasks
+@testable import TaskFile
 
 /// Each mistake a user can make in a task file, with the exact message and position.
 final class TaskFileErrorTests: XCTestCase {

@@ -2,10 +2,10 @@
 // the first invalid UTF-8 sequence, and the line/column of a byte offset (libyaml's reader errors
 // carry only an offset).
 
-enum YAMLSourceBytes {
+public enum YAMLSourceBytes {
     /// The offset of the first byte that does not start a well-formed UTF-8 sequence, or nil if
     /// all of `bytes` is UTF-8. Overlong forms, surrogates and values above U+10FFFF are invalid.
-    static func firstInvalidUTF8Offset(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    public static func firstInvalidUTF8Offset(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var index = 0
         while index < bytes.count {
             let lead = bytes[index]

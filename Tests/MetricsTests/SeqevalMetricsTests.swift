@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Tasks
+@testable import Metrics
 
 /// seqeval 1.2.2 reference values: Tests/Fixtures/metrics/seqeval.jsonl, written by
 /// /work/shared/fixtures/generate.py (gen_metrics): precision_score / recall_score / f1_score /

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tasks
+@testable import TaskFile
 
 /// A cut-down task file, decoded the way the real one is meant to be: each struct checks its keys,
 /// then reads them.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Tasks
+@testable import TaskFile
 
 /// The path of a file under Tests/Fixtures/YAML, found relative to this source file.
 func yamlFixturePath(_ name: String) -> String {
