@@ -18,7 +18,7 @@ struct SeqevalEntity: Hashable {
     var end: Int
 }
 
-public enum SeqevalError: Error, CustomStringConvertible, Equatable {
+enum SeqevalError: Error, CustomStringConvertible, Equatable {
     case sentenceCountMismatch(gold: Int, predicted: Int)
     case sentenceLengthMismatch(sentence: Int, gold: Int, predicted: Int)
     /// `sentence` and `position` are 0-based; `source` says whether the tag came from gold or predictions.

@@ -14,7 +14,7 @@ public struct SquadGold: Equatable, Sendable {
     }
 }
 
-public enum SquadMetricsError: Error, CustomStringConvertible, Equatable {
+enum SquadMetricsError: Error, CustomStringConvertible, Equatable {
     case unreadableDataset(path: String, reason: String)
     case missingPrediction(id: String)
     case missingNoAnswerProbability(id: String)

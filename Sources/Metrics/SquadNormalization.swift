@@ -12,7 +12,7 @@
 // except U+0295 (a letter whose category changed in a later Unicode version); characters assigned
 // after Unicode 14 follow the newer tables, as a newer Python would.
 
-public enum SquadNormalization {
+enum SquadNormalization {
     /// The normalised answer, as normalize_answer(s) in evaluate-v1.1.py / evaluate-v2.0.py.
     public static func normalize(_ text: String) -> String {
         String(String.UnicodeScalarView(normalizedTokens(text).joined(separator: [" "])))

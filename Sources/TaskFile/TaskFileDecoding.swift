@@ -50,7 +50,7 @@ extension TaskFile {
 
     /// Decodes an already parsed (and overridden) tree; `url` is the task file, whose folder
     /// relative paths are resolved against.
-    public init(yaml root: YAMLNode, url: URL, environment: [String: String]) throws {
+    init(yaml root: YAMLNode, url: URL, environment: [String: String]) throws {
         let map = try root.mapping()
         try map.rejectUnknownKeys(allowed: Self.yamlKeys)
         let folder = url.deletingLastPathComponent()

@@ -3,7 +3,7 @@
 // Shape errors (wrong type, unknown key, missing key) stay YAMLErrors; both print as
 // `<where>: <message>`, so the runner shows either the same way.
 
-public struct TaskFileError: Error, Equatable, Sendable, CustomStringConvertible {
+struct TaskFileError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: Equatable, Sendable {
         /// A number outside its allowed range (`batch_size: 0`, `warmup_ratio: 1.5`).
         case outOfRange(key: String)

@@ -3,7 +3,7 @@
 // YAMLScalarDecodable and gets its error messages ("expected an integer, found `abc`") for free.
 // Hand-written rather than Swift's Decodable so that every error keeps the node's exact position.
 
-public protocol YAMLDecodable {
+protocol YAMLDecodable {
     /// Decodes a value from `node`, throwing a YAMLError positioned inside `node` if it cannot.
     init(yaml node: YAMLNode) throws
     /// What the decoder expected, for messages: "an integer", "a list of strings", "a mapping".
@@ -11,16 +11,16 @@ public protocol YAMLDecodable {
 }
 
 extension YAMLDecodable {
-    public static var yamlExpectation: String { "a mapping" }
+    static var yamlExpectation: String { "a mapping" }
 }
 
-public protocol YAMLScalarDecodable: YAMLDecodable {
+protocol YAMLScalarDecodable: YAMLDecodable {
     /// The value for `scalar`, or nil if its text is not one. Never called for a null scalar.
     init?(yamlScalar scalar: YAMLScalar)
 }
 
 extension YAMLScalarDecodable {
-    public init(yaml node: YAMLNode) throws {
+    init(yaml node: YAMLNode) throws {
         self = try Self.decode(node, forKey: nil)
     }
 
@@ -45,7 +45,7 @@ extension YAMLScalarDecodable {
 extension Array: YAMLDecodable where Element: YAMLDecodable {
     /// "a list of strings", "a list of integers"; "a list, each a boolean (true or false)" when
     /// the element's wording does not pluralise by an "s".
-    public static var yamlExpectation: String {
+    static var yamlExpectation: String {
         let element = Element.yamlExpectation
         for article in ["an ", "a "] where element.hasPrefix(article) && !element.contains(" ", after: article.count) {
             return "a list of \(element.dropFirst(article.count))s"
@@ -53,7 +53,7 @@ extension Array: YAMLDecodable where Element: YAMLDecodable {
         return "a list, each \(element)"
     }
 
-    public init(yaml node: YAMLNode) throws {
+    init(yaml node: YAMLNode) throws {
         guard let elements = node.sequenceElements else {
             var message = "expected \(Self.yamlExpectation), found \(node.foundDescription)"
             if let scalar = node.scalar, !scalar.isNull { message += " (write [\(scalar.value)] for a list of one)" }

@@ -12,7 +12,7 @@
 
 /// `text` with every `${NAME}` / `${NAME:-default}` replaced from `environment`.
 /// Errors are positioned at `position` (the scalar the text came from).
-public func expandEnvironmentVariables(in text: String, environment: [String: String],
+func expandEnvironmentVariables(in text: String, environment: [String: String],
                                        at position: YAMLPosition) throws -> String {
     let scalars = Array(text.unicodeScalars)
     var expanded = String.UnicodeScalarView()
@@ -75,13 +75,13 @@ extension Unicode.Scalar {
 
 extension YAMLMapping {
     /// The string under `key` with environment variables expanded (see the rules above).
-    public func requiredPath(_ key: String, environment: [String: String]) throws -> String {
+    func requiredPath(_ key: String, environment: [String: String]) throws -> String {
         let text: String = try required(key)
         return try expandEnvironmentVariables(in: text, environment: environment, at: self[key]!.position)
     }
 
     /// As `requiredPath`, or nil if `key` is absent or null.
-    public func optionalPath(_ key: String, environment: [String: String]) throws -> String? {
+    func optionalPath(_ key: String, environment: [String: String]) throws -> String? {
         guard let text: String = try optional(key) else { return nil }
         return try expandEnvironmentVariables(in: text, environment: environment, at: self[key]!.position)
     }

@@ -1,8 +1,8 @@
 // The one error type of the YAML layer: a kind (for code and tests to match on), the position it
 // points at, and a message written for the person editing the task file.
 
-public struct YAMLError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Kind: Equatable, Sendable {
+struct YAMLError: Error, Equatable, Sendable, CustomStringConvertible {
+    enum Kind: Equatable, Sendable {
         /// The file could not be read at all.
         case unreadableFile
         /// The bytes are not valid UTF-8.
@@ -35,16 +35,16 @@ public struct YAMLError: Error, Equatable, Sendable, CustomStringConvertible {
         case badOverride
     }
 
-    public let kind: Kind
-    public let position: YAMLPosition
-    public let message: String
+    let kind: Kind
+    let position: YAMLPosition
+    let message: String
 
-    public init(_ kind: Kind, at position: YAMLPosition, _ message: String) {
+    init(_ kind: Kind, at position: YAMLPosition, _ message: String) {
         self.kind = kind
         self.position = position
         self.message = message
     }
 
     /// `path:line:column: message` (or `--set key=value: message`).
-    public var description: String { "\(position): \(message)" }
+    var description: String { "\(position): \(message)" }
 }

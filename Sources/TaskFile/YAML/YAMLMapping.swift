@@ -9,13 +9,13 @@
 // Where each error points: a wrong type at the value, an unknown key at the key, a missing key at
 // the mapping that lacks it (for a block mapping, its first key; for `{...}`, the brace).
 
-public struct YAMLMapping: Sendable {
+struct YAMLMapping: Sendable {
     /// The mapping node itself (its position is where "missing key" errors point).
-    public let node: YAMLNode
-    public let entries: [YAMLMappingEntry]
+    let node: YAMLNode
+    let entries: [YAMLMappingEntry]
 
     /// Wraps `node`, which must be a mapping.
-    public init(_ node: YAMLNode) throws {
+    init(_ node: YAMLNode) throws {
         guard let entries = node.mappingEntries else {
             throw YAMLError(.typeMismatch, at: node.position, "expected a mapping, found \(node.foundDescription)")
         }
@@ -23,34 +23,34 @@ public struct YAMLMapping: Sendable {
         self.entries = entries
     }
 
-    public var position: YAMLPosition { node.position }
-    public var keys: [String] { entries.map(\.key) }
+    var position: YAMLPosition { node.position }
+    var keys: [String] { entries.map(\.key) }
 
-    public func entry(_ key: String) -> YAMLMappingEntry? {
+    func entry(_ key: String) -> YAMLMappingEntry? {
         entries.first { $0.key == key }
     }
 
     /// The value node for `key`, or nil if the key is absent.
-    public subscript(key: String) -> YAMLNode? { entry(key)?.value }
+    subscript(key: String) -> YAMLNode? { entry(key)?.value }
 
-    public func contains(_ key: String) -> Bool { entry(key) != nil }
+    func contains(_ key: String) -> Bool { entry(key) != nil }
 
     // MARK: Values
 
     /// The value of `key`; error if the key is absent or its value is not a `T`.
-    public func required<T: YAMLDecodable>(_ key: String, as type: T.Type = T.self) throws -> T {
+    func required<T: YAMLDecodable>(_ key: String, as type: T.Type = T.self) throws -> T {
         guard let value = self[key] else { throw missingKey(key) }
         return try decode(value, forKey: key)
     }
 
     /// The value of `key`, or nil if the key is absent or its value is null (`key:`, `key: ~`).
-    public func optional<T: YAMLDecodable>(_ key: String, as type: T.Type = T.self) throws -> T? {
+    func optional<T: YAMLDecodable>(_ key: String, as type: T.Type = T.self) throws -> T? {
         guard let value = self[key], !value.isNull else { return nil }
         return try decode(value, forKey: key)
     }
 
     /// The value of `key`, or `defaultValue` if the key is absent or null.
-    public func optional<T: YAMLDecodable>(_ key: String, default defaultValue: T) throws -> T {
+    func optional<T: YAMLDecodable>(_ key: String, default defaultValue: T) throws -> T {
         try optional(key, as: T.self) ?? defaultValue
     }
 
@@ -65,25 +65,25 @@ public struct YAMLMapping: Sendable {
     // MARK: Nested collections
 
     /// The mapping under `key`; error if absent or not a mapping.
-    public func nestedMapping(_ key: String) throws -> YAMLMapping {
+    func nestedMapping(_ key: String) throws -> YAMLMapping {
         guard let value = self[key] else { throw missingKey(key) }
         return try mapping(value, forKey: key)
     }
 
     /// The mapping under `key`, or nil if the key is absent or null.
-    public func optionalNestedMapping(_ key: String) throws -> YAMLMapping? {
+    func optionalNestedMapping(_ key: String) throws -> YAMLMapping? {
         guard let value = self[key], !value.isNull else { return nil }
         return try mapping(value, forKey: key)
     }
 
     /// The elements of the sequence under `key`; error if absent or not a sequence.
-    public func sequence(_ key: String) throws -> [YAMLNode] {
+    func sequence(_ key: String) throws -> [YAMLNode] {
         guard let value = self[key] else { throw missingKey(key) }
         return try elements(value, forKey: key)
     }
 
     /// The elements of the sequence under `key`, or nil if the key is absent or null.
-    public func optionalSequence(_ key: String) throws -> [YAMLNode]? {
+    func optionalSequence(_ key: String) throws -> [YAMLNode]? {
         guard let value = self[key], !value.isNull else { return nil }
         return try elements(value, forKey: key)
     }
@@ -106,7 +106,7 @@ public struct YAMLMapping: Sendable {
 
     /// Throws at the first key (in file order) that is not in `allowed`, suggesting the closest
     /// allowed key when one is within typo distance, else listing the allowed keys.
-    public func rejectUnknownKeys(allowed: Set<String>) throws {
+    func rejectUnknownKeys(allowed: Set<String>) throws {
         for entry in entries where !allowed.contains(entry.key) {
             let suggestion = YAMLEditDistance.closest(to: entry.key, among: allowed)
             let hint = suggestion.map { "did you mean `\($0)`?" }
@@ -123,8 +123,8 @@ public struct YAMLMapping: Sendable {
 
 extension YAMLNode {
     /// This node as a mapping to read keys from; error if it is not one.
-    public func mapping() throws -> YAMLMapping { try YAMLMapping(self) }
+    func mapping() throws -> YAMLMapping { try YAMLMapping(self) }
 
     /// This node decoded as a `T`.
-    public func decode<T: YAMLDecodable>(as type: T.Type = T.self) throws -> T { try T(yaml: self) }
+    func decode<T: YAMLDecodable>(as type: T.Type = T.self) throws -> T { try T(yaml: self) }
 }

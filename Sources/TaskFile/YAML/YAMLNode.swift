@@ -2,42 +2,42 @@
 // Aliases are already resolved (an alias is a copy of the anchored node, shared copy-on-write)
 // and merge keys already merged, so the decoder never sees `*a` or `<<`.
 
-public struct YAMLNode: Equatable, Sendable {
-    public enum Kind: Equatable, Sendable {
+struct YAMLNode: Equatable, Sendable {
+    enum Kind: Equatable, Sendable {
         case scalar(YAMLScalar)
         case sequence([YAMLNode])
         /// Entries in source order; keys are unique (the parser rejects duplicates).
         case mapping([YAMLMappingEntry])
     }
 
-    public var kind: Kind
-    public var position: YAMLPosition
+    var kind: Kind
+    var position: YAMLPosition
 
-    public init(_ kind: Kind, at position: YAMLPosition) {
+    init(_ kind: Kind, at position: YAMLPosition) {
         self.kind = kind
         self.position = position
     }
 
-    public var scalar: YAMLScalar? {
+    var scalar: YAMLScalar? {
         if case let .scalar(scalar) = kind { return scalar }
         return nil
     }
 
-    public var sequenceElements: [YAMLNode]? {
+    var sequenceElements: [YAMLNode]? {
         if case let .sequence(elements) = kind { return elements }
         return nil
     }
 
-    public var mappingEntries: [YAMLMappingEntry]? {
+    var mappingEntries: [YAMLMappingEntry]? {
         if case let .mapping(entries) = kind { return entries }
         return nil
     }
 
     /// True for `null`, `Null`, `NULL`, `~` and an empty plain scalar (`key:` with nothing after).
-    public var isNull: Bool { scalar?.isNull ?? false }
+    var isNull: Bool { scalar?.isNull ?? false }
 
     /// What this node is, for "expected X, found Y" messages: "`abc`", "a sequence", "null"...
-    public var foundDescription: String {
+    var foundDescription: String {
         switch kind {
         case let .scalar(scalar):
             if scalar.isNull { return scalar.value.isEmpty ? "nothing" : "null (`\(scalar.value)`)" }
@@ -50,12 +50,12 @@ public struct YAMLNode: Equatable, Sendable {
 
 /// One `key: value` pair. Keys are always scalars in a task file, so the key is kept as its text
 /// plus the position of the key itself (where "unknown key" and "duplicate key" errors point).
-public struct YAMLMappingEntry: Equatable, Sendable {
-    public var key: String
-    public var keyPosition: YAMLPosition
-    public var value: YAMLNode
+struct YAMLMappingEntry: Equatable, Sendable {
+    var key: String
+    var keyPosition: YAMLPosition
+    var value: YAMLNode
 
-    public init(key: String, keyPosition: YAMLPosition, value: YAMLNode) {
+    init(key: String, keyPosition: YAMLPosition, value: YAMLNode) {
         self.key = key
         self.keyPosition = keyPosition
         self.value = value
@@ -64,17 +64,17 @@ public struct YAMLMappingEntry: Equatable, Sendable {
 
 /// A scalar's text and how it was written. The style is what lets the decoder tell `42` (an
 /// integer) from `"42"` (a string that looks like one), and `null` or an empty value from text.
-public struct YAMLScalar: Equatable, Sendable {
-    public enum Style: Equatable, Sendable {
+struct YAMLScalar: Equatable, Sendable {
+    enum Style: Equatable, Sendable {
         case plain, singleQuoted, doubleQuoted, literal, folded
     }
 
-    public var value: String
-    public var style: Style
+    var value: String
+    var style: Style
     /// The explicit tag, if any (`!!str 42` has `tag:yaml.org,2002:str`).
-    public var tag: String?
+    var tag: String?
 
-    public init(_ value: String, style: Style = .plain, tag: String? = nil) {
+    init(_ value: String, style: Style = .plain, tag: String? = nil) {
         self.value = value
         self.style = style
         self.tag = tag
@@ -82,10 +82,10 @@ public struct YAMLScalar: Equatable, Sendable {
 
     /// Plain and untagged: the only scalars whose text is resolved to null, bool or a number.
     /// Quoted, block (`|`, `>`) and tagged scalars (`!!str 42`, `! 42`) are always strings.
-    public var isPlainUntagged: Bool { style == .plain && tag == nil }
+    var isPlainUntagged: Bool { style == .plain && tag == nil }
 
     /// YAML's null: `null`, `Null`, `NULL`, `~`, or nothing at all, written plain.
-    public var isNull: Bool {
+    var isNull: Bool {
         guard isPlainUntagged else { return false }
         switch value {
         case "", "~", "null", "Null", "NULL": return true

@@ -13,16 +13,16 @@
 // error. Aliases were resolved into copies when parsing, so overriding one place leaves the
 // anchor's other uses as they were.
 
-public struct YAMLOverride: Equatable, Sendable {
-    public let keyPath: [String]
-    public let value: YAMLNode
+struct YAMLOverride: Equatable, Sendable {
+    let keyPath: [String]
+    let value: YAMLNode
     /// The override as the user typed it, `--set key=value`: the position of everything it makes.
-    public let text: String
+    let text: String
 
-    public var position: YAMLPosition { .override(text) }
+    var position: YAMLPosition { .override(text) }
 
     /// Parses the argument of `--set` (`key=value`, without the `--set`).
-    public init(parsing argument: String) throws {
+    init(parsing argument: String) throws {
         let text = "--set \(argument)"
         let position = YAMLPosition.override(text)
         guard let equals = argument.firstIndex(of: "=") else {
@@ -51,14 +51,14 @@ public struct YAMLOverride: Equatable, Sendable {
     }
 
     /// `root` with this override applied.
-    public func apply(to root: YAMLNode) throws -> YAMLNode {
+    func apply(to root: YAMLNode) throws -> YAMLNode {
         var root = root
         try set(&root, depth: 0)
         return root
     }
 
     /// `root` with every override applied, in order (a later one wins over an earlier one).
-    public static func apply(_ overrides: [YAMLOverride], to root: YAMLNode) throws -> YAMLNode {
+    static func apply(_ overrides: [YAMLOverride], to root: YAMLNode) throws -> YAMLNode {
         try overrides.reduce(root) { try $1.apply(to: $0) }
     }
 

@@ -1,15 +1,15 @@
 // Bounds on what a task file may expand to, so that a hostile or broken file fails fast instead
 // of eating memory: aliases to aliases to aliases ("billion laughs") and absurd nesting.
 
-public struct YAMLParseLimits: Sendable {
+struct YAMLParseLimits: Sendable {
     /// Nodes in the fully expanded tree: an alias counts as many nodes as its anchor's subtree,
     /// so an alias bomb stops after this many nodes of bookkeeping, never 10^9 copies. A real
     /// task file has a few hundred.
-    public var maxNodeCount: Int
+    var maxNodeCount: Int
     /// Nesting depth of sequences and mappings.
-    public var maxDepth: Int
+    var maxDepth: Int
 
-    public init(maxNodeCount: Int = 100_000, maxDepth: Int = 256) {
+    init(maxNodeCount: Int = 100_000, maxDepth: Int = 256) {
         self.maxNodeCount = maxNodeCount
         self.maxDepth = maxDepth
     }

@@ -5,9 +5,9 @@
 import CYAML
 import Foundation
 
-public enum YAMLParser {
+enum YAMLParser {
     /// Parses the file at `path`; positions in the tree and in errors name `path` as given.
-    public static func parse(contentsOfFile path: String, limits: YAMLParseLimits = YAMLParseLimits()) throws -> YAMLNode {
+    static func parse(contentsOfFile path: String, limits: YAMLParseLimits = YAMLParseLimits()) throws -> YAMLNode {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw YAMLError(.unreadableFile, at: .file(path: path, line: 1, column: 1),
                             "cannot read the file (missing, a directory, or not readable)")
@@ -16,11 +16,11 @@ public enum YAMLParser {
     }
 
     /// Parses `text`; `path` is only used to label positions.
-    public static func parse(_ text: String, path: String, limits: YAMLParseLimits = YAMLParseLimits()) throws -> YAMLNode {
+    static func parse(_ text: String, path: String, limits: YAMLParseLimits = YAMLParseLimits()) throws -> YAMLNode {
         try parse(bytes: Array(text.utf8), path: path, limits: limits)
     }
 
-    public static func parse(bytes: [UInt8], path: String, limits: YAMLParseLimits = YAMLParseLimits()) throws -> YAMLNode {
+    static func parse(bytes: [UInt8], path: String, limits: YAMLParseLimits = YAMLParseLimits()) throws -> YAMLNode {
         try bytes.withUnsafeBufferPointer { buffer in
             try parseDocument(buffer, path: path, limits: limits)
         }

@@ -11,14 +11,14 @@
 //           NOT booleans here: too easily meant as text.
 
 extension String: YAMLScalarDecodable {
-    public static var yamlExpectation: String { "a string" }
-    public init?(yamlScalar scalar: YAMLScalar) { self = scalar.value }
+    static var yamlExpectation: String { "a string" }
+    init?(yamlScalar scalar: YAMLScalar) { self = scalar.value }
 }
 
 extension Int: YAMLScalarDecodable {
-    public static var yamlExpectation: String { "an integer" }
+    static var yamlExpectation: String { "an integer" }
 
-    public init?(yamlScalar scalar: YAMLScalar) {
+    init?(yamlScalar scalar: YAMLScalar) {
         guard scalar.isPlainUntagged else { return nil }
         var text = Substring(scalar.value)
         var sign = ""
@@ -40,9 +40,9 @@ extension Int: YAMLScalarDecodable {
 }
 
 extension Double: YAMLScalarDecodable {
-    public static var yamlExpectation: String { "a number" }
+    static var yamlExpectation: String { "a number" }
 
-    public init?(yamlScalar scalar: YAMLScalar) {
+    init?(yamlScalar scalar: YAMLScalar) {
         guard scalar.isPlainUntagged else { return nil }
         let text = scalar.value
         switch text {
@@ -83,18 +83,18 @@ extension Double: YAMLScalarDecodable {
 }
 
 extension Float: YAMLScalarDecodable {
-    public static var yamlExpectation: String { "a number" }
+    static var yamlExpectation: String { "a number" }
 
-    public init?(yamlScalar scalar: YAMLScalar) {
+    init?(yamlScalar scalar: YAMLScalar) {
         guard let value = Double(yamlScalar: scalar) else { return nil }
         self = Float(value)
     }
 }
 
 extension Bool: YAMLScalarDecodable {
-    public static var yamlExpectation: String { "a boolean (true or false)" }
+    static var yamlExpectation: String { "a boolean (true or false)" }
 
-    public init?(yamlScalar scalar: YAMLScalar) {
+    init?(yamlScalar scalar: YAMLScalar) {
         guard scalar.isPlainUntagged else { return nil }
         switch scalar.value {
         case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON": self = true

@@ -8,7 +8,7 @@ import Metrics
 /// Sequence classification of single texts or text pairs: `[CLS] a [SEP] (b [SEP])`, type ids
 /// 0/1, longest-first truncation to max_seq_length; labels from strings or integers, the list
 /// fixed by the training data (or declared, or carried by a fine-tuned checkpoint).
-public final class ClassificationTask: TaskKind {
+final class ClassificationTask: TaskKind {
     let spec: TaskSpec
     let tokenizer: BertTokenizer
     public let labels: [String]

@@ -1,7 +1,7 @@
 // What a user can get wrong in a CoNLL file or in the columns that read it, each naming the file
 // and the 1-based line: `path:line: message`.
 
-public enum CoNLLError: Error, Equatable, Sendable, CustomStringConvertible {
+enum CoNLLError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A line with another number of columns than the file's first word line.
     case columnCount(path: String, line: Int, found: Int, expected: Int, firstLine: Int)
     /// `token_column` or `tag_column` past the columns of the file's first word line.

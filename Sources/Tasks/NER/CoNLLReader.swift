@@ -14,7 +14,7 @@ import Metrics
 // converted to IOB2 per sentence with the TagScheme functions; the written tags are kept too.
 // The bytes are decoded line by line, so invalid UTF-8 is reported with its line.
 
-public enum CoNLLReader {
+enum CoNLLReader {
     /// - Parameters:
     ///   - limit: read at most this many sentences.
     ///   - requireTags: false for a test file, which may then have a single (word) column.

@@ -2,7 +2,7 @@
 
 /// One sentence: its words, its tags in IOB2 (what the model learns and seqeval scores) and as
 /// written (what the predictions file repeats), and where it is.
-public struct CoNLLSentence: Sendable, Equatable {
+struct CoNLLSentence: Sendable, Equatable {
     public var words: [String]
     /// IOB2 tags, one per word; nil when the file has no tag column (an unlabelled test file).
     public var tags: [String]?

@@ -11,13 +11,13 @@ import Tokenizers
 // like any other word. A word longer than the budget keeps its first budget sub-tokens.
 
 /// The words a feature predicts: (word index in the sentence, token position of its first sub-token).
-public struct NERFeaturePlan: Sendable, Equatable {
+struct NERFeaturePlan: Sendable, Equatable {
     public var sentence: Int
     public var words: [Int]
     public var positions: [Int]
 }
 
-public struct NERFeatureEncoder {
+struct NERFeatureEncoder {
     public var tokenizer: BertTokenizer
     public var maxSeqLength: Int
     public var documentContext: Bool

@@ -4,7 +4,7 @@
 import Metrics
 
 
-public enum NERLabels {
+enum NERLabels {
     /// "O" first, then the other distinct IOB2 tags of training sorted by code points
     /// (B-LOC, B-MISC, ..., I-LOC, ...), or the declared list, which must hold every training tag.
     public static func fromTraining(_ sentences: [CoNLLSentence], declared: [String]?, path: String) throws -> [String] {

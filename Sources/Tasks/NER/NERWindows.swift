@@ -13,7 +13,7 @@
 // (the rest of the sentence, then the sentences before and after) fill the free tokens, half the
 // room to the left first, then the right, then whatever is left on the left; whole words only.
 
-public enum NERWindows {
+enum NERWindows {
     /// The windows of one sentence, as ranges of word indices. Every count must be at most
     /// `budget` (the caller cuts longer words); an empty sentence gives one empty window.
     public static func pieces(tokenCounts counts: [Int], budget: Int) -> [Range<Int>] {

@@ -6,7 +6,7 @@ import Tokenizers
 // span in the input, in Unicode code points. Characters the tokenizer drops (control characters)
 // belong to no word.
 
-public struct RawTextWords: Sendable, Equatable {
+struct RawTextWords: Sendable, Equatable {
     /// Each word's text, sliced from the input.
     public var words: [String]
     /// Each word's sub-token ids.
@@ -60,7 +60,7 @@ public struct RawTextWords: Sendable, Equatable {
 }
 
 /// An entity predicted in raw text: its type, its span in code points and the text of that span.
-public struct PredictedEntity: Sendable, Equatable {
+struct PredictedEntity: Sendable, Equatable {
     public var type: String
     public var start: Int
     public var end: Int
@@ -69,7 +69,7 @@ public struct PredictedEntity: Sendable, Equatable {
     public var score: Double
 }
 
-public enum EntityMerging {
+enum EntityMerging {
     /// Merges per-word tags into entities: "B-X" (or "S-X") opens an X entity, "I-X" (or "E-X")
     /// continues an open X entity and otherwise opens one (seqeval's default reading), "O" closes;
     /// an "E-X" or "S-X" closes after its word. The entity spans from its first word's start to

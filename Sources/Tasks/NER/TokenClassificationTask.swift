@@ -9,7 +9,7 @@ import Metrics
 /// the label on each word's first sub-token, sentences cut into overlapping windows instead of
 /// truncated, optional document context, seqeval metrics on word-level tags, predictions written
 /// back in the file's scheme. `bertkit predict` takes raw text and returns entities.
-public final class TokenClassificationTask: TaskKind {
+final class TokenClassificationTask: TaskKind {
     let spec: TaskSpec
     let encoder: NERFeatureEncoder
     public let labels: [String]

@@ -7,7 +7,7 @@
 /// token that walk runs past it onto [SEP] (or onto the last padding token when padded to
 /// max_seq_length) and labels that. Here the walk stops at the context's last token, so that
 /// answer is labelled where it is.
-public enum QAAnswerLabels {
+enum QAAnswerLabels {
     /// - Parameters:
     ///   - contextOffsets: per token, its code-point offsets in the context, nil outside it.
     ///   - answer: the answer's code points `start..<end` in the context, or nil (unanswerable).

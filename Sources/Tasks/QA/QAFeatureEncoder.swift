@@ -6,7 +6,7 @@ import Tokenizers
 /// cut with truncation only_second into windows of `maxSeqLength` tokens, consecutive windows
 /// sharing `docStride` context tokens (transformers' `stride`). Features are not padded: the
 /// batcher pads each batch to its longest feature.
-public struct QAFeatureEncoder {
+struct QAFeatureEncoder {
     public var tokenizer: BertTokenizer
     public var maxSeqLength: Int
     public var docStride: Int

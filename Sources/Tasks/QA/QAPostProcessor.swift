@@ -11,7 +11,7 @@ import Foundation
 ///    is none, probabilities = softmax of their scores;
 /// 4. v1: the best candidate. v2: "" when null score - best non-null score >
 ///    `nullScoreDiffThreshold`, else the best non-null candidate.
-public struct QAPostProcessor: Sendable {
+struct QAPostProcessor: Sendable {
     public var nBestSize: Int
     public var maxAnswerLength: Int
     public var versionTwoWithNegative: Bool

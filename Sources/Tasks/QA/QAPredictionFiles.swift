@@ -5,7 +5,7 @@ import Foundation
 /// indented: `predictions.json` (id -> answer text, the official evaluators' input),
 /// `nbest_predictions.json` (id -> the n-best list) and, for SQuAD v2, `null_odds.json`
 /// (id -> null score - best non-null score, the evaluator's `--na-prob-file`).
-public enum QAPredictionFiles {
+enum QAPredictionFiles {
     public static func predictions(ids: [String], predictions: [QAPostProcessor.Prediction]) -> Data {
         object(zip(ids, predictions).map { ($0, fragment(.string($1.text))) })
     }

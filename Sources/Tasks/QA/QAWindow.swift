@@ -2,7 +2,7 @@
 /// came from, and for each token its code-point offsets in the context, or nil for a token that
 /// is not part of the context ([CLS], the question, [SEP]) — run_qa.py's offset_mapping with
 /// None outside the context.
-public struct QAWindow: Sendable, Equatable {
+struct QAWindow: Sendable, Equatable {
     public var exampleIndex: Int
     public var contextOffsets: [Range<Int>?]
 

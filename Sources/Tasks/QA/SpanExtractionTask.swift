@@ -11,7 +11,7 @@ import Metrics
 /// span search per example over its windows (QAPostProcessor), and the official evaluators'
 /// metrics (SquadMetrics). SQuAD v2 when `version_2_with_negative` says so, or else when a file
 /// says `"version": "v2.0"` or has an unanswerable question.
-public final class SpanExtractionTask: TaskKind {
+final class SpanExtractionTask: TaskKind {
     let spec: TaskSpec
     let encoder: QAFeatureEncoder
     public let postProcessor: QAPostProcessor

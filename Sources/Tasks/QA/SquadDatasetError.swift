@@ -1,7 +1,7 @@
 // What a user can get wrong in a SQuAD file: each message names the file and the question id
 // (or, without an id, the question's place in `data[].paragraphs[].qas[]`).
 
-public enum SquadDatasetError: Error, Equatable, Sendable, CustomStringConvertible {
+enum SquadDatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case fileNotFound(path: String)
     /// Not JSON, or JSON of the wrong shape (`data` missing, a number where text belongs, ...).
     case unreadableFile(path: String, reason: String)

@@ -2,7 +2,7 @@
 // Offsets are Unicode code points into `context` (Python's str indices, what `answer_start` means).
 
 /// A gold (or plausible) answer: its text and where it starts in the context.
-public struct SquadAnswer: Sendable, Equatable {
+struct SquadAnswer: Sendable, Equatable {
     public var text: String
     /// Code-point offset of the answer's first character in the context.
     public var start: Int
@@ -20,7 +20,7 @@ public struct SquadAnswer: Sendable, Equatable {
 }
 
 /// A question, its context and its answers.
-public struct SquadExample: Sendable, Equatable {
+struct SquadExample: Sendable, Equatable {
     public var id: String
     public var question: String
     public var context: String
@@ -47,7 +47,7 @@ public struct SquadExample: Sendable, Equatable {
 }
 
 /// The questions of one SQuAD file.
-public struct SquadDataset: Sendable {
+struct SquadDataset: Sendable {
     public var examples: [SquadExample]
     /// The file's `version` ("1.1", "v2.0", ...), if it has one.
     public var version: String?

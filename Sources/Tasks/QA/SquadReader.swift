@@ -6,7 +6,7 @@ import Foundation
 /// of a string, which would shift every `answer_start` of that context by one. A malformed question
 /// (a missing key, a value of the wrong type, an answer that is not at `answer_start`, a repeated
 /// id) is an error naming its id, or, with `skipInvalid`, a warning and the question is left out.
-public enum SquadReader {
+enum SquadReader {
     /// - Parameters:
     ///   - requireAnswers: training and evaluation files need `answers` on every question; an
     ///     unlabelled test file may leave them out.

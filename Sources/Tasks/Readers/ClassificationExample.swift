@@ -1,5 +1,5 @@
 /// One text-classification example as read from a dataset file, before tokenization.
-public struct ClassificationExample: Sendable, Equatable {
+struct ClassificationExample: Sendable, Equatable {
     /// The id column's value, or the example's 1-based line number when the spec names no id.
     public var id: String
     /// The text exactly as in the file (GLUE's trailing spaces and literal quotes kept).

@@ -6,7 +6,7 @@ import TaskFile
 /// The file is read as bytes and split here, line by line: a line that is not UTF-8, a short
 /// row, a missing column or key is a `DatasetError` naming `path:line`. Text is kept exactly as
 /// written. Empty lines are skipped wherever they are (tsv/csv/jsonl alike).
-public enum ClassificationReader {
+enum ClassificationReader {
     /// - Parameters:
     ///   - limit: read at most this many examples (the spec's `max_*_examples`); nil reads all.
     ///   - requireLabels: when false, a file without the label column (e.g. SST-2's unlabelled

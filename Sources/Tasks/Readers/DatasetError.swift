@@ -1,7 +1,7 @@
 // Everything a user can get wrong in a dataset file, each naming the file and, where there is
 // one, the 1-based line: `path:line: message`.
 
-public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
+enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case fileNotFound(path: String)
     case unreadableFile(path: String, reason: String)
     /// The file is empty, holds only a header or blank lines, or `limit` was 0.

@@ -2,7 +2,7 @@
 // examples to those indices. The list is stored in the checkpoint, so evaluation and prediction
 // use training's order.
 
-public enum LabelSet {
+enum LabelSet {
     /// The task's label list: `declared` (the task file's `labels:`) when given, in its order;
     /// otherwise the distinct training labels, sorted numerically when every label is an integer
     /// ("2" before "10"), else by Unicode scalar values (Python's `sorted` order).

@@ -3,6 +3,7 @@ import Foundation
 import Heads
 import Tasks
 import Tokenizers
+import TaskFile
 
 /// One example of a multi-label JSONL file: {"text": ..., "labels": [...]} (labels may be
 /// absent in a test file).
