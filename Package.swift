@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // BertKit: fine-tune and evaluate BERT models on Linux, in Swift.
-// Imports point down only: CBLAS/CYAML/CKernels -> Tensor, Tokenizers -> Backbone -> Heads -> Tasks -> Runner -> bertkit.
+// Imports point down only: CBLAS/CYAML/CKernels/COneDNN -> Tensor, Tokenizers -> Backbone -> Heads,
+// TaskFile, Metrics -> Tasks -> Runner -> bertkit (docs/architecture.md).
 import PackageDescription
 
 let package = Package(
