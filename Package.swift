@@ -15,11 +15,11 @@ let package = Package(
     ],
     targets: [
         // OpenBLAS: headers only. The engine dlopens the library itself so that it can choose the
-        // kernel (OPENBLAS_CORETYPE) before the library reads it (DESIGN.md, "OpenBLAS and the CPUs").
+        // kernel (OPENBLAS_CORETYPE) before the library reads it (docs/architecture.md, "Where things are decided").
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CYAML", path: "Sources/CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // Element-wise and per-row kernels in C, compiled for AVX-512, AVX2 and baseline x86-64
-        // and dispatched at run time (DESIGN.md, "Swift performance notes").
+        // and dispatched at run time (docs/architecture.md, "How to add ... a C kernel").
         .target(name: "CKernels", path: "Sources/CKernels"),
         // oneDNN's bf16 matmul for mixed precision: compiled against libdnnl-dev's headers, the
         // library itself dlopened at the first bf16 GEMM, so an fp32 run needs none of it.

@@ -2,7 +2,7 @@ import Foundation
 import Backbone
 import Tensor
 
-// The task file, decoded (DESIGN.md section 5). Every key and its default is documented in
+// The task file, decoded. Every key and its default is documented in
 // docs/tasks.md; `TaskFile.load` (TaskFileDecoding.swift) builds these from the YAML nodes.
 
 /// A whole task file: the model, the output folder, and the tasks with defaults applied.

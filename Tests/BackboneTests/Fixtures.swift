@@ -2,7 +2,7 @@ import Foundation
 import Tensor
 import Backbone
 
-/// Paths of the project's test fixtures (copied from ../shared/fixtures) and of the model the
+/// Paths of the project's test fixtures (Tests/Fixtures, each folder's README says what made it) and of the model the
 /// set-up script puts in models/.
 enum Fixtures {
     static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 @testable import Metrics
 
-/// scikit-learn reference values: Tests/Fixtures/metrics/classification.jsonl, written by
-/// /work/shared/fixtures/generate.py (gen_metrics) with scikit-learn 1.9.1.
+/// scikit-learn reference values: Tests/Fixtures/metrics/classification.jsonl, made with
+/// scikit-learn 1.9.1 (Tests/Fixtures/metrics/README.md).
 final class ClassificationMetricsTests: XCTestCase {
     private struct Row: Decodable {
         var num_classes: Int

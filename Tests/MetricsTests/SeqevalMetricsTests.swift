@@ -3,7 +3,7 @@ import XCTest
 @testable import Metrics
 
 /// seqeval 1.2.2 reference values: Tests/Fixtures/metrics/seqeval.jsonl, written by
-/// /work/shared/fixtures/generate.py (gen_metrics): precision_score / recall_score / f1_score /
+/// seqeval (Tests/Fixtures/metrics/README.md): precision_score / recall_score / f1_score /
 /// accuracy_score and classification_report(output_dict=True, zero_division=0) in default mode,
 /// and the strict IOB2 scores for the IOB2 cases.
 final class SeqevalMetricsTests: XCTestCase {

@@ -6,7 +6,7 @@ final class SquadMetricsTests: XCTestCase {
     private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/metrics")
 
-    /// Tests/Fixtures/metrics/squad-v1.1-subset.json (from /work/shared/fixtures/generate.py):
+    /// Tests/Fixtures/metrics/squad-v1.1-subset.json (Tests/Fixtures/metrics/README.md):
     /// three SQuAD v1.1 dev articles, perturbed predictions and the official evaluate-v1.1.py result.
     func testV1MatchesTheOfficialScriptOnTheFixture() throws {
         struct Fixture: Decodable {
@@ -98,7 +98,7 @@ final class SquadMetricsTests: XCTestCase {
     ///   cd Tests/Fixtures/metrics/squad-v2-small
     ///   python3 evaluate-v2.0.py data.json preds.json --na-prob-file na.json [--na-prob-thresh 0.5]
     ///   python3 evaluate-v2.0.py data.json preds.json
-    /// (evaluate-v2.0.py: the official script, /work/shared/data/squad/evaluate-v2.0.py, Python 3.11.)
+    /// (evaluate-v2.0.py: the official SQuAD v2.0 script, Python 3.11.)
     func testV2MatchesTheOfficialScriptOnTheSmallCase() throws {
         let folder = fixtures.appendingPathComponent("squad-v2-small")
         let gold = try SquadMetrics.goldAnswers(contentsOf: folder.appendingPathComponent("data.json"))

@@ -20,7 +20,7 @@ final class GemmReferenceTests: XCTestCase {
         // forward, input gradients and weight gradients (q, k and v's three from one gradient): 6 per weight per token
         XCTAssertEqual(training.count, 4 + 4 + 6)
         XCTAssertEqual(flops(training), 6 * weights * Double(tokens))
-        // with the attention products and the biases and layer norms left out, PEER.md's count per token
+        // with the attention products and the biases and layer norms left out, the peer's count per token (docs/architecture.md)
         let config = BertConfig(hiddenSize: c, numHiddenLayers: 1, numAttentionHeads: 12, intermediateSize: f)
         let perToken = ModelBenchmark.trainingFLOPsPerToken(config, sequenceLength: 128)
         XCTAssertEqual(flops(training) / Double(tokens), perToken - 12 * 128 * Double(c) - 6 * Double(4 * c + f + c + 4 * c), accuracy: 1)

@@ -2,7 +2,7 @@ import XCTest
 @testable import Tensor
 
 final class KernelChoiceTests: XCTestCase {
-    // The flags of the two CPUs DESIGN.md describes (abridged to the ones that matter).
+    // The flags of two CPUs of BENCHMARKS.md's sittings (abridged to the ones that matter).
     let intelSapphire = CPUFeatures(flags: ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512_bf16", "amx_tile"])
     let amdZen3 = CPUFeatures(flags: ["sse4_2", "avx", "avx2", "fma"])
     let oldCPU = CPUFeatures(flags: ["sse4_2", "avx"])

@@ -52,7 +52,7 @@ struct GemmBenchmark {
 
     var repeats: Int
     var minimumSeconds: Double
-    /// `library`: one call threaded by OpenBLAS, PEER.md's reference. `split`: as the engine runs it.
+    /// `library`: one call threaded by OpenBLAS, the peer's GEMM reference. `split`: as the engine runs it.
     var threading: GemmThreading = .library
 
     /// GFLOP/s samples: each sample repeats the call for at least `minimumSeconds`.

@@ -4,9 +4,9 @@ import Heads
 import Tensor
 
 /// A training step (forward + backward + AdamW, dropout 0.1) or an inference batch on a
-/// random-weight BERT of PEER.md's shapes, timed over steps after warm-up.
+/// random-weight BERT of the PyTorch peer's shapes (docs/architecture.md, "The benchmark models and MFU"), timed over steps after warm-up.
 struct ModelBenchmark {
-    /// PEER.md's models (transformers BertConfig with these sizes, vocab 30522, 512 positions).
+    /// The peer's models (transformers BertConfig with these sizes, vocab 30522, 512 positions).
     static func config(named name: String) -> BertConfig? {
         switch name {
         case "bert-base": return BertConfig()
@@ -17,7 +17,7 @@ struct ModelBenchmark {
         }
     }
 
-    /// PEER.md's FLOP count per token: 6 x encoder parameters + 12 x layers x seq x hidden for a
+    /// The peer's FLOP count per token (docs/architecture.md): 6 x encoder parameters + 12 x layers x seq x hidden for a
     /// training step (forward 2, backward 4); a third of it for inference.
     static func trainingFLOPsPerToken(_ c: BertConfig, sequenceLength t: Int) -> Double {
         let h = Double(c.hiddenSize), f = Double(c.intermediateSize), l = Double(c.numHiddenLayers)

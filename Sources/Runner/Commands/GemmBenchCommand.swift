@@ -29,7 +29,7 @@ struct GemmBenchCommand: ParsableCommand {
         let blas = OpenBLAS.shared
         if let threads { blas.threads = threads }
         let machine = MachineInfo.current()
-        // Each shape as OpenBLAS threads one call (PEER.md's reference), then as the engine runs
+        // Each shape as OpenBLAS threads one call (the peer's reference), then as the engine runs
         // it (row blocks, one single-threaded call per core), alternated shape by shape.
         let libraryBenchmark = GemmBenchmark(repeats: repeats, minimumSeconds: seconds, threading: .library)
         let splitBenchmark = GemmBenchmark(repeats: repeats, minimumSeconds: seconds, threading: .split)

@@ -9,7 +9,7 @@ enum ModelBenchCommand {
     enum Mode: String { case train, infer }
 
     struct Options: ParsableArguments {
-        @Option(help: "Random-weight model of PEER.md's shapes: bert-base, minilm-l12, minilm-l6 or tiny (default: bert-base).")
+        @Option(help: "Random-weight model of the PyTorch peer's shapes: bert-base, minilm-l12, minilm-l6 or tiny (default: bert-base).")
         var config: String = "bert-base"
 
         @Option(help: "A model folder instead of --config.")
@@ -75,7 +75,7 @@ enum ModelBenchCommand {
         let flopsPerToken = ModelBenchmark.trainingFLOPsPerToken(config, sequenceLength: options.seq) / (mode == .train ? 1 : 3)
         // The GEMM ceiling of this process: sgemm alone on the GEMMs of one of this model's layers
         // at the same token count (forward, and for training both gradients), their combined rate,
-        // as OpenBLAS threads one call (PEER.md's reference, the one MFU divides by). The same
+        // as OpenBLAS threads one call (the peer's reference, the one MFU divides by). The same
         // shapes as the engine runs them (row blocks on its threads) are reported beside it.
         // The machines drift by several percent within a minute, so both are measured right
         // before and right after the steps, and the mean of the two is the reference.

@@ -5,7 +5,7 @@ import Tasks
 import Tensor
 import TaskFile
 
-/// The training loop of one task (DESIGN.md section 6): length-grouped batches with dynamic
+/// The training loop of one task (docs/architecture.md, "One training step"): length-grouped batches with dynamic
 /// padding, dropout from the run's stream, loss and backward per micro-batch, gradient-norm
 /// clipping, AdamW with the no-decay rule on a linear warmup/decay schedule; evaluation every
 /// `eval_steps` and at each epoch end, best/ and last/ checkpoints, early stopping, Ctrl-C.

@@ -11,7 +11,7 @@
 public enum GemmThreading: String, Codable, Sendable {
     /// Large GEMMs in blocks of C, one single-threaded OpenBLAS call per engine thread.
     case split
-    /// Every GEMM one call, threaded by OpenBLAS (the library as it loads: PEER.md's reference).
+    /// Every GEMM one call, threaded by OpenBLAS (the library as it loads: the peer's GEMM reference).
     case library
 }
 

@@ -1,5 +1,5 @@
 /// Which OpenBLAS kernel the engine asks for, as a plain function of the CPU's features and the
-/// user's setting (unit-tested for the CPUs DESIGN.md describes).
+/// user's setting (unit-tested for the CPUs of BENCHMARKS.md's sittings).
 ///
 /// Debian's OpenBLAS 0.3.21 misdetects newer CPUs (Intel family 6 model 207 falls back to the
 /// generic Prescott kernels, 5x slower). It reads OPENBLAS_CORETYPE once, when it loads, so the
