@@ -20,8 +20,8 @@
 // The GELU loops are long chains of dependent operations per element (a division, a degree-9
 // polynomial, exp): one vector at a time leaves the CPU waiting on latency. Interleaving
 // independent vectors hides it, and the best count depends on the register file: 8 for
-// AVX-512's 32 registers, 4 for AVX2's 16 (measured on the erf GELU forward: 2.0x and 1.4x
-// faster than no interleaving; 8 on AVX2 spills and is slower than 4). target_clones gives
+// AVX-512's 32 registers, 4 for AVX2's 16 (8 on AVX2 spills registers; measured on the erf
+// GELU forward, BENCHMARKS.md, sitting 3). target_clones gives
 // every clone the same pragmas, so these kernels are built per target by hand and chosen
 // once per call. Interleaving changes no element's arithmetic: the same bits everywhere.
 #define BK_STRINGIFY(x) #x

@@ -4,9 +4,7 @@
 
 // Layer norm over rows, forward and backward, four rows at a time (as softmax.c, and for the
 // same reason: each row's mean, variance and gradient sums are dependent chains of adds, and
-// four rows in one loop overlap them). Forward with the residual add and dropout, this CPU, one
-// core, 2,048 rows: 0.47 -> 0.22 ns per element at 384 columns, 0.62 -> 0.49 at 768; backward
-// 0.51 -> 0.28 at 384 (BENCHMARKS.md sitting 6).
+// four rows in one loop overlap them; measured forward and backward in BENCHMARKS.md, sitting 6).
 //
 // A row's arithmetic is fixed and the same on every target: element j goes to lane j % 16,
 // each lane adds in order from +0, the lanes are combined by the halving tree, and every other

@@ -4,9 +4,8 @@
 // k, v (and in the backward dOut and the gradients) are rows a few cache lines wide, strided
 // through matrices the GEMMs wrote and which no longer fit in cache, and its saved probabilities
 // were written a whole forward ago: the hardware prefetchers follow late or not at all. Asking
-// for the next pair's blocks while this pair computes hides most of that wait (BENCHMARKS.md,
-// sitting 8: per MiniLM-L12 pair, the forward 19.7-20.5 -> 17.6-18.5 us, the backward
-// 36.2-37.3 -> 30.2-31.8, one core, cold operands, C loops).
+// for the next pair's blocks while this pair computes hides most of that wait (measured per pair,
+// forward and backward: BENCHMARKS.md, sitting 8).
 
 // One prefetch per 64-byte line of the rows. Only a hint: it changes no value and the CPU may
 // drop it.

@@ -3,10 +3,9 @@
 #include "vector16.h"
 
 // The small matrix products inside attention: per (sequence, head) pair, (L, D)·(D, L) and
-// (L, L)·(L, D) with D = 32 or 64. Called per pair, OpenBLAS ran them at 104-196 GFLOP/s per
-// thread in a MiniLM training step, against ~240 on large GEMMs (it packs both operands on every
-// call); a register-blocked loop that reads the operands in place runs them at 195-243 on hot
-// buffers (BENCHMARKS.md, sitting 4). beta is 0 or 1.
+// (L, L)·(L, D) with D = 32 or 64. Called per pair, OpenBLAS runs them well below its large-GEMM
+// rate (it packs both operands on every call); a register-blocked loop that reads the operands in
+// place comes close to that rate on hot buffers (BENCHMARKS.md, sitting 4). beta is 0 or 1.
 //
 // Each element of C is one chain of fused multiply-adds over p in order, starting from 0, then
 // scaled by alpha (and added to C when beta is 1). The vector tiles and the scalar edges compute

@@ -8,9 +8,8 @@
 // A row of attention is short (L = 128 keys: eight 16-float vectors), and each of its passes
 // ends in a reduction (the max, the sum of the exponentials, the dot product of the backward)
 // whose adds form one dependent chain per lane, then a halving tree across the lanes. One row
-// at a time, the CPU waits on those chains: 0.575 ns per element on AVX-512 inside attention,
-// against 0.17 for the exponentials alone. Four independent rows in the same loop overlap their
-// chains: 0.34 ns (this CPU, one core, C loops; BENCHMARKS.md sitting 6).
+// at a time, the CPU waits on those chains far longer than the exponentials take. Four
+// independent rows in the same loop overlap their chains (BENCHMARKS.md, sitting 6).
 //
 // Every row's arithmetic is fixed and the same on every target: element j goes to lane j % 16,
 // each lane adds its elements in order (starting from +0), the lanes are combined by the

@@ -71,8 +71,7 @@ void bk_transpose(const float *in, long ld_in, long rows, long cols, float *out)
 // (L, D) blocks of q, k, v and dOut lie 3C (or C) floats apart. For MiniLM-L12 (3C = 1,152
 // floats, 72 cache lines) that stride puts the block's 256 lines in 16 of the L1's 64 sets, more
 // lines than their 12 ways hold, so a product that rereads the block for every tile of rows
-// misses in L1 on its own operand. Packed, the same product ran 156-166 -> 214-225 GFLOP/s
-// (L = 128, D = 32, one core, operands prefetched either way; BENCHMARKS.md, sitting 8).
+// misses in L1 on its own operand; packed, it does not (BENCHMARKS.md, sitting 8).
 void bk_copy_block(const float *restrict in, long ld_in, long rows, long cols, float *restrict out) {
     for (long i = 0; i < rows; i++)
         for (long j = 0; j < cols; j++) out[i * cols + j] = in[i * ld_in + j];

@@ -1,10 +1,8 @@
 /// How one sgemm is spread over the cores.
 ///
-/// On these 2-core machines OpenBLAS's own threading ran BERT's tall GEMMs at anywhere from 84% to
-/// 100% of twice its single-threaded rate, varying with the host's load from minute to minute,
-/// while one single-threaded call per core on its own block of C stayed at 92-99%
-/// (BENCHMARKS.md, sitting 7: 2048 x 1536 x 384 at 417 against 498 GFLOP/s in one sitting, 465
-/// against 475 in another). Each element of C still sums over the whole k in the library's order,
+/// On these 2-core machines OpenBLAS's own threading of BERT's tall GEMMs varies with the host's
+/// load from minute to minute, while one single-threaded call per core on its own block of C
+/// stays close to twice the single-threaded rate (BENCHMARKS.md, sitting 7). Each element of C still sums over the whole k in the library's order,
 /// so the blocks give the bits of one single-threaded call (tested), whatever the thread count.
 /// (OpenBLAS's own two-thread call does not always: a weight gradient over a few hundred tokens
 /// came out differently from its one-thread call.)
@@ -37,13 +35,13 @@ enum GemmSplit {
     /// Block edges fall on multiples of the kernel's alignment. OpenBLAS computes C in register
     /// tiles and finishes a side that is not a whole number of tiles with narrower ones, which
     /// may sum in another order; an edge on a tile boundary puts every element of C in the same
-    /// kind of tile as in the whole call. Measured with OpenBLAS 0.3.21: the Haswell and Zen
-    /// kernels tile the rows of C by 12 (an edge at 1,024 of 2,048 rows changed 2.7% of the
-    /// elements, at 1,008 or 1,020 none); the Cooperlake, SkylakeX and Sandybridge kernels gave
+    /// kind of tile as in the whole call. With OpenBLAS 0.3.21 the Haswell and Zen kernels tile the
+    /// rows of C by 12 (an edge off a multiple of 12 changed some elements' bits, tested in
+    /// GemmSplitTests); the Cooperlake, SkylakeX and Sandybridge kernels gave
     /// the same bits at any edge, so their edges only need to split evenly (16 halves 2,048 and
     /// 4,096 exactly). For a kernel not measured, 48: a multiple of every tile width up to 16,
-    /// and of 12 and 24. A coarse alignment costs balance: 48 cut 2,048 rows into 1,008 + 1,040,
-    /// and the first core idled 3% of every such GEMM (BENCHMARKS.md, sitting 8).
+    /// and of 12 and 24. A coarse alignment costs balance: 48 cuts 2,048 rows into 1,008 + 1,040,
+    /// and the first core idles for the difference (BENCHMARKS.md, sitting 8).
     static func alignment(forKernel kernel: String) -> Int {
         switch kernel.lowercased() {
         case "cooperlake", "skylakex", "sandybridge": return 16

@@ -9,7 +9,7 @@ import Foundation
 /// buffers are kept by size class (sizes rounded up to 2^k·{1, 1.25, 1.5, 1.75}, at most 25%
 /// larger than asked), and a request takes a free buffer of its own class. (Lending larger
 /// classes to smaller requests was tried: buffers then drift upwards from class to class and the
-/// peak grows: bert-base's training step peaked at 3,689 MiB with lending, 3,528 without.)
+/// peak grows: BENCHMARKS.md, sitting 2.)
 /// Bytes in use plus bytes waiting in the pool stay within the largest working set seen (the
 /// peak of pooled bytes in use) plus an eighth: when sizes change, the buffers of the classes asked for longest
 /// ago are freed first, so the pool neither grows memory beyond what a step already needed nor
