@@ -27,9 +27,6 @@ public final class BertModel: Module {
         poolerDense = withPooler ? Linear(inFeatures: config.hiddenSize, outFeatures: config.hiddenSize) : nil
     }
 
-    /// Removes the pooler (a checkpoint without one).
-    public func dropPooler() { poolerDense = nil }
-
     /// - skipPadding: run the layers on the batch's real tokens only (`PackedTokens`) and put the
     ///   result back in the (B·T, C) layout with zeros at padding positions (also in
     ///   `hiddenStates`). The states at real tokens are the padded computation's (padding keys

@@ -43,10 +43,3 @@ BK_CLONES void bk_round_bf16_values(float *restrict x, long n) {
         memcpy(&x[i], &u, sizeof u);
     }
 }
-
-BK_CLONES void bk_bf16_to_float(const uint16_t *restrict x, float *restrict out, long n) {
-    for (long i = 0; i < n; i++) {
-        uint32_t u = (uint32_t)x[i] << 16;
-        memcpy(&out[i], &u, sizeof u);
-    }
-}

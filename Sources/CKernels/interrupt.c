@@ -35,5 +35,3 @@ void bk_interrupt_install(const char *message) {
 }
 
 int bk_interrupt_requested(void) { return interrupt_requested != 0; }
-
-void bk_interrupt_request(void) { interrupt_requested = 1; }

@@ -110,16 +110,6 @@ public enum ClassificationMetrics {
         return matrix
     }
 
-    /// Precision, recall and F1 of one label each (scikit-learn's average=None, with `labels`),
-    /// plus the gold support.
-    public static func perLabelScores(gold: [Int], predicted: [Int], labels: [Int],
-                                      zeroDivision: ZeroDivision = .warn) -> [(precision: Double, recall: Double, f1: Double, support: Int)] {
-        labelCounts(gold: gold, predicted: predicted, labels: labels).map {
-            let s = $0.scores(zeroDivision)
-            return (s.precision, s.recall, s.f1, $0.gold)
-        }
-    }
-
     /// scikit-learn's precision_recall_fscore_support(average:) over the present labels.
     public static func precisionRecallF1(gold: [Int], predicted: [Int], average: ClassificationAverage,
                                          zeroDivision: ZeroDivision = .warn) -> AveragedScores {

@@ -136,15 +136,11 @@ void bk_round_bf16(const float *x, uint16_t *out, long n);
 void bk_round_bf16_matrix(const float *x, long rows, long columns, long row_stride, uint16_t *out);
 // in place: x[i] = the float whose bits are bf16(x[i]) << 16 (x rounded to the nearest bf16 value)
 void bk_round_bf16_values(float *x, long n);
-// out[i] = the float of the bf16 bits x[i] (exact)
-void bk_bf16_to_float(const uint16_t *x, float *out, long n);
 
 // Ctrl-C (interrupt.c): installs a SIGINT and SIGTERM handler that sets a flag and writes
 // `message` (copied, at most 255 bytes) to stderr; a second signal exits with status 130.
 void bk_interrupt_install(const char *message);
-// 1 once a signal (or bk_interrupt_request) asked to stop, else 0
+// 1 once a signal asked to stop, else 0
 int bk_interrupt_requested(void);
-// as if Ctrl-C had been pressed (tests, --interrupt-after-steps)
-void bk_interrupt_request(void);
 
 #endif

@@ -10,7 +10,4 @@ enum Interrupt {
     static func install() {
         bk_interrupt_install("\nbertkit: stopping after this step and writing last/ (press Ctrl-C again to quit at once)\n")
     }
-
-    /// For tests: behave as if Ctrl-C had been pressed.
-    static func request() { bk_interrupt_request() }
 }

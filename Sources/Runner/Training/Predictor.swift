@@ -16,35 +16,35 @@ struct Predictor {
         var lossSum = 0.0, lossCount = 0, lossAvailable = true
         let batches = BatchOrder.evaluationBatches(lengths: features.map(\.length), batchSize: batchSize)
         // the weights do not change while predicting: bf16 copies once for all the batches
-        try BF16Weights.reusingConversions {
-        for (number, indices) in batches.enumerated() {
-            let batch = FeatureBatch(features: features, indices: indices, padID: padID)
-            try Autograd.noGrad {
-                let output = model.predict(batch.tokens)
-                if lossAvailable, let loss = try? model.head.loss(output, targets: batch.targets), loss.item.isFinite {
-                    lossSum += Double(loss.item) * Double(indices.count)
-                    lossCount += indices.count
-                } else {
-                    lossAvailable = false
-                }
-                let t = batch.tokens.sequenceLength
-                for (row, featureIndex) in indices.enumerated() {
-                    var values: [String: [Float]] = [:]
-                    for (name, tensor) in output.tensors {
-                        let perRow = tensor.count / indices.count
-                        let start = tensor.data + row * perRow
-                        if output.perToken.contains(name) {
-                            let perToken = perRow / t
-                            values[name] = Array(UnsafeBufferPointer(start: start, count: features[featureIndex].length * perToken))
-                        } else {
-                            values[name] = Array(UnsafeBufferPointer(start: start, count: perRow))
-                        }
+        BF16Weights.reusingConversions {
+            for (number, indices) in batches.enumerated() {
+                let batch = FeatureBatch(features: features, indices: indices, padID: padID)
+                Autograd.noGrad {
+                    let output = model.predict(batch.tokens)
+                    if lossAvailable, let loss = try? model.head.loss(output, targets: batch.targets), loss.item.isFinite {
+                        lossSum += Double(loss.item) * Double(indices.count)
+                        lossCount += indices.count
+                    } else {
+                        lossAvailable = false
                     }
-                    outputs[featureIndex] = FeatureOutput(values: values)
+                    let t = batch.tokens.sequenceLength
+                    for (row, featureIndex) in indices.enumerated() {
+                        var values: [String: [Float]] = [:]
+                        for (name, tensor) in output.tensors {
+                            let perRow = tensor.count / indices.count
+                            let start = tensor.data + row * perRow
+                            if output.perToken.contains(name) {
+                                let perToken = perRow / t
+                                values[name] = Array(UnsafeBufferPointer(start: start, count: features[featureIndex].length * perToken))
+                            } else {
+                                values[name] = Array(UnsafeBufferPointer(start: start, count: perRow))
+                            }
+                        }
+                        outputs[featureIndex] = FeatureOutput(values: values)
+                    }
                 }
+                progress?(number + 1, batches.count)
             }
-            progress?(number + 1, batches.count)
-        }
         }
         return (outputs.map { $0! }, lossAvailable && lossCount > 0 ? lossSum / Double(lossCount) : nil)
     }

@@ -11,8 +11,6 @@ final class RunOutputs {
     let progress: ProgressReporter
     private let trainLog: JSONLinesWriter
     private(set) var trainLogEntries: [TrainLogEntry] = []
-    private(set) var history: [EvaluationRecord] = []
-
     init(directory: URL, taskName: String, appendToLog: Bool) throws {
         self.directory = directory
         self.taskName = taskName
@@ -30,10 +28,6 @@ final class RunOutputs {
     func log(_ entry: TrainLogEntry) throws {
         trainLogEntries.append(entry)
         try trainLog.append(entry)
-    }
-
-    func recordHistory(_ records: [EvaluationRecord]) throws {
-        history = records
     }
 
     /// Predicts a split, computes its metrics, and (with `write`) writes its predictions files.

@@ -90,14 +90,14 @@ final class Trainer {
                 var lossSum = 0.0
                 // the weights change only at the optimizer step: bf16 copies once per step
                 try BF16Weights.reusingConversions {
-                for micro in group {
-                    let batch = FeatureBatch(features: train, indices: micro, padID: padID, padTo: s.padToMaxLength ? s.maxSeqLength : nil)
-                    let output = model(batch.tokens, training: true, stream: &state.streams.dropout)
-                    let loss = try model.head.loss(output, targets: batch.targets)
-                    lossSum += Double(loss.item)
-                    (group.count > 1 ? scale(loss, by: 1 / Float(group.count)) : loss).backward()
-                    windowTokens += batch.tokens.tokenCount
-                }
+                    for micro in group {
+                        let batch = FeatureBatch(features: train, indices: micro, padID: padID, padTo: s.padToMaxLength ? s.maxSeqLength : nil)
+                        let output = model(batch.tokens, training: true, stream: &state.streams.dropout)
+                        let loss = try model.head.loss(output, targets: batch.targets)
+                        lossSum += Double(loss.item)
+                        (group.count > 1 ? scale(loss, by: 1 / Float(group.count)) : loss).backward()
+                        windowTokens += batch.tokens.tokenCount
+                    }
                 }
                 // torch gives every parameter a gradient (zeros where unused), so the weight decay
                 // of AdamW reaches them all
@@ -155,7 +155,6 @@ final class Trainer {
                                               batchSize: spec.training.evalBatchSize ?? spec.training.batchSize, write: false)
         lastEvaluation = (state.globalStep, evaluation)
         state.history.append(EvaluationRecord(step: state.globalStep, epoch: epoch, metrics: evaluation.metrics))
-        try outputs.recordHistory(state.history)
         guard let value = evaluation.metrics[metricName] else {
             throw CLIError("[\(spec.name)] metric_for_best_model `\(metricName)` is not among the evaluation's metrics: \(evaluation.metrics.keys.sorted().joined(separator: ", "))")
         }

@@ -51,13 +51,6 @@ public final class SafeTensorsFile {
         return header.tensors[index]
     }
 
-    /// Calls `body` with the tensor's raw little-endian bytes inside the mapping (valid only
-    /// during the call).
-    public func withRawBytes<R>(named name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        let info = try info(named: name)
-        return try body(rawBytes(info))
-    }
-
     private func rawBytes(_ info: SafeTensorInfo) -> UnsafeRawBufferPointer {
         // header validation put dataOffsets inside the file, so base is non-nil and the range valid.
         UnsafeRawBufferPointer(start: mapping.base! + dataStart + info.dataOffsets.lowerBound, count: info.byteCount)
