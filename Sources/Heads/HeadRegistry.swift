@@ -28,7 +28,7 @@ public struct HeadContext {
 }
 
 /// How to build a head by name; the executable registers these before running the CLI.
-public struct HeadDescriptor {
+public struct HeadDescriptor: Sendable {
     public let name: String
     /// The transformers architecture whose checkpoints build this head when loaded.
     public let architecture: String
@@ -37,10 +37,10 @@ public struct HeadDescriptor {
     public let summary: String
     /// The `head_config` keys this head accepts (anything else is an error naming the key).
     public let optionKeys: Set<String>
-    public let make: (HeadContext) throws -> Head
+    public let make: @Sendable (HeadContext) throws -> Head
 
     public init(name: String, architecture: String, taskKind: String, summary: String,
-                optionKeys: Set<String> = [], make: @escaping (HeadContext) throws -> Head) {
+                optionKeys: Set<String> = [], make: @escaping @Sendable (HeadContext) throws -> Head) {
         self.name = name
         self.architecture = architecture
         self.taskKind = taskKind
@@ -53,6 +53,8 @@ public struct HeadDescriptor {
 /// The heads a program knows, by name. Filled by the executable (`bertkit`'s main.swift, or an
 /// external package's) before the CLI runs; nothing in Tasks or Runner names a concrete head.
 public enum HeadRegistry {
+    // Unsafe, and sound as used: an executable registers its heads at start-up, on the main
+    // thread, before any command runs; afterwards the registry is only read.
     nonisolated(unsafe) private static var descriptors: [String: HeadDescriptor] = [:]
 
     public static func register(_ descriptor: HeadDescriptor) { descriptors[descriptor.name] = descriptor }

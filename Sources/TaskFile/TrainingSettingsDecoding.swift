@@ -24,7 +24,7 @@ extension TrainingSettings {
         return (settings, positions)
     }
 
-    private typealias Setter = (inout TrainingSettings, TrainingValue) throws -> Void
+    private typealias Setter = @Sendable (inout TrainingSettings, TrainingValue) throws -> Void
 
     private static let setters: [String: Setter] = [
         "epochs": { $0.epochs = try $1.double(above: 0) },

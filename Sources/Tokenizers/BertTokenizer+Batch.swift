@@ -40,15 +40,26 @@ extension BertTokenizer {
         if workers == 1 { return (0..<count).map(body) }
         let chunks = (count + batchChunk - 1) / batchChunk
         return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let base = buffer.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for chunk in stride(from: worker, to: chunks, by: workers) {
-                    for i in chunk * batchChunk..<min(count, (chunk + 1) * batchChunk) {
-                        (base + i).initialize(to: body(i))
+            withoutActuallyEscaping(body) { body in
+                let work = ParallelMapWork(base: buffer.baseAddress!, body: body)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    for chunk in stride(from: worker, to: chunks, by: workers) {
+                        for i in chunk * batchChunk..<min(count, (chunk + 1) * batchChunk) {
+                            (work.base + i).initialize(to: work.body(i))
+                        }
                     }
                 }
             }
             initialized = count
         }
     }
+}
+
+/// parallelMap's buffer and body, handed to Dispatch's threads. Unchecked, and sound:
+/// concurrentPerform returns only after every worker has finished, so both outlive every use, and
+/// the workers initialise disjoint elements. (Tensor's `Parallel.forkJoin` is the engine's
+/// version; Tokenizers does not depend on Tensor.)
+private struct ParallelMapWork<T>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<T>
+    let body: (Int) -> T
 }

@@ -92,6 +92,8 @@ public struct TaskKindContext {
 /// Task kinds by name; the built-in ones are registered with the built-in heads, an external
 /// head module registers its own.
 public enum TaskKindRegistry {
+    // Unsafe, and sound as used: registered at start-up on the main thread (with the heads),
+    // before any command runs; read-only afterwards.
     nonisolated(unsafe) private static var factories: [String: (TaskKindContext) throws -> TaskKind] = [:]
 
     public static func register(_ name: String, _ factory: @escaping (TaskKindContext) throws -> TaskKind) {

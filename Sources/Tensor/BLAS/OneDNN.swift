@@ -8,6 +8,8 @@ import Foundation
 /// The C side (Sources/COneDNN) keeps one primitive per shape, layout, leading dimensions, alpha
 /// and beta (at most 512, all dropped when full) and runs one matmul at a time: calls from
 /// several threads are safe and take turns. Each matmul runs on oneDNN's OpenMP threads.
+// Unchecked, and sound: its one stored property is immutable, and the C side serialises the
+// matmuls behind its own mutex.
 public final class OneDNN: @unchecked Sendable {
     /// The library's version, e.g. "2.6.3".
     public let version: String

@@ -5,6 +5,10 @@ import Foundation
 /// OPENBLAS_CORETYPE, then `dlopen` and `dlsym` the few functions used. The first use in a
 /// process loads it and checks `cblas_sgemm` against a plain reference on odd shapes; a library
 /// that is missing or computes wrong results stops the process with a message naming the kernel.
+///
+/// Unchecked Sendable because the process has one instance, used from the graph's thread: its
+/// mutable settings (`threads`, `threading`) are set by a command or task before its GEMMs run,
+/// and the row blocks a GEMM hands to other threads only read them.
 public final class OpenBLAS: @unchecked Sendable {
     private typealias SgemmFunction = @convention(c) (
         CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint,
@@ -137,7 +141,7 @@ public final class OpenBLAS: @unchecked Sendable {
                 call(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             case .rowBlocks(let count):
                 setLibraryThreads(1)
-                DispatchQueue.concurrentPerform(iterations: count) { block in
+                Parallel.forkJoin(count) { block in
                     let rows = GemmSplit.rows(ofBlock: block, count: count, m: m, alignment: splitAlignment)
                     // Row i of op(A) starts at column i of a transposed A, at row i of a plain one.
                     let aStart = transposeA ? rows.lowerBound : rows.lowerBound * lda

@@ -39,7 +39,8 @@ enum BufferPool {
     /// Takes back a buffer from `allocate` (`bytes` as it returned).
     static func release(_ pointer: UnsafeMutableRawPointer, bytes: Int) { shared.release(pointer, bytes: bytes) }
 
-    /// The pool's state and policy; one shared instance, others in tests.
+    /// The pool's state and policy; one shared instance, others in tests. Unchecked Sendable:
+    /// every access to the mutable state below holds `lock`.
     final class Pool: @unchecked Sendable {
         let minimumCapacityBytes: Int
         private var free: [Int: [UnsafeMutableRawPointer]] = [:]

@@ -7,7 +7,8 @@ public enum Parallel {
     public static let defaultThreadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Worker count for the engine's own loops (not OpenBLAS's); set by `--threads` and a task's
-    /// `threads`.
+    /// `threads`. Unsafe, and sound as used: it is set only between tasks or commands, on the
+    /// thread that drives them, while no parallel loop runs; the loops only read it.
     nonisolated(unsafe) public static var threadCount = defaultThreadCount
 
     /// Chunks per worker in `forEachRange`.
@@ -28,12 +29,36 @@ public enum Parallel {
         // waiting for its half
         let chunks = min(workers * chunksPerWorker, fullChunks)
         let chunk = (count + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { w in
+        forkJoin(chunks) { w in
             let start = w * chunk
             let end = min(count, start + chunk)
             if start < end { body(start..<end) }
         }
     }
+
+    /// The engine's one fork-join: `body(i)` for every i in `0..<iterations`, on the calling
+    /// thread and Dispatch's workers at once, returning when all have finished. Every parallel
+    /// loop of the engine (the ranges above, layer norm's row chunks, attention's runs of pairs,
+    /// the GEMM row blocks) goes through it. The caller decides the split from the sizes and the
+    /// thread count only, never from timing, and each iteration writes its own memory: that is
+    /// what makes results the same bits on every run.
+    public static func forkJoin(_ iterations: Int, _ body: (Int) -> Void) {
+        if iterations <= 1 {
+            if iterations == 1 { body(0) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let shared = ForkJoinBody(run: body)
+            DispatchQueue.concurrentPerform(iterations: iterations) { shared.run($0) }
+        }
+    }
+}
+
+/// A fork-join's body, handed to Dispatch's threads. Unchecked, and sound: concurrentPerform
+/// returns only after every iteration has run, so the closure and everything it captures outlive
+/// all its calls, and the iterations write disjoint memory (each caller's comment says which).
+private struct ForkJoinBody: @unchecked Sendable {
+    let run: (Int) -> Void
 }
 
 import Foundation

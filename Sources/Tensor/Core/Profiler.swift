@@ -17,6 +17,9 @@ public enum Profiler {
         case other
     }
 
+    // Unsafe, and sound as used: only `bertkit bench` turns the profiler on, around steps that
+    // one thread drives, and only that thread (`owner`) records: the other threads only read
+    // `isEnabled`, which does not change while the steps run.
     nonisolated(unsafe) public static var isEnabled = false {
         didSet { owner = pthread_self() }
     }

@@ -151,7 +151,7 @@ struct AttentionGeometry {
         boundaries[workers] = pairs
         let size = scratchBuffers * longest * longest + headBlocks * longest * headSize
         let scratch = Tensor(uninitialized: [workers * size])
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
+        Parallel.forkJoin(workers) { w in
             let own = scratch.data + w * size
             let run = (boundaries[w]..<boundaries[w + 1]).filter { sequenceLengths[$0 / heads] > 0 }.map(pair)
             for (position, current) in run.enumerated() {

@@ -98,7 +98,7 @@ struct LayerNormOp: BackwardOp {
                                        pp + w * 2 * c, pp + w * 2 * c + c, c, begin, end)
             }
         }
-        if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
+        Parallel.forkJoin(workers, body)
         // d(x + residual) reaches the residual and, unless a dropout sat in between (done above), x.
         var adopted = false
         let targets = keep != nil ? [inputs[1]] : fused ? [inputs[0], inputs[1]] : [x]
