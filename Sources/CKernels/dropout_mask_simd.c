@@ -5,9 +5,9 @@
 // Dropout keep masks 64 elements at a time in vector registers: the sixteen Philox4x32-10
 // blocks of a group, one block per 32-bit lane (AVX-512: one register per state word; AVX2: two).
 // The portable loop in kernels.c runs the same rounds on arrays, which the compiler vectorises
-// only partly (0.59 ns per element on this project's Zen 5 CPU, the largest element-wise cost of
-// a MiniLM training step; the AVX-512 loop: 0.24). Same bits as that loop (tested on every path
-// the CPU runs): the same counters, rounds, keys and threshold.
+// only partly (it was the largest element-wise cost of a MiniLM training step; this file's loops
+// and the portable one are measured in BENCHMARKS.md, sitting 5). Same bits as that loop (tested
+// on every path the CPU runs): the same counters, rounds, keys and threshold.
 
 #if defined(__x86_64__)
 // ---------------------------------------------------------------- AVX-512
@@ -22,8 +22,8 @@ BK_AVX512_MASK_TARGET static inline void bk_mul_hi_lo(__m512i a, __m512i m, __m5
 }
 
 // The sixteen blocks of `ways` groups, side by side: the rounds are a chain of dependent
-// multiplies, and independent chains keep the multipliers busy (two groups: 0.24 ns per
-// element, one: 0.35, four: 0.26).
+// multiplies, and independent chains keep the multipliers busy (two groups ran fastest of one,
+// two and four: BENCHMARKS.md, sitting 5).
 // mask[0 ..< 64·ways] for the blocks first_block, first_block + 1, ...: element 4·b + lane of a
 // group is lane `lane` of its block b.
 BK_AVX512_MASK_TARGET static inline __attribute__((always_inline)) void
@@ -78,9 +78,9 @@ BK_AVX512_MASK_TARGET static void bk_dropout_groups_avx512(uint8_t *mask, uint64
 }
 
 // ---------------------------------------------------------------- AVX2
-// A group's sixteen blocks in two halves of eight lanes, two groups' rounds interleaved (on this
-// project's Zen 5 CPU running this AVX2 code: 0.52 ns per element, one group at a time 0.73,
-// the portable loop's AVX2 build 0.80; not measured on an AVX2-only CPU). AVX2 has no
+// A group's sixteen blocks in two halves of eight lanes, two groups' rounds interleaved (faster
+// than one group at a time and than the portable loop's AVX2 build, measured by running this AVX2
+// code on an AVX-512 CPU, not on an AVX2-only one: BENCHMARKS.md, sitting 5). AVX2 has no
 // unsigned compare and no byte-mask store: the carry is a signed compare after flipping the sign
 // bits, the keep test a signed compare (both sides are below 2^24), and the keep bits become
 // bytes through pdep.

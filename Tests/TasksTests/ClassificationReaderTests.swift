@@ -115,8 +115,8 @@ final class ClassificationReaderTests: XCTestCase {
         XCTAssertEqual(examples.map(\.id), ["2", "3"])
     }
 
-    /// The demo data: every row matches a plain split of the file, the first row is the one
-    /// PROVENANCE.md quotes (trailing space kept), and the labels are 0/1.
+    /// The demo data: every row matches a plain split of the file, the first row is GLUE's first
+    /// SST-2 training sentence (data/sst2-sample/README.md; trailing space kept), and the labels are 0/1.
     func testCommittedSST2SampleReadsAsTheFileSays() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("data/sst2-sample/train.tsv")

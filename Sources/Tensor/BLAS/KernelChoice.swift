@@ -2,7 +2,7 @@
 /// user's setting (unit-tested for the CPUs of BENCHMARKS.md's sittings).
 ///
 /// Debian's OpenBLAS 0.3.21 misdetects newer CPUs (Intel family 6 model 207 falls back to the
-/// generic Prescott kernels, 5x slower). It reads OPENBLAS_CORETYPE once, when it loads, so the
+/// generic Prescott kernels, which leave its AVX-512 units unused). It reads OPENBLAS_CORETYPE once, when it loads, so the
 /// engine sets it before `dlopen` unless the user already chose.
 public struct KernelChoice: Equatable, Sendable {
     public enum Source: String, Sendable {

@@ -78,8 +78,8 @@ public final class OpenBLAS: @unchecked Sendable {
         if let coreType = choice.coreTypeToSet { setenv("OPENBLAS_CORETYPE", coreType, 1) }
         // After a GEMM, OpenBLAS's worker threads spin (sched_yield) for up to 2^28 cycles by
         // default before sleeping. The engine's own threads run the element-wise kernels and
-        // attention's per-head products right after, on the same two cores, and lost a sixth of
-        // their time to the spinning threads; 2^4 puts the workers to sleep at once (waking them
+        // attention's per-head products right after, on the same two cores, and lost time to the
+        // spinning threads; 2^4 puts the workers to sleep at once (waking them
         // costs microseconds per large GEMM). BENCHMARKS.md, sitting 3. A value you set is kept.
         if ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] == nil {
             setenv("OPENBLAS_THREAD_TIMEOUT", OpenBLAS.threadTimeout, 1)

@@ -2,8 +2,8 @@ import Foundation
 
 /// Recycles large tensor buffers. A training step allocates the same few dozen large buffers
 /// (every layer's activations) again and again; a fresh large block costs a system call and a
-/// kernel zero-fill of every page on first touch, which at sequence length 384 was a sixth of the
-/// step. The pool hands back a freed buffer instead.
+/// kernel zero-fill of every page on first touch, a large share of a step at long sequences
+/// (BENCHMARKS.md, sitting 2). The pool hands back a freed buffer instead.
 ///
 /// Fine-tuning pads each batch to its own longest sequence, so sizes change from step to step:
 /// buffers are kept by size class (sizes rounded up to 2^k·{1, 1.25, 1.5, 1.75}, at most 25%
@@ -109,9 +109,9 @@ enum BufferPool {
         /// In-use plus pooled bytes stay within this: the peak working set plus an eighth (or the
         /// minimum capacity). The eighth is for what a cycle of work keeps for later while its
         /// earlier buffers are still in use: in bert-base inference, the next layer's two
-        /// (4096, 3072) buffers wait in the pool while this layer's attention runs, 10% above the
+        /// (4096, 3072) buffers wait in the pool while this layer's attention runs, above the
         /// peak in use; without the room one of them went back to the system and was faulted in
-        /// afresh (zeroed page by page) in every layer of every step.
+        /// afresh (zeroed page by page) in every layer of every step (BENCHMARKS.md, sitting 3).
         var limitBytes: Int { max(minimumCapacityBytes, peakInUseBytes + peakInUseBytes / 8) }
 
         private func noteInUse(_ bytes: Int) {

@@ -124,7 +124,7 @@ enum AttentionInputs {
 ///
 /// The (sequence, head) pairs are independent: they are spread over the cores, each computing
 /// its own pair's products with `bk_small_gemm` (CKernels/small_gemm.c; OpenBLAS, called per
-/// pair, ran them at half to four fifths of its large-GEMM rate: BENCHMARKS.md, sitting 4).
+/// pair, ran them well below its large-GEMM rate: BENCHMARKS.md, sitting 4).
 /// A product's (L, D) operand is packed first (`bk_copy_block`, a transpose for Kᵀ and Vᵀ):
 /// in place, its rows 3C floats apart fall on a quarter of the L1's sets. While a pair
 /// computes, the next pair's blocks are prefetched. Neither changes a value.
