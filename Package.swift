@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "TaskFile", dependencies: ["CYAML", "Tensor", "Backbone"]),
         .target(name: "Tasks", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Metrics"]),
         .target(name: "Runner", dependencies: [
-            "CKernels", "Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Metrics", "Tasks",
+            "CKernels", "Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Tasks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "bertkit", dependencies: ["Runner", "Heads", "HeadsCRF"]),
@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "HeadsCRFTests", dependencies: ["Tensor", "Backbone", "Heads", "HeadsCRF"]),
         .testTarget(name: "TaskFileTests", dependencies: ["Tensor", "Backbone", "TaskFile"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Metrics", "Tasks"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Tasks"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "TaskFile", "Metrics", "Tasks", "Heads", "Backbone", "Tensor"]),
     ],
     swiftLanguageModes: [.v6]

@@ -22,7 +22,7 @@ public enum ZeroDivision: String, Codable, Sendable {
 }
 
 /// scikit-learn's `average=` for precision, recall and F1.
-public enum ClassificationAverage: Equatable, Sendable {
+enum ClassificationAverage: Equatable, Sendable {
     /// Scores of `positiveLabel` alone; only valid when at most two labels occur.
     case binary(positiveLabel: Int)
     case micro
@@ -86,20 +86,20 @@ public enum ClassificationMetrics {
     }
 
     /// Fraction of exact matches (scikit-learn accuracy_score); 0 for empty input.
-    public static func accuracy(gold: [Int], predicted: [Int]) -> Double {
+    static func accuracy(gold: [Int], predicted: [Int]) -> Double {
         precondition(gold.count == predicted.count, "gold has \(gold.count) labels, predictions \(predicted.count)")
         let correct = zip(gold, predicted).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
         return ratio(correct, gold.count, .zero)
     }
 
     /// scikit-learn's label set: every label in gold or predictions, ascending.
-    public static func presentLabels(gold: [Int], predicted: [Int]) -> [Int] {
+    static func presentLabels(gold: [Int], predicted: [Int]) -> [Int] {
         Set(gold).union(predicted).sorted()
     }
 
     /// `matrix[i][j]` = number of examples with gold `labels[i]` predicted as `labels[j]`;
     /// examples whose labels are not listed are ignored (as scikit-learn's confusion_matrix).
-    public static func confusionMatrix(gold: [Int], predicted: [Int], labels: [Int]) -> [[Int]] {
+    static func confusionMatrix(gold: [Int], predicted: [Int], labels: [Int]) -> [[Int]] {
         precondition(gold.count == predicted.count, "gold has \(gold.count) labels, predictions \(predicted.count)")
         var position: [Int: Int] = [:]
         for (i, label) in labels.enumerated() { position[label] = i }
@@ -111,7 +111,7 @@ public enum ClassificationMetrics {
     }
 
     /// scikit-learn's precision_recall_fscore_support(average:) over the present labels.
-    public static func precisionRecallF1(gold: [Int], predicted: [Int], average: ClassificationAverage,
+    static func precisionRecallF1(gold: [Int], predicted: [Int], average: ClassificationAverage,
                                          zeroDivision: ZeroDivision = .warn) -> AveragedScores {
         precondition(gold.count == predicted.count, "gold has \(gold.count) labels, predictions \(predicted.count)")
         let present = presentLabels(gold: gold, predicted: predicted)
@@ -144,7 +144,7 @@ public enum ClassificationMetrics {
     }
 
     /// scikit-learn's matthews_corrcoef (multiclass form, R_K), 0 when a marginal is constant.
-    public static func matthewsCorrelation(gold: [Int], predicted: [Int]) -> Double {
+    static func matthewsCorrelation(gold: [Int], predicted: [Int]) -> Double {
         let labels = presentLabels(gold: gold, predicted: predicted)
         let c = confusionMatrix(gold: gold, predicted: predicted, labels: labels)
         let k = labels.count

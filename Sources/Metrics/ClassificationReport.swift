@@ -7,7 +7,7 @@ public struct AveragedScores: Codable, Equatable, Sendable {
     public var recall: Double
     public var f1: Double
 
-    public init(precision: Double, recall: Double, f1: Double) {
+    init(precision: Double, recall: Double, f1: Double) {
         self.precision = precision
         self.recall = recall
         self.f1 = f1
@@ -15,15 +15,15 @@ public struct AveragedScores: Codable, Equatable, Sendable {
 }
 
 /// Scores of one class, as scikit-learn's `precision_recall_fscore_support(average=None)` row.
-public struct ClassScores: Codable, Equatable, Sendable {
-    public var label: String
-    public var precision: Double
-    public var recall: Double
-    public var f1: Double
+struct ClassScores: Codable, Equatable, Sendable {
+    var label: String
+    var precision: Double
+    var recall: Double
+    var f1: Double
     /// Number of gold examples of this class.
-    public var support: Int
+    var support: Int
 
-    public init(label: String, precision: Double, recall: Double, f1: Double, support: Int) {
+    init(label: String, precision: Double, recall: Double, f1: Double, support: Int) {
         self.label = label
         self.precision = precision
         self.recall = recall
@@ -34,12 +34,12 @@ public struct ClassScores: Codable, Equatable, Sendable {
 
 /// `average='binary'`: the scores of the positive class alone.
 public struct BinaryScores: Codable, Equatable, Sendable {
-    public var positiveLabel: String
+    var positiveLabel: String
     public var precision: Double
     public var recall: Double
     public var f1: Double
 
-    public init(positiveLabel: String, precision: Double, recall: Double, f1: Double) {
+    init(positiveLabel: String, precision: Double, recall: Double, f1: Double) {
         self.positiveLabel = positiveLabel
         self.precision = precision
         self.recall = recall
@@ -49,7 +49,7 @@ public struct BinaryScores: Codable, Equatable, Sendable {
 
 public struct ClassificationReport: Codable, Equatable, Sendable {
     /// Number of examples scored.
-    public var count: Int
+    var count: Int
     public var accuracy: Double
     /// Unweighted mean over the labels present in gold or predictions (scikit-learn's label set).
     public var macro: AveragedScores
@@ -63,12 +63,12 @@ public struct ClassificationReport: Codable, Equatable, Sendable {
     public var matthewsCorrelation: Double
     /// One row per entry of `labelNames`, in that order, including labels that never occur
     /// (their scores are 0, as scikit-learn with `labels=range(n)` and zero_division 0).
-    public var perClass: [ClassScores]
+    var perClass: [ClassScores]
     /// `confusionMatrix[gold][predicted]` counts over every entry of `labelNames`.
-    public var confusionMatrix: [[Int]]
-    public var labelNames: [String]
+    var confusionMatrix: [[Int]]
+    var labelNames: [String]
 
-    public init(count: Int, accuracy: Double, macro: AveragedScores, micro: AveragedScores,
+    init(count: Int, accuracy: Double, macro: AveragedScores, micro: AveragedScores,
                 weighted: AveragedScores, binary: BinaryScores?, matthewsCorrelation: Double,
                 perClass: [ClassScores], confusionMatrix: [[Int]], labelNames: [String]) {
         self.count = count

@@ -15,14 +15,14 @@ public enum SeqevalMode: String, Codable, Sendable {
 }
 
 /// Precision, recall, F1 and gold support of one entity type or one averaged row.
-public struct SeqevalScores: Codable, Equatable, Sendable {
-    public var precision: Double
-    public var recall: Double
-    public var f1: Double
+struct SeqevalScores: Codable, Equatable, Sendable {
+    var precision: Double
+    var recall: Double
+    var f1: Double
     /// Number of gold entities counted (for averaged rows: of all types).
-    public var support: Int
+    var support: Int
 
-    public init(precision: Double, recall: Double, f1: Double, support: Int) {
+    init(precision: Double, recall: Double, f1: Double, support: Int) {
         self.precision = precision
         self.recall = recall
         self.f1 = f1
@@ -30,13 +30,13 @@ public struct SeqevalScores: Codable, Equatable, Sendable {
     }
 }
 
-public struct SeqevalTypeScores: Codable, Equatable, Sendable {
-    public var type: String
-    public var scores: SeqevalScores
+struct SeqevalTypeScores: Codable, Equatable, Sendable {
+    var type: String
+    var scores: SeqevalScores
 }
 
 public struct SeqevalReport: Codable, Equatable, Sendable {
-    public var mode: SeqevalMode
+    var mode: SeqevalMode
     /// Micro-averaged over all entities: seqeval's precision_score / recall_score / f1_score.
     public var precision: Double
     public var recall: Double
@@ -44,10 +44,10 @@ public struct SeqevalReport: Codable, Equatable, Sendable {
     /// Fraction of tags equal to the gold tag (seqeval accuracy_score); 0 without tags.
     public var accuracy: Double
     /// One row per entity type found in gold or predictions, sorted by code points.
-    public var perType: [SeqevalTypeScores]
-    public var microAverage: SeqevalScores
-    public var macroAverage: SeqevalScores
-    public var weightedAverage: SeqevalScores
+    var perType: [SeqevalTypeScores]
+    var microAverage: SeqevalScores
+    var macroAverage: SeqevalScores
+    var weightedAverage: SeqevalScores
 }
 
 public enum Seqeval {
@@ -102,7 +102,7 @@ public enum Seqeval {
     }
 
     /// seqeval accuracy_score: equal tags / all tags, over all sentences.
-    public static func tokenAccuracy(gold: [[String]], predicted: [[String]]) -> Double {
+    static func tokenAccuracy(gold: [[String]], predicted: [[String]]) -> Double {
         var correct = 0
         var total = 0
         for (g, p) in zip(gold, predicted) {

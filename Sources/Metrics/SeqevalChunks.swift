@@ -24,7 +24,7 @@ enum SeqevalError: Error, CustomStringConvertible, Equatable {
     /// `sentence` and `position` are 0-based; `source` says whether the tag came from gold or predictions.
     case invalidTag(tag: String, source: String, sentence: Int, position: Int, reason: String)
 
-    public var description: String {
+    var description: String {
         switch self {
         case let .sentenceCountMismatch(gold, predicted):
             return "seqeval: \(gold) gold sentences but \(predicted) predicted sentences"

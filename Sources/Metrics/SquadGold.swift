@@ -6,7 +6,7 @@ import Foundation
 public struct SquadGold: Equatable, Sendable {
     public var id: String
     /// Gold answer texts, duplicates included; empty for an unanswerable (SQuAD v2) question.
-    public var answers: [String]
+    var answers: [String]
 
     public init(id: String, answers: [String]) {
         self.id = id
@@ -19,7 +19,7 @@ enum SquadMetricsError: Error, CustomStringConvertible, Equatable {
     case missingPrediction(id: String)
     case missingNoAnswerProbability(id: String)
 
-    public var description: String {
+    var description: String {
         switch self {
         case let .unreadableDataset(path, reason):
             return "\(path): not a SQuAD dataset file: \(reason)"
@@ -44,7 +44,7 @@ extension SquadMetrics {
     }
 
     /// Same, from the bytes of the file; `path` only names the source in errors.
-    public static func goldAnswers(json: Data, path: String = "<data>") throws -> [SquadGold] {
+    static func goldAnswers(json: Data, path: String = "<data>") throws -> [SquadGold] {
         struct Answer: Decodable { var text: String }
         struct Question: Decodable { var id: String; var answers: [Answer] }
         struct Paragraph: Decodable { var qas: [Question] }

@@ -13,7 +13,7 @@ public struct SquadV1Result: Codable, Equatable, Sendable {
     public var exactMatch: Double
     public var f1: Double
     /// Questions in the dataset (the denominator).
-    public var total: Int
+    var total: Int
     /// Questions without a prediction (scored 0).
     public var unanswered: Int
 
@@ -72,12 +72,12 @@ public enum SquadMetrics {
     }
 
     /// v1.1 exact_match_score: equal normalised answers (compared code point by code point).
-    public static func exactMatch(prediction: String, gold: String) -> Bool {
+    static func exactMatch(prediction: String, gold: String) -> Bool {
         SquadNormalization.normalizedTokens(prediction) == SquadNormalization.normalizedTokens(gold)
     }
 
     /// v1.1 f1_score on the normalised tokens.
-    public static func f1V1(prediction: String, gold: String) -> Double {
+    static func f1V1(prediction: String, gold: String) -> Double {
         f1V1(predicted: SquadNormalization.normalizedTokens(prediction),
              gold: SquadNormalization.normalizedTokens(gold))
     }

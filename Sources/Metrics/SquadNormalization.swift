@@ -14,12 +14,12 @@
 
 enum SquadNormalization {
     /// The normalised answer, as normalize_answer(s) in evaluate-v1.1.py / evaluate-v2.0.py.
-    public static func normalize(_ text: String) -> String {
+    static func normalize(_ text: String) -> String {
         String(String.UnicodeScalarView(normalizedTokens(text).joined(separator: [" "])))
     }
 
     /// Tokens of the normalised answer: normalize_answer(s).split().
-    public static func tokens(_ text: String) -> [String] {
+    static func tokens(_ text: String) -> [String] {
         normalizedTokens(text).map { String(String.UnicodeScalarView($0)) }
     }
 

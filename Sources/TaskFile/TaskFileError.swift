@@ -4,7 +4,7 @@
 // `<where>: <message>`, so the runner shows either the same way.
 
 struct TaskFileError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Kind: Equatable, Sendable {
+    enum Kind: Equatable, Sendable {
         /// A number outside its allowed range (`batch_size: 0`, `warmup_ratio: 1.5`).
         case outOfRange(key: String)
         /// A value of the right type that is not one of the allowed ones (`format: xml`, a task
@@ -18,13 +18,13 @@ struct TaskFileError: Error, Equatable, Sendable, CustomStringConvertible {
         case unknownTask(String)
     }
 
-    public let kind: Kind
+    let kind: Kind
     /// `path:line:column` of the offending value, `--set key=value` for an override, or the task
     /// file's path when nothing more precise exists.
-    public let location: String
-    public let message: String
+    let location: String
+    let message: String
 
-    public init(_ kind: Kind, at location: String, _ message: String) {
+    init(_ kind: Kind, at location: String, _ message: String) {
         self.kind = kind
         self.location = location
         self.message = message
@@ -34,5 +34,5 @@ struct TaskFileError: Error, Equatable, Sendable, CustomStringConvertible {
         self.init(kind, at: position.description, message)
     }
 
-    public var description: String { "\(location): \(message)" }
+    var description: String { "\(location): \(message)" }
 }

@@ -8,7 +8,7 @@ import Tensor
 /// A whole task file: the model, the output folder, and the tasks with defaults applied.
 public struct TaskFile: Sendable {
     /// The task file itself.
-    public var url: URL
+    var url: URL
     /// The model folder (resolved against the task file's folder; `${VAR}` expanded).
     public var model: URL
     /// Where `<output>/<task>/` folders go (default `runs`, resolved likewise).
@@ -16,11 +16,11 @@ public struct TaskFile: Sendable {
     public var tasks: [TaskSpec]
     /// Where each top-level key was written (`model`, `output`, `defaults`, `tasks`):
     /// key -> `path:line:column` (or `--set ...`), for messages after decoding.
-    public var positions: [String: String]
+    var positions: [String: String]
     /// `model` and `output` as written, before `${VAR}` expansion and resolution.
-    public var pathsAsWritten: [String: String]
+    var pathsAsWritten: [String: String]
 
-    public init(url: URL, model: URL, output: URL, tasks: [TaskSpec],
+    init(url: URL, model: URL, output: URL, tasks: [TaskSpec],
                 positions: [String: String] = [:], pathsAsWritten: [String: String] = [:]) {
         self.url = url
         self.model = model
@@ -45,14 +45,14 @@ public struct TaskSpec: Sendable {
     /// The model folder for this task (the file's `model` unless the task sets its own).
     public var model: URL
     /// Where the task is declared, for messages that concern the whole task.
-    public var location: String
+    var location: String
     /// Where each key that applies to this task was written: key -> `path:line:column` (or
     /// `--set ...`). Holds the task's own keys (`name`, `head`, `data`, `metrics`, ...), every
     /// training key in effect (from the task, else from `defaults:`), and `model` (the task's own,
     /// else the file's).
     public var positions: [String: String]
     /// `model` as written (the task's own, else the file's), before expansion and resolution.
-    public var modelAsWritten: String
+    var modelAsWritten: String
 
     public init(name: String, head: String, headConfig: [String: JSONValue] = [:], data: DataSpec,
                 metrics: [String] = [], training: TrainingSettings = TrainingSettings(), model: URL, location: String = "",
@@ -179,7 +179,7 @@ public struct TrainingSettings: Sendable, Equatable {
     /// Stop after this many evaluations without improvement (default: never).
     public var earlyStoppingPatience: Int?
     /// Class weights for the loss, in label order, or nil; "balanced" computes n / (k · count).
-    public var classWeights: ClassWeights?
+    var classWeights: ClassWeights?
     /// Log every N optimizer steps to train_log.jsonl and stderr (default 10).
     public var loggingSteps: Int = 10
     /// Engine and OpenBLAS threads (default: all cores).
@@ -202,7 +202,7 @@ public struct TrainingSettings: Sendable, Equatable {
 
     public init() {}
 
-    public enum ClassWeights: Sendable, Equatable {
+    enum ClassWeights: Sendable, Equatable {
         case balanced
         case explicit([Float])
     }

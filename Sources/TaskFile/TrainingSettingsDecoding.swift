@@ -6,7 +6,7 @@ import Tensor
 
 extension TrainingSettings {
     /// Every training key, snake_case as written in the task file.
-    public static var yamlKeys: Set<String> { Set(setters.keys) }
+    static var yamlKeys: Set<String> { Set(setters.keys) }
 
     /// `self` with every training key present in `map` applied; other keys are ignored (the
     /// caller rejects unknown ones). Returns key -> position of the values it applied.

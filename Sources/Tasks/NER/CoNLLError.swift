@@ -15,7 +15,7 @@ enum CoNLLError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file has no sentence at all (or `limit` cut everything).
     case noSentences(path: String)
 
-    public var description: String {
+    var description: String {
         switch self {
         case let .columnCount(path, line, found, expected, firstLine):
             return "\(path):\(line): the line has \(found) column\(found == 1 ? "" : "s"), but the first word line (line \(firstLine)) has \(expected)"

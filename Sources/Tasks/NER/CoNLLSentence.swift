@@ -3,19 +3,19 @@
 /// One sentence: its words, its tags in IOB2 (what the model learns and seqeval scores) and as
 /// written (what the predictions file repeats), and where it is.
 struct CoNLLSentence: Sendable, Equatable {
-    public var words: [String]
+    var words: [String]
     /// IOB2 tags, one per word; nil when the file has no tag column (an unlabelled test file).
-    public var tags: [String]?
+    var tags: [String]?
     /// The tags as the file writes them (in its own scheme).
-    public var writtenTags: [String]?
+    var writtenTags: [String]?
     /// 1-based line of the first word, the sentence's id in predictions.
-    public var line: Int
+    var line: Int
     /// 0-based document index: a `-DOCSTART-` line starts a new document.
-    public var document: Int
+    var document: Int
     /// Whether a `-DOCSTART-` line came right before the sentence (kept in the predictions file).
-    public var startsDocument: Bool
+    var startsDocument: Bool
 
-    public init(words: [String], tags: [String]?, writtenTags: [String]? = nil, line: Int, document: Int = 0, startsDocument: Bool = false) {
+    init(words: [String], tags: [String]?, writtenTags: [String]? = nil, line: Int, document: Int = 0, startsDocument: Bool = false) {
         self.words = words
         self.tags = tags
         self.writtenTags = writtenTags ?? tags

@@ -7,7 +7,7 @@ import Metrics
 enum NERLabels {
     /// "O" first, then the other distinct IOB2 tags of training sorted by code points
     /// (B-LOC, B-MISC, ..., I-LOC, ...), or the declared list, which must hold every training tag.
-    public static func fromTraining(_ sentences: [CoNLLSentence], declared: [String]?, path: String) throws -> [String] {
+    static func fromTraining(_ sentences: [CoNLLSentence], declared: [String]?, path: String) throws -> [String] {
         if let declared {
             let allowed = Set(declared)
             for sentence in sentences {
@@ -25,7 +25,7 @@ enum NERLabels {
 
     /// The label a later sub-token gets with `label_all_tokens`: "B-X" becomes "I-X" when the
     /// list has it (else stays "B-X"); other labels are kept.
-    public static func continuation(of label: Int, in labels: [String]) -> Int {
+    static func continuation(of label: Int, in labels: [String]) -> Int {
         let name = labels[label]
         guard name.hasPrefix("B-") else { return label }
         return labels.firstIndex(of: "I-" + name.dropFirst(2)) ?? label
@@ -33,7 +33,7 @@ enum NERLabels {
 
     /// Predicted IOB2 tags written in `scheme`. A predicted "I-X" that does not continue an X
     /// entity is read as opening one (as seqeval's default mode reads it) before converting.
-    public static func write(_ tags: [String], in scheme: String) -> [String] {
+    static func write(_ tags: [String], in scheme: String) -> [String] {
         let repaired = repairIOB2(tags)
         switch scheme {
         case "iob1": return iob2ToIOB1(repaired)

@@ -16,7 +16,7 @@
 enum NERWindows {
     /// The windows of one sentence, as ranges of word indices. Every count must be at most
     /// `budget` (the caller cuts longer words); an empty sentence gives one empty window.
-    public static func pieces(tokenCounts counts: [Int], budget: Int) -> [Range<Int>] {
+    static func pieces(tokenCounts counts: [Int], budget: Int) -> [Range<Int>] {
         precondition(budget >= 1 && counts.allSatisfy { $0 <= budget }, "word token counts must fit the budget")
         let n = counts.count
         let cumulative = prefixSums(counts)
@@ -38,7 +38,7 @@ enum NERWindows {
     }
 
     /// For each word of the sentence, the index of the window (from `pieces`) that predicts it.
-    public static func owners(of pieces: [Range<Int>], tokenCounts counts: [Int]) -> [Int] {
+    static func owners(of pieces: [Range<Int>], tokenCounts counts: [Int]) -> [Int] {
         let n = counts.count
         let cumulative = prefixSums(counts)
         var owner = [Int](repeating: 0, count: n)
@@ -59,7 +59,7 @@ enum NERWindows {
 
     /// The words (a range of `counts`, a whole document's words in order) a window holds when
     /// `centre` is filled with context up to `budget` tokens.
-    public static func context(around centre: Range<Int>, tokenCounts counts: [Int], budget: Int) -> Range<Int> {
+    static func context(around centre: Range<Int>, tokenCounts counts: [Int], budget: Int) -> Range<Int> {
         var lower = centre.lowerBound, upper = centre.upperBound
         var free = budget - counts[centre].reduce(0, +)
         func growLeft(_ room: Int) {

@@ -8,13 +8,13 @@ import Tokenizers
 
 struct RawTextWords: Sendable, Equatable {
     /// Each word's text, sliced from the input.
-    public var words: [String]
+    var words: [String]
     /// Each word's sub-token ids.
-    public var tokens: [[Int32]]
+    var tokens: [[Int32]]
     /// Each word's span in the input, in code points.
-    public var spans: [Range<Int>]
+    var spans: [Range<Int>]
 
-    public init(text: String, tokenizer: BertTokenizer) {
+    init(text: String, tokenizer: BertTokenizer) {
         let encoding = tokenizer.encode(text, addSpecialTokens: false)
         let scalars = Array(text.unicodeScalars)
         var words: [String] = [], tokens: [[Int32]] = [], spans: [Range<Int>] = []
@@ -61,12 +61,12 @@ struct RawTextWords: Sendable, Equatable {
 
 /// An entity predicted in raw text: its type, its span in code points and the text of that span.
 struct PredictedEntity: Sendable, Equatable {
-    public var type: String
-    public var start: Int
-    public var end: Int
-    public var text: String
+    var type: String
+    var start: Int
+    var end: Int
+    var text: String
     /// The mean, over the entity's words, of the probability of each word's predicted tag.
-    public var score: Double
+    var score: Double
 }
 
 enum EntityMerging {
@@ -74,7 +74,7 @@ enum EntityMerging {
     /// continues an open X entity and otherwise opens one (seqeval's default reading), "O" closes;
     /// an "E-X" or "S-X" closes after its word. The entity spans from its first word's start to
     /// its last word's end, so it may include the spaces between words.
-    public static func entities(tags: [String], scores: [Double], spans: [Range<Int>], text: String) -> [PredictedEntity] {
+    static func entities(tags: [String], scores: [Double], spans: [Range<Int>], text: String) -> [PredictedEntity] {
         let scalars = Array(text.unicodeScalars)
         var result: [PredictedEntity] = []
         var open: (type: Substring, first: Int, last: Int, scoreSum: Double)?

@@ -12,12 +12,12 @@ import Foundation
 /// 4. v1: the best candidate. v2: "" when null score - best non-null score >
 ///    `nullScoreDiffThreshold`, else the best non-null candidate.
 struct QAPostProcessor: Sendable {
-    public var nBestSize: Int
-    public var maxAnswerLength: Int
-    public var versionTwoWithNegative: Bool
-    public var nullScoreDiffThreshold: Double
+    var nBestSize: Int
+    var maxAnswerLength: Int
+    var versionTwoWithNegative: Bool
+    var nullScoreDiffThreshold: Double
 
-    public init(nBestSize: Int = 20, maxAnswerLength: Int = 30, versionTwoWithNegative: Bool = false,
+    init(nBestSize: Int = 20, maxAnswerLength: Int = 30, versionTwoWithNegative: Bool = false,
                 nullScoreDiffThreshold: Double = 0) {
         self.nBestSize = nBestSize
         self.maxAnswerLength = maxAnswerLength
@@ -26,12 +26,12 @@ struct QAPostProcessor: Sendable {
     }
 
     /// One window's logits (unpadded, one per token) and its context offsets.
-    public struct WindowLogits {
-        public var start: [Float]
-        public var end: [Float]
-        public var contextOffsets: [Range<Int>?]
+    struct WindowLogits {
+        var start: [Float]
+        var end: [Float]
+        var contextOffsets: [Range<Int>?]
 
-        public init(start: [Float], end: [Float], contextOffsets: [Range<Int>?]) {
+        init(start: [Float], end: [Float], contextOffsets: [Range<Int>?]) {
             self.start = start
             self.end = end
             self.contextOffsets = contextOffsets
@@ -39,32 +39,32 @@ struct QAPostProcessor: Sendable {
     }
 
     /// One n-best entry. The null answer has an empty text and `offsets` 0..<0.
-    public struct Candidate: Sendable, Equatable {
-        public var text: String
+    struct Candidate: Sendable, Equatable {
+        var text: String
         /// Code points of the answer in the context (end exclusive).
-        public var offsets: Range<Int>
-        public var startLogit: Float
-        public var endLogit: Float
-        public var score: Float
-        public var probability: Double
-        public var isNull: Bool
+        var offsets: Range<Int>
+        var startLogit: Float
+        var endLogit: Float
+        var score: Float
+        var probability: Double
+        var isNull: Bool
     }
 
     /// An example's answer.
-    public struct Prediction: Sendable, Equatable {
+    struct Prediction: Sendable, Equatable {
         /// The answer text; "" for "no answer" (v2).
-        public var text: String
+        var text: String
         /// Where the chosen candidate is in the context (0..<0 for no answer).
-        public var offsets: Range<Int>
+        var offsets: Range<Int>
         /// The chosen candidate's probability among the n-best (0 for no answer).
-        public var probability: Double
+        var probability: Double
         /// n-best candidates, best first.
-        public var nBest: [Candidate]
+        var nBest: [Candidate]
         /// v2: null score - best non-null score (null_odds.json); nil for v1.
-        public var nullScoreDiff: Double?
+        var nullScoreDiff: Double?
     }
 
-    public func predict(context: String, windows: [WindowLogits]) -> Prediction {
+    func predict(context: String, windows: [WindowLogits]) -> Prediction {
         let contextScalars = Array(context.unicodeScalars)
         var preliminary: [Candidate] = []
         var minimumNull: Candidate?

@@ -6,11 +6,11 @@ import Foundation
 /// `nbest_predictions.json` (id -> the n-best list) and, for SQuAD v2, `null_odds.json`
 /// (id -> null score - best non-null score, the evaluator's `--na-prob-file`).
 enum QAPredictionFiles {
-    public static func predictions(ids: [String], predictions: [QAPostProcessor.Prediction]) -> Data {
+    static func predictions(ids: [String], predictions: [QAPostProcessor.Prediction]) -> Data {
         object(zip(ids, predictions).map { ($0, fragment(.string($1.text))) })
     }
 
-    public static func nBest(ids: [String], predictions: [QAPostProcessor.Prediction]) -> Data {
+    static func nBest(ids: [String], predictions: [QAPostProcessor.Prediction]) -> Data {
         object(zip(ids, predictions).map { id, prediction in
             let entries = prediction.nBest.map { candidate in
                 fragment(.object(["start_logit": .number(Double(candidate.startLogit)),
@@ -22,7 +22,7 @@ enum QAPredictionFiles {
         })
     }
 
-    public static func nullOdds(ids: [String], predictions: [QAPostProcessor.Prediction]) -> Data {
+    static func nullOdds(ids: [String], predictions: [QAPostProcessor.Prediction]) -> Data {
         object(zip(ids, predictions).map { ($0, fragment(.number($1.nullScoreDiff ?? 0))) })
     }
 

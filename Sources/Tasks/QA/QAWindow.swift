@@ -3,10 +3,10 @@
 /// is not part of the context ([CLS], the question, [SEP]) — run_qa.py's offset_mapping with
 /// None outside the context.
 struct QAWindow: Sendable, Equatable {
-    public var exampleIndex: Int
-    public var contextOffsets: [Range<Int>?]
+    var exampleIndex: Int
+    var contextOffsets: [Range<Int>?]
 
-    public init(exampleIndex: Int, contextOffsets: [Range<Int>?]) {
+    init(exampleIndex: Int, contextOffsets: [Range<Int>?]) {
         self.exampleIndex = exampleIndex
         self.contextOffsets = contextOffsets
     }

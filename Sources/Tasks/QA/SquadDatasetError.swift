@@ -10,7 +10,7 @@ enum SquadDatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file holds no questions (or every one was skipped).
     case noQuestions(path: String)
 
-    public var description: String {
+    var description: String {
         switch self {
         case .fileNotFound(let path):
             return "\(path): no such file"

@@ -3,38 +3,38 @@
 
 /// A gold (or plausible) answer: its text and where it starts in the context.
 struct SquadAnswer: Sendable, Equatable {
-    public var text: String
+    var text: String
     /// Code-point offset of the answer's first character in the context.
-    public var start: Int
+    var start: Int
     /// The code-point count of the text (Python's `len`).
-    public var length: Int
+    var length: Int
 
-    public init(text: String, start: Int) {
+    init(text: String, start: Int) {
         self.text = text
         self.start = start
         self.length = text.unicodeScalars.count
     }
 
     /// One past the answer's last code point.
-    public var end: Int { start + length }
+    var end: Int { start + length }
 }
 
 /// A question, its context and its answers.
 struct SquadExample: Sendable, Equatable {
-    public var id: String
-    public var question: String
-    public var context: String
+    var id: String
+    var question: String
+    var context: String
     /// Gold answers in file order, duplicates kept; empty for an unanswerable (v2) question
     /// and for a question without answers in an unlabelled test file.
-    public var answers: [SquadAnswer]
+    var answers: [SquadAnswer]
     /// SQuAD v2: no answer in the context (`is_impossible`, or an empty answer list).
-    public var isImpossible: Bool
+    var isImpossible: Bool
     /// SQuAD v2: what annotators marked for an unanswerable question (kept, never trained on).
-    public var plausibleAnswers: [SquadAnswer]
+    var plausibleAnswers: [SquadAnswer]
     /// Whether the file gave answers for this question (false in an unlabelled test file).
-    public var hasAnswerKey: Bool
+    var hasAnswerKey: Bool
 
-    public init(id: String, question: String, context: String, answers: [SquadAnswer],
+    init(id: String, question: String, context: String, answers: [SquadAnswer],
                 isImpossible: Bool = false, plausibleAnswers: [SquadAnswer] = [], hasAnswerKey: Bool = true) {
         self.id = id
         self.question = question
@@ -48,17 +48,17 @@ struct SquadExample: Sendable, Equatable {
 
 /// The questions of one SQuAD file.
 struct SquadDataset: Sendable {
-    public var examples: [SquadExample]
+    var examples: [SquadExample]
     /// The file's `version` ("1.1", "v2.0", ...), if it has one.
-    public var version: String?
+    var version: String?
 
-    public init(examples: [SquadExample], version: String?) {
+    init(examples: [SquadExample], version: String?) {
         self.examples = examples
         self.version = version
     }
 
     /// A SQuAD v2.0 file: it says so, or some question has no answer.
-    public var looksLikeVersionTwo: Bool {
+    var looksLikeVersionTwo: Bool {
         (version.map { $0.hasPrefix("v2") || $0.hasPrefix("2") } ?? false)
             || examples.contains { $0.isImpossible }
     }

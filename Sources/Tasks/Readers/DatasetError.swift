@@ -33,7 +33,7 @@ enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     /// An evaluation label that the label list (from training or `labels:`) does not contain.
     case unknownLabel(path: String, line: Int, label: String, known: [String])
 
-    public var description: String {
+    var description: String {
         switch self {
         case .fileNotFound(let path):
             return "\(path): no such file"

@@ -7,7 +7,7 @@ enum LabelSet {
     /// otherwise the distinct training labels, sorted numerically when every label is an integer
     /// ("2" before "10"), else by Unicode scalar values (Python's `sorted` order).
     /// - Parameter path: the training file, for messages.
-    public static func fromTraining(_ examples: [ClassificationExample], declared: [String]?,
+    static func fromTraining(_ examples: [ClassificationExample], declared: [String]?,
                                     path: String) throws -> [String] {
         if let declared {
             let allowed = Set(declared)
@@ -27,7 +27,7 @@ enum LabelSet {
     /// Each example's index in `labels`; a label training never saw is an error naming the line
     /// and listing the known labels.
     /// - Parameter path: the file the examples come from, for messages.
-    public static func indices(of examples: [ClassificationExample], labels: [String],
+    static func indices(of examples: [ClassificationExample], labels: [String],
                                path: String) throws -> [Int32] {
         var indexOf: [String: Int32] = [:]
         for (index, label) in labels.enumerated() where indexOf[label] == nil { indexOf[label] = Int32(index) }
