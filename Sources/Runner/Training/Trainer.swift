@@ -92,8 +92,11 @@ final class Trainer {
                 try BF16Weights.reusingConversions {
                     for micro in group {
                         let batch = FeatureBatch(features: train, indices: micro, padID: padID, padTo: s.padToMaxLength ? s.maxSeqLength : nil)
+                        guard let targets = batch.targets else {
+                            throw CLIError("[\(spec.name)] task kind `\(descriptor.taskKind)` gave training features without targets")
+                        }
                         let output = model(batch.tokens, training: true, stream: &state.streams.dropout)
-                        let loss = try model.head.loss(output, targets: batch.targets)
+                        let loss = try model.head.loss(output, targets: targets)
                         lossSum += Double(loss.item)
                         (group.count > 1 ? scale(loss, by: 1 / Float(group.count)) : loss).backward()
                         windowTokens += batch.tokens.tokenCount

@@ -65,7 +65,7 @@ final class ClassificationTask: TaskKind {
         let indices: [Int32]? = list.allSatisfy({ $0.label != nil })
             ? try LabelSet.indices(of: list, labels: labels, path: url.path) : nil
         var features = encode(list.map { ($0.text, $0.textPair) })
-        if let indices { for i in features.indices { features[i].label = indices[i] } }
+        if let indices { for i in features.indices { features[i].targets = SequenceLabels([indices[i]]) } }
         return features
     }
 

@@ -92,7 +92,7 @@ public final class MultiLabelTask: TaskKind {
         var features = try encode(list.map(\.text))
         for (i, example) in list.enumerated() {
             guard let names = example.labels else { continue }
-            features[i].labelVector = labels.map { names.contains($0) ? 1 : 0 }
+            features[i].targets = LabelVectors(labels.map { names.contains($0) ? 1 : 0 })
         }
         return features
     }
