@@ -84,8 +84,8 @@ enum TaskFileLoader {
         if !tasks.isEmpty { taskFile = try taskFile.selecting(names: tasks) }
         if let output { taskFile.output = URL(fileURLWithPath: output) }
         let heads = HeadRegistry.all
-        let problems = taskFile.validate(knownHeads: Set(heads.map(\.name)),
-                                         headTaskKinds: Dictionary(uniqueKeysWithValues: heads.map { ($0.name, $0.taskKind) }))
+        let kindRules = heads.compactMap { head in TaskKindRegistry.rules(for: head.taskKind).map { (head.name, $0) } }
+        let problems = taskFile.validate(knownHeads: Set(heads.map(\.name)), headTaskKinds: Dictionary(uniqueKeysWithValues: kindRules))
         if !problems.isEmpty {
             throw CLIError((problems.count == 1 ? "" : "\(problems.count) problems:\n") + problems.joined(separator: "\n"))
         }

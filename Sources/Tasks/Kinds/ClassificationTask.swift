@@ -15,12 +15,13 @@ final class ClassificationTask: TaskKind {
     private var examples: [Split: [ClassificationExample]] = [:]
     public var defaultMetric: String { labels.count == 2 ? "f1" : "accuracy" }
     public var knownMetrics: Set<String> { ["accuracy", "f1", "precision", "recall", "macro_f1", "micro_f1", "weighted_f1", "mcc", "loss"] }
+    public static var formats: [DataFormat] { [.tsv, .csv, .jsonl] }
 
     public init(context: TaskKindContext) throws {
         spec = context.spec
         tokenizer = context.tokenizer
         let data = spec.data
-        guard [.tsv, .csv, .jsonl].contains(data.format) else {
+        guard Self.formats.contains(data.format) else {
             throw TaskError.invalid("task `\(spec.name)`: classification reads tsv, csv or jsonl, not \(data.format.rawValue)")
         }
         for split in Split.allCases {

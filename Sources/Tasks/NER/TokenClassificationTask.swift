@@ -21,6 +21,7 @@ final class TokenClassificationTask: TaskKind {
     private var rawPlans: [NERFeaturePlan] = []
 
     public var defaultMetric: String { "f1" }
+    public static var formats: [DataFormat] { [.conll] }
     public var knownMetrics: Set<String> {
         ["seqeval", "seqeval_strict", "precision", "recall", "f1", "accuracy",
          "strict_precision", "strict_recall", "strict_f1", "strict_accuracy", "loss"]
