@@ -5,13 +5,11 @@ import Tasks
 /// and the SVG curves are RunReport's); and the progress display on stderr.
 final class RunOutputs {
     let directory: URL
-    let taskName: String
     let progress: ProgressReporter
     private let trainLog: JSONLinesWriter
     private(set) var trainLogEntries: [TrainLogEntry] = []
-    init(directory: URL, taskName: String, appendToLog: Bool) throws {
+    init(directory: URL, appendToLog: Bool) throws {
         self.directory = directory
-        self.taskName = taskName
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let logURL = directory.appendingPathComponent("train_log.jsonl")
         if appendToLog, let data = try? Data(contentsOf: logURL) {

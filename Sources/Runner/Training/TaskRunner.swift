@@ -57,7 +57,7 @@ struct TaskRunner {
         let model = try TaskModel.load(from: modelFolder, descriptor: descriptor, labels: kind.labels,
                                        options: spec.headConfig, stream: &initialization, warn: warn)
         let store = CheckpointStore(taskDirectory: directory, sourceModel: spec.model, spec: spec, labels: kind.labels)
-        let outputs = try RunOutputs(directory: directory, taskName: spec.name, appendToLog: resume)
+        let outputs = try RunOutputs(directory: directory, appendToLog: resume)
         let padID = Int32(tokenizer.padId)
         let evaluator = Evaluator(model: model, kind: kind, padID: padID,
                                   batchSize: spec.training.evalBatchSize ?? spec.training.batchSize)

@@ -6,15 +6,12 @@ public struct FeatureBatch: Sendable {
     public var tokens: TokenBatch
     /// The rows' targets joined (`HeadTargets.batch`); nil when a row has none (an unlabelled split).
     public var targets: (any HeadTargets)?
-    /// Which features (indices into the split's feature array) are in the batch, in row order.
-    public var featureIndices: [Int]
 
     /// Pads the features at `indices` to the longest of them (or to `padTo`).
     public init(features: [EncodedFeature], indices: [Int], padID: Int32, padTo length: Int? = nil) {
         let chosen = indices.map { features[$0] }
         let t = max(length ?? 0, chosen.map(\.length).max() ?? 0)
         tokens = TokenBatch(sequences: chosen.map(\.inputIDs), typeIDs: chosen.map(\.tokenTypeIDs), padID: padID, padTo: t)
-        featureIndices = indices
         let rows = chosen.compactMap(\.targets)
         targets = rows.count == chosen.count ? rows.first.flatMap { Self.join(rows, like: $0, sequenceLength: t) } : nil
     }

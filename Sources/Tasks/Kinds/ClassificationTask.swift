@@ -14,7 +14,6 @@ final class ClassificationTask: TaskKind {
     public let labels: [String]
     private var examples: [Split: [ClassificationExample]] = [:]
     public var defaultMetric: String { labels.count == 2 ? "f1" : "accuracy" }
-    public var knownMetrics: Set<String> { ["accuracy", "f1", "precision", "recall", "macro_f1", "micro_f1", "weighted_f1", "mcc", "loss"] }
     public static var formats: [DataFormat] { [.tsv, .csv, .jsonl] }
 
     public init(context: TaskKindContext) throws {

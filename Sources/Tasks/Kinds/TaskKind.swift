@@ -55,8 +55,6 @@ public protocol TaskKind: AnyObject {
     var labels: [String] { get }
     /// The metric that picks the best checkpoint unless the task file names another.
     var defaultMetric: String { get }
-    /// Metric names this kind can report (for `validate`).
-    var knownMetrics: Set<String> { get }
 
     /// The features of a split (empty when the task file has no such split).
     func features(_ split: Split) throws -> [EncodedFeature]

@@ -27,7 +27,6 @@ public final class MultiLabelTask: TaskKind {
     public let labels: [String]
     private var examples: [Split: [MultiLabelExample]] = [:]
     public var defaultMetric: String { "micro_f1" }
-    public var knownMetrics: Set<String> { ["micro_f1", "macro_f1", "exact_match", "loss"] }
     public static var formats: [DataFormat] { [.jsonl] }
 
     public init(context: TaskKindContext) throws {
