@@ -56,9 +56,12 @@ final class RunEndToEndTests: XCTestCase {
         XCTAssertEqual(predicted.stdout.split(separator: "\n").count, 2)
     }
 
-    func testInterruptedAndResumedRunEqualsAnUninterruptedOneBitForBit() throws {
+    /// The synthetic task with `settings` (2 epochs, an evaluation every 7 steps, and more) run
+    /// straight in straight/, and in resumed/ interrupted after step 13, then resumed.
+    func runStraightAndResumed(_ settings: [String]) throws -> (straight: URL, resumed: URL,
+                                                                straightRun: BertKitProcess.Result, resumedRun: BertKitProcess.Result) {
         let straight = folder.appendingPathComponent("straight"), resumed = folder.appendingPathComponent("resumed")
-        let settings = ["--set", "epochs=2", "--set", "eval_steps=7"]
+        let settings = ["--set", "epochs=2", "--set", "eval_steps=7"] + settings
         let a = try BertKitProcess.run(["run", try SyntheticTask.write(to: straight).path] + settings)
         XCTAssertEqual(a.status, 0, a.stderr)
         let taskFile = try SyntheticTask.write(to: resumed)
@@ -66,6 +69,11 @@ final class RunEndToEndTests: XCTestCase {
         XCTAssertEqual(first.status, 130, first.stderr)
         let second = try BertKitProcess.run(["run", taskFile.path, "--resume"] + settings)
         XCTAssertEqual(second.status, 0, second.stderr)
+        return (straight, resumed, a, second)
+    }
+
+    func testInterruptedAndResumedRunEqualsAnUninterruptedOneBitForBit() throws {
+        let (straight, resumed, _, _) = try runStraightAndResumed([])
         for checkpoint in ["last", "best"] {
             let x = try SafeTensorsFile(contentsOf: straight.appendingPathComponent("runs/has-z/\(checkpoint)/model.safetensors"))
             let y = try SafeTensorsFile(contentsOf: resumed.appendingPathComponent("runs/has-z/\(checkpoint)/model.safetensors"))
@@ -82,15 +90,7 @@ final class RunEndToEndTests: XCTestCase {
     /// resumed run restores it from disk, the straight one from memory, and both report the
     /// evaluation of those weights, to the last digit.
     func testTheBestWeightsComeBackFromMemoryOrFromBestAfterAResume() throws {
-        let straight = folder.appendingPathComponent("straight"), resumed = folder.appendingPathComponent("resumed")
-        let settings = ["--set", "epochs=2", "--set", "eval_steps=7", "--set", "greater_is_better=false"]
-        let a = try BertKitProcess.run(["run", try SyntheticTask.write(to: straight).path] + settings)
-        XCTAssertEqual(a.status, 0, a.stderr)
-        let taskFile = try SyntheticTask.write(to: resumed)
-        let first = try BertKitProcess.run(["run", taskFile.path, "--interrupt-after-steps", "13"] + settings)
-        XCTAssertEqual(first.status, 130, first.stderr)
-        let second = try BertKitProcess.run(["run", taskFile.path, "--resume"] + settings)
-        XCTAssertEqual(second.status, 0, second.stderr)
+        let (straight, resumed, a, second) = try runStraightAndResumed(["--set", "greater_is_better=false"])
         func metrics(_ run: URL) throws -> Metrics {
             try JSONDecoder().decode(Metrics.self, from: Data(contentsOf: run.appendingPathComponent("runs/has-z/metrics.json")))
         }
