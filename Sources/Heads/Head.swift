@@ -26,8 +26,13 @@ public protocol Head: Module {
     /// (a span-extraction loss is a softmax over every position, padding included).
     var readsPaddingPositions: Bool { get }
 
-    /// The training loss of `output` against `targets` (a scalar).
-    func loss(_ output: HeadOutput, targets: HeadTargets) throws -> Tensor
+    /// Whether the head reads the backbone's pooled output (`BertOutput.pooledOutput`): then
+    /// `TaskModel.load` refuses a checkpoint without a pooler. Default: false.
+    var readsPooledOutput: Bool { get }
+
+    /// The training loss of `output` against `targets` (a scalar): the targets the head's task
+    /// kind gives its features, joined per batch (`HeadTargets`).
+    func loss(_ output: HeadOutput, targets: any HeadTargets) throws -> Tensor
 
     /// Decodes one whole sequence (a sentence's words, in order, after the task kind has merged
     /// its windows) from its per-position scores, `scores` (N, K) row-major: N class indices.
@@ -37,7 +42,16 @@ public protocol Head: Module {
 }
 
 extension Head {
+    /// `targets` as the type this head trains on, or the error that names both types.
+    public func requireTargets<T: HeadTargets>(_ type: T.Type, in targets: any HeadTargets) throws -> T {
+        guard let typed = targets as? T else {
+            throw HeadError.unexpectedTargets(head: name, expected: "\(T.self)", found: "\(Swift.type(of: targets))")
+        }
+        return typed
+    }
+
     public var readsPaddingPositions: Bool { true }
+    public var readsPooledOutput: Bool { false }
     public func decode(sequenceScores scores: [Float], classes: Int) -> [Int]? { nil }
 }
 
@@ -54,36 +68,14 @@ public struct HeadOutput {
     public subscript(name: String) -> Tensor? { tensors[name] }
 }
 
-/// What a batch is trained against; each head reads the fields its task kind fills.
-public struct HeadTargets: Sendable {
-    /// One class per sequence (B), or per token (B·T) with -100 for ignored positions.
-    public var labels: [Int32]?
-    /// One value per sequence for regression (one-label sequence classification).
-    public var values: [Float]?
-    /// Token positions of the answer span (B); positions outside the sequence are ignored.
-    public var startPositions: [Int32]?
-    public var endPositions: [Int32]?
-    /// A (B, K) 0/1 matrix for multi-label heads.
-    public var labelMatrix: [Float]?
-
-    public init(labels: [Int32]? = nil, values: [Float]? = nil, startPositions: [Int32]? = nil,
-                endPositions: [Int32]? = nil, labelMatrix: [Float]? = nil) {
-        self.labels = labels
-        self.values = values
-        self.startPositions = startPositions
-        self.endPositions = endPositions
-        self.labelMatrix = labelMatrix
-    }
-}
-
 public enum HeadError: Error, CustomStringConvertible, Equatable {
-    case missingTargets(head: String, field: String)
+    case unexpectedTargets(head: String, expected: String, found: String)
     case unknownHead(String, known: [String])
     case invalidConfig(head: String, String)
 
     public var description: String {
         switch self {
-        case .missingTargets(let head, let field): return "head `\(head)` needs `\(field)` targets to compute a loss"
+        case .unexpectedTargets(let head, let expected, let found): return "head `\(head)` trains on \(expected) targets, not \(found)"
         case .unknownHead(let name, let known): return "unknown head `\(name)` (registered: \(known.joined(separator: ", ")))"
         case .invalidConfig(let head, let why): return "head `\(head)`: \(why)"
         }

@@ -65,10 +65,6 @@ public enum HeadRegistry {
         guard let found = descriptors[name] else { throw HeadError.unknownHead(name, known: all.map(\.name)) }
         return found
     }
-
-    public static func descriptor(architecture: String) -> HeadDescriptor? {
-        all.first { $0.architecture == architecture }
-    }
 }
 
 /// The heads transformers defines, as descriptors.

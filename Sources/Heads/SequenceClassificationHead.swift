@@ -16,6 +16,8 @@ public final class SequenceClassificationHead: Head {
     public var architecture: String { "BertForSequenceClassification" }
     /// [CLS] and the masked mean read real tokens only.
     public var readsPaddingPositions: Bool { false }
+    /// Pooling `pooler` needs a checkpoint with pooler.dense.* (cls and mean do not).
+    public var readsPooledOutput: Bool { pooling == .pooler }
 
     public init(hiddenSize: Int, labels: Int, pooling: Pooling = .pooler, dropout: Float, classWeights: [Float]? = nil) {
         classifier = Linear(inFeatures: hiddenSize, outFeatures: labels)
@@ -44,15 +46,10 @@ public final class SequenceClassificationHead: Head {
         return HeadOutput(["logits": classifier(dropped)])
     }
 
-    public func loss(_ output: HeadOutput, targets: HeadTargets) throws -> Tensor {
+    public func loss(_ output: HeadOutput, targets: any HeadTargets) throws -> Tensor {
         let logits = output["logits"]!
-        if labelCount == 1 {
-            guard let values = targets.values ?? targets.labels?.map(Float.init) else {
-                throw HeadError.missingTargets(head: name, field: "values")
-            }
-            return meanSquaredError(prediction: logits, target: values)
-        }
-        guard let labels = targets.labels else { throw HeadError.missingTargets(head: name, field: "labels") }
+        let labels = try requireTargets(SequenceLabels.self, in: targets).labels
+        if labelCount == 1 { return meanSquaredError(prediction: logits, target: labels.map(Float.init)) }
         return crossEntropy(logits: logits, labels: labels, classWeights: classWeights)
     }
 

@@ -22,15 +22,13 @@ public final class SpanExtractionHead: Head {
                           perToken: ["start_logits", "end_logits"])
     }
 
-    public func loss(_ output: HeadOutput, targets: HeadTargets) throws -> Tensor {
-        guard let starts = targets.startPositions, let ends = targets.endPositions else {
-            throw HeadError.missingTargets(head: name, field: "startPositions/endPositions")
-        }
+    public func loss(_ output: HeadOutput, targets: any HeadTargets) throws -> Tensor {
+        let positions = try requireTargets(SpanPositions.self, in: targets)
         let start = output["start_logits"]!, end = output["end_logits"]!
         let ignored = Int32(start.shape[1])
         func clamped(_ positions: [Int32]) -> [Int32] { positions.map { min(max($0, 0), ignored) } }
-        let startLoss = crossEntropy(logits: start, labels: clamped(starts), ignoreIndex: ignored)
-        let endLoss = crossEntropy(logits: end, labels: clamped(ends), ignoreIndex: ignored)
+        let startLoss = crossEntropy(logits: start, labels: clamped(positions.starts), ignoreIndex: ignored)
+        let endLoss = crossEntropy(logits: end, labels: clamped(positions.ends), ignoreIndex: ignored)
         return scale(add(startLoss, endLoss), by: 0.5)
     }
 

@@ -51,8 +51,8 @@ public final class TaskModel: Module {
         config.architectures = [descriptor.architecture]
         let backbone = BertModel(config: config, withPooler: hasPooler)
         let head = try descriptor.make(HeadContext(config: config, labels: labelNames, options: options))
-        if let sequence = head as? SequenceClassificationHead, sequence.pooling == .pooler, !hasPooler {
-            throw HeadError.invalidConfig(head: descriptor.name, "pooling `pooler` needs a checkpoint with pooler.dense.*; \(folder.weightsURL.path) has none (use pooling: cls or mean)")
+        if head.readsPooledOutput && !hasPooler {
+            throw HeadError.invalidConfig(head: descriptor.name, "it reads the pooled output, which needs a checkpoint with pooler.dense.*; \(folder.weightsURL.path) has none")
         }
         let model = TaskModel(backbone: backbone, head: head)
         // The head's tensors are optional (a fresh head on a pre-trained backbone); the

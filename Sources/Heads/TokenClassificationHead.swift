@@ -24,8 +24,8 @@ public final class TokenClassificationHead: Head {
         return HeadOutput(["logits": classifier(dropped)], perToken: ["logits"])
     }
 
-    public func loss(_ output: HeadOutput, targets: HeadTargets) throws -> Tensor {
-        guard let labels = targets.labels else { throw HeadError.missingTargets(head: name, field: "labels") }
+    public func loss(_ output: HeadOutput, targets: any HeadTargets) throws -> Tensor {
+        let labels = try requireTargets(TokenLabels.self, in: targets).labels
         return crossEntropy(logits: output["logits"]!, labels: labels, classWeights: classWeights)
     }
 

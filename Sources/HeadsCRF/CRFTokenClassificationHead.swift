@@ -52,8 +52,8 @@ public final class CRFTokenClassificationHead: Head {
         return HeadOutput(["logits": classifier(dropped)], perToken: ["logits"])
     }
 
-    public func loss(_ output: HeadOutput, targets: HeadTargets) throws -> Tensor {
-        guard let tokenLabels = targets.labels else { throw HeadError.missingTargets(head: name, field: "labels") }
+    public func loss(_ output: HeadOutput, targets: any HeadTargets) throws -> Tensor {
+        let tokenLabels = try requireTargets(TokenLabels.self, in: targets).labels
         let logits = output["logits"]!
         let (b, t) = (logits.shape[0], logits.shape[1])
         // each row's gold path, repaired where it takes a masked transition

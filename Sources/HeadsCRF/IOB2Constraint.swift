@@ -52,13 +52,6 @@ public struct IOB2Constraint: Sendable, Equatable {
         return result
     }
 
-    /// True when `path` takes no forbidden step (and, with `checkStart`, starts allowed).
-    public func allows(_ path: [Int], checkStart: Bool = true) -> Bool {
-        guard let first = path.first else { return true }
-        if checkStart && !allowedStart[first] { return false }
-        return zip(path, path.dropFirst()).allSatisfy { allowedTransition[$0 * classes + $1] }
-    }
-
     /// ("B", "PER") for "B-PER"; nil for "O" or a tag without a "B-"/"I-" style prefix.
     static func split(_ tag: String) -> (prefix: Substring, type: Substring)? {
         guard tag != "O", let dash = tag.firstIndex(of: "-") else { return nil }

@@ -8,11 +8,12 @@ extension TaskFile {
     /// Every problem found, in file order; empty if the file looks runnable.
     ///
     /// - knownHeads: the registered head names (`HeadRegistry.all.map(\.name)`).
-    /// - headTaskKinds: head name -> task kind (`HeadDescriptor.taskKind`); when given, a head's
-    ///   data format is checked against its kind (`classification` reads tsv/csv/jsonl,
-    ///   `token-classification` conll, `span-extraction` squad; other kinds are not checked).
+    /// - headTaskKinds: head name -> the rules of its task kind (`HeadDescriptor.taskKind`); when
+    ///   given, the task's data format is checked against the formats the kind reads, and the
+    ///   kind checks its `data:` block itself (e.g. classification: the columns in the files'
+    ///   first lines).
     /// - fileExists: whether a file or folder exists (replaceable for tests).
-    public func validate(knownHeads: Set<String>, headTaskKinds: [String: String] = [:],
+    public func validate(knownHeads: Set<String>, headTaskKinds: [String: TaskKindRules] = [:],
                          fileExists: (URL) -> Bool = { FileManager.default.fileExists(atPath: $0.path) }) -> [String] {
         var problems: [String] = []
         var seenNames: [String: String] = [:]
@@ -33,7 +34,9 @@ extension TaskFile {
             }
             checkDataFiles(task, fileExists: fileExists, report: report)
             checkColumns(task, report: report)
-            checkHeaders(task, fileExists: fileExists, report: report)
+            if let rules = headTaskKinds[task.head], rules.formats.contains(task.data.format) {
+                for problem in rules.checkData(task.data, fileExists) { report(task.data.position(of: problem.key), problem.message) }
+            }
             checkClassWeights(task, report: report)
         }
         return problems
@@ -42,7 +45,7 @@ extension TaskFile {
     /// Records one problem at a position (`path:line:column`).
     private typealias Report = (_ position: String, _ message: String) -> Void
 
-    private func checkHead(_ task: TaskSpec, knownHeads: Set<String>, headTaskKinds: [String: String],
+    private func checkHead(_ task: TaskSpec, knownHeads: Set<String>, headTaskKinds: [String: TaskKindRules],
                            report: Report) {
         guard knownHeads.contains(task.head) else {
             let suggestion = YAMLEditDistance.closest(to: task.head, among: knownHeads).map { "did you mean `\($0)`? " } ?? ""
@@ -50,13 +53,8 @@ extension TaskFile {
             report(task.position(of: "head"), "unknown head `\(task.head)`; \(suggestion)\(known)")
             return
         }
-        let formatsByKind: [String: [DataFormat]] = [
-            "classification": [.tsv, .csv, .jsonl],
-            "token-classification": [.conll],
-            "span-extraction": [.squad],
-        ]
-        if let kind = headTaskKinds[task.head], let formats = formatsByKind[kind], !formats.contains(task.data.format) {
-            report(task.position(of: "head"), "head `\(task.head)` (\(kind)) reads data in format \(formats.map(\.rawValue).joined(separator: " or ")), "
+        if let rules = headTaskKinds[task.head], !rules.formats.contains(task.data.format) {
+            report(task.position(of: "head"), "head `\(task.head)` (\(rules.kind)) reads data in format \(rules.formats.map(\.rawValue).joined(separator: " or ")), "
                    + "but `data.format` (at \(task.data.position(of: "format"))) is \(task.data.format.rawValue)")
         }
     }

@@ -45,7 +45,7 @@ final class TinyBertBF16Tests: XCTestCase {
         for c in TinyBertHeadTests.cases {
             let autocast = try Fixtures.reference("bf16/tiny-bert-\(c.folder)-autocast.safetensors")
             for skipsPadding in [false, true] {
-                let (model, fp32, batch, targets) = try TinyBertHeadTests.load(c.folder, c.descriptor)
+                let (model, fp32, batch, targets) = try TinyBertHeadTests.load(c)
                 model.skipsPadding = skipsPadding
                 if skipsPadding && model.head.readsPaddingPositions { continue }
                 let label = "\(c.folder)\(skipsPadding ? " skipping padding" : "")"

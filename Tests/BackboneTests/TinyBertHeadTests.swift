@@ -9,26 +9,26 @@ final class TinyBertHeadTests: XCTestCase {
         let folder: String
         let descriptor: HeadDescriptor
         let outputs: [String]
+        /// The head's targets from the reference file.
+        let targets: @Sendable (SafeTensorsFile) throws -> any HeadTargets
     }
     static let cases = [
-        Case(folder: "sequence-classification", descriptor: BuiltInHeads.sequenceClassification, outputs: ["logits"]),
-        Case(folder: "token-classification", descriptor: BuiltInHeads.tokenClassification, outputs: ["logits"]),
-        Case(folder: "question-answering", descriptor: BuiltInHeads.spanExtraction, outputs: ["start_logits", "end_logits"]),
+        Case(folder: "sequence-classification", descriptor: BuiltInHeads.sequenceClassification, outputs: ["logits"],
+             targets: { SequenceLabels(try $0.int32Values(named: "labels")) }),
+        Case(folder: "token-classification", descriptor: BuiltInHeads.tokenClassification, outputs: ["logits"],
+             targets: { TokenLabels(try $0.int32Values(named: "labels")) }),
+        Case(folder: "question-answering", descriptor: BuiltInHeads.spanExtraction, outputs: ["start_logits", "end_logits"],
+             targets: { SpanPositions(starts: try $0.int32Values(named: "start_positions"), ends: try $0.int32Values(named: "end_positions")) }),
     ]
 
-    static func load(_ folder: String, _ descriptor: HeadDescriptor) throws -> (TaskModel, SafeTensorsFile, TokenBatch, HeadTargets) {
+    static func load(_ c: Case) throws -> (TaskModel, SafeTensorsFile, TokenBatch, any HeadTargets) {
+        let (folder, descriptor) = (c.folder, c.descriptor)
         var stream = RandomStream(key: 0)
         let model = try TaskModel.load(from: ModelFolder(Fixtures.tinyBert.appendingPathComponent(folder)),
                                        descriptor: descriptor, labels: [], stream: &stream)
         let reference = try Fixtures.reference("tiny-bert/\(folder)/reference.safetensors")
         let batch = try Fixtures.batch(from: Fixtures.reference("tiny-bert/backbone-reference.safetensors"))
-        var targets = HeadTargets()
-        if reference.contains("labels") { targets.labels = try reference.int32Values(named: "labels") }
-        if reference.contains("start_positions") {
-            targets.startPositions = try reference.int32Values(named: "start_positions")
-            targets.endPositions = try reference.int32Values(named: "end_positions")
-        }
-        return (model, reference, batch, targets)
+        return (model, reference, batch, try c.targets(reference))
     }
 
     /// Padded as transformers computes it; then, for the heads that never read padding
@@ -37,7 +37,7 @@ final class TinyBertHeadTests: XCTestCase {
     func testLossLogitsAndEveryGradient() throws {
         for c in Self.cases {
             for skipsPadding in [false, true] {
-                let (model, reference, batch, targets) = try Self.load(c.folder, c.descriptor)
+                let (model, reference, batch, targets) = try Self.load(c)
                 model.skipsPadding = skipsPadding
                 if skipsPadding && model.head.readsPaddingPositions { continue }
                 let label = "\(c.folder)\(skipsPadding ? " skipping padding" : "")"
@@ -80,7 +80,7 @@ extension TinyBertHeadTests {
     /// batch), as the fixture's generate.py ran them: the losses and every parameter after.
     func testThreeAdamWStepsWithClipping() throws {
         for c in Self.cases {
-            let (model, reference, batch, targets) = try Self.load(c.folder, c.descriptor)
+            let (model, reference, batch, targets) = try Self.load(c)
             let parameters = model.namedParameters
             let optimizer = AdamW(parameters: parameters, weightDecay: 0.01)
             let expectedLosses = try reference.tensor(named: "adamw.losses").values

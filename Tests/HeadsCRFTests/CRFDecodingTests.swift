@@ -105,7 +105,7 @@ final class CRFDecodingTests: XCTestCase {
         // [CLS] O ## I-Z ## [SEP]: gold O, I-Z is invalid IOB2, trained as O, B-Z
         let tokenLabels: [Int32] = [-100, 0, -100, 2, -100, -100]
         let output = HeadOutput(["logits": Tensor(shape: [1, t, k], values: emissions)], perToken: ["logits"])
-        let loss = try head.loss(output, targets: .init(labels: tokenLabels))
+        let loss = try head.loss(output, targets: TokenLabels(tokenLabels))
         XCTAssertTrue(loss.item.isFinite)
         let e = [1, 3].flatMap { p in (0..<k).map { Double(emissions[p * k + $0]) } }
         var crf = Self.bruteForce(head, constrain: true)

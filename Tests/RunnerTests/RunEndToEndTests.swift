@@ -17,7 +17,9 @@ final class RunEndToEndTests: XCTestCase {
         var outcome: String
         var final: [String: [String: Double]]
         var history: [History]
+        var best: Best?
         struct History: Decodable { var step: Int; var metrics: [String: Double] }
+        struct Best: Decodable { var step: Int }
     }
 
     struct LogLine: Decodable { var step: Int; var loss: Double; var learning_rate: Double }
@@ -54,9 +56,12 @@ final class RunEndToEndTests: XCTestCase {
         XCTAssertEqual(predicted.stdout.split(separator: "\n").count, 2)
     }
 
-    func testInterruptedAndResumedRunEqualsAnUninterruptedOneBitForBit() throws {
+    /// The synthetic task with `settings` (2 epochs, an evaluation every 7 steps, and more) run
+    /// straight in straight/, and in resumed/ interrupted after step 13, then resumed.
+    func runStraightAndResumed(_ settings: [String]) throws -> (straight: URL, resumed: URL,
+                                                                straightRun: BertKitProcess.Result, resumedRun: BertKitProcess.Result) {
         let straight = folder.appendingPathComponent("straight"), resumed = folder.appendingPathComponent("resumed")
-        let settings = ["--set", "epochs=2", "--set", "eval_steps=7"]
+        let settings = ["--set", "epochs=2", "--set", "eval_steps=7"] + settings
         let a = try BertKitProcess.run(["run", try SyntheticTask.write(to: straight).path] + settings)
         XCTAssertEqual(a.status, 0, a.stderr)
         let taskFile = try SyntheticTask.write(to: resumed)
@@ -64,6 +69,11 @@ final class RunEndToEndTests: XCTestCase {
         XCTAssertEqual(first.status, 130, first.stderr)
         let second = try BertKitProcess.run(["run", taskFile.path, "--resume"] + settings)
         XCTAssertEqual(second.status, 0, second.stderr)
+        return (straight, resumed, a, second)
+    }
+
+    func testInterruptedAndResumedRunEqualsAnUninterruptedOneBitForBit() throws {
+        let (straight, resumed, _, _) = try runStraightAndResumed([])
         for checkpoint in ["last", "best"] {
             let x = try SafeTensorsFile(contentsOf: straight.appendingPathComponent("runs/has-z/\(checkpoint)/model.safetensors"))
             let y = try SafeTensorsFile(contentsOf: resumed.appendingPathComponent("runs/has-z/\(checkpoint)/model.safetensors"))
@@ -72,5 +82,27 @@ final class RunEndToEndTests: XCTestCase {
                 XCTAssertEqual(try x.tensor(named: name).values.map(\.bitPattern), try y.tensor(named: name).values.map(\.bitPattern), "\(checkpoint) \(name)")
             }
         }
+    }
+
+    /// The best weights have one owner, the trainer: at the end it puts them back from memory, or
+    /// from best/ when the run was resumed after its best evaluation. Here the best is the first
+    /// evaluation (the lowest f1, with greater_is_better false), before the interruption: the
+    /// resumed run restores it from disk, the straight one from memory, and both report the
+    /// evaluation of those weights, to the last digit.
+    func testTheBestWeightsComeBackFromMemoryOrFromBestAfterAResume() throws {
+        let (straight, resumed, a, second) = try runStraightAndResumed(["--set", "greater_is_better=false"])
+        func metrics(_ run: URL) throws -> Metrics {
+            try JSONDecoder().decode(Metrics.self, from: Data(contentsOf: run.appendingPathComponent("runs/has-z/metrics.json")))
+        }
+        let (x, y) = (try metrics(straight), try metrics(resumed))
+        let best = try XCTUnwrap(x.best?.step)
+        XCTAssertLessThan(best, 13, "the best evaluation comes before the interruption")
+        XCTAssertEqual(y.best?.step, best)
+        for (run, output) in [(x, a.stderr), (y, second.stderr)] {
+            XCTAssertTrue(output.contains("restored the best checkpoint (step \(best),"), output)
+            let atBest = try XCTUnwrap(run.history.first { $0.step == best }?.metrics)
+            XCTAssertEqual(run.final["eval"], atBest, "the final evaluation is that of the best weights")
+        }
+        XCTAssertEqual(x.final, y.final)
     }
 }

@@ -5,6 +5,8 @@ final class TaskFileValidationTests: XCTestCase {
     private let url = taskFileFixture("validate/tasks.yaml")
     private let heads: Set<String> = ["sequence-classification", "token-classification", "span-extraction"]
 
+    /// (The columns in the files' first lines are the task kind's to check: TasksTests'
+    /// ClassificationHeaderCheckTests.)
     func testReportsEveryProblemWithItsPosition() throws {
         let file = try TaskFile.load(url: url, environment: [:])
         let path = url.path, folder = url.deletingLastPathComponent().path
@@ -12,8 +14,6 @@ final class TaskFileValidationTests: XCTestCase {
             "\(path):9:13: task `sst2`: `data.eval` file \"data/dev.tsv\" (resolved: \(folder)/data/dev.tsv) does not exist",
             "\(path):12:11: task `typo`: unknown head `sequence-clasification`; did you mean `sequence-classification`? "
                 + "known heads: sequence-classification, span-extraction, token-classification",
-            "\(path):13:54: task `typo`: `data.text`: the header of \"data/train.tsv\" has no column `sentences` "
-                + "(columns: sentence, label)",
             "\(path):16:12: task `ner`: model folder \"missing-model\" (resolved: \(folder)/missing-model) does not exist",
             "\(path):17:20: task `ner`: format conll needs `tag_column` (the 0-based column of the tags, e.g. 3 for CoNLL-2003)",
         ])
@@ -24,7 +24,8 @@ final class TaskFileValidationTests: XCTestCase {
         file.tasks = [file.tasks[0]]
         let path = url.path
         // Everything present except the weights (fileExists is the test's).
-        let noWeights = file.validate(knownHeads: heads, headTaskKinds: ["sequence-classification": "token-classification"]) {
+        let tagging = TaskKindRules(kind: "token-classification", formats: [.conll])
+        let noWeights = file.validate(knownHeads: heads, headTaskKinds: ["sequence-classification": tagging]) {
             $0.lastPathComponent != "model.safetensors"
         }
         XCTAssertEqual(noWeights, [
@@ -33,7 +34,25 @@ final class TaskFileValidationTests: XCTestCase {
             "\(path):2:8: task `sst2`: model folder \"model\" (resolved: \(url.deletingLastPathComponent().path)/model) "
                 + "has no model.safetensors; a model folder holds config.json, model.safetensors and vocab.txt",
         ])
-        XCTAssertEqual(file.validate(knownHeads: heads, headTaskKinds: ["sequence-classification": "classification"]) { _ in true }, [])
+        let classification = TaskKindRules(kind: "classification", formats: [.tsv, .csv, .jsonl])
+        XCTAssertEqual(file.validate(knownHeads: heads, headTaskKinds: ["sequence-classification": classification]) { _ in true }, [])
+    }
+
+    /// A kind's own problems are reported at the `data:` key they name, in the task's turn, and
+    /// only for a format the kind reads.
+    func testTheKindChecksItsDataBlock() throws {
+        var file = try TaskFile.load(url: url, environment: [:])
+        file.tasks = [file.tasks[0]]
+        let rules = TaskKindRules(kind: "k", formats: [.tsv]) { data, fileExists in
+            [DataProblem(key: "text", message: "text is \(data.text), train exists: \(fileExists(data.train!))")]
+        }
+        XCTAssertEqual(file.validate(knownHeads: heads, headTaskKinds: ["sequence-classification": rules]) { _ in true },
+                       ["\(url.path):10:13: task `sst2`: text is `sentence`, train exists: true"])
+        let csvOnly = TaskKindRules(kind: "k", formats: [.csv], checkData: rules.checkData)
+        XCTAssertEqual(file.validate(knownHeads: heads, headTaskKinds: ["sequence-classification": csvOnly]) { _ in true }, [
+            "\(url.path):5:11: task `sst2`: head `sequence-classification` (k) reads data in format csv, "
+                + "but `data.format` (at \(url.path):7:15) is tsv",
+        ])
     }
 
     func testColumnsThatTheFormatCannotHonour() throws {
@@ -70,11 +89,5 @@ final class TaskFileValidationTests: XCTestCase {
             "t.yaml:9:11: task `c`: another task has this name (at t.yaml:9:11); names must be unique",
             "t.yaml:12:11: task `c`: `data` names no file: give at least one of `train`, `eval`, `test`",
         ])
-    }
-
-    func testCSVHeaderFields() {
-        XCTAssertEqual(TaskFile.csvFields("id,\"text, with comma\",\"say \"\"hi\"\"\",label"),
-                       ["id", "text, with comma", "say \"hi\"", "label"])
-        XCTAssertEqual(TaskFile.csvFields(""), [""])
     }
 }

@@ -36,11 +36,11 @@ struct ModelBenchmark {
     let steps: Int
     let warmup: Int
 
-    func randomBatch(seed: UInt64, batch: Int) -> (TokenBatch, HeadTargets) {
+    func randomBatch(seed: UInt64, batch: Int) -> (TokenBatch, SequenceLabels) {
         var stream = RandomStream(key: seed)
         let ids = (0..<(batch * sequenceLength)).map { i in i % sequenceLength == 0 ? Int32(101) : Int32(1000 + stream.nextInt(below: model.backbone.config.vocabSize - 1000)) }
         let labels = (0..<batch).map { _ in Int32(stream.nextInt(below: 2)) }
-        return (TokenBatch(batchSize: batch, sequenceLength: sequenceLength, inputIDs: ids), HeadTargets(labels: labels))
+        return (TokenBatch(batchSize: batch, sequenceLength: sequenceLength, inputIDs: ids), SequenceLabels(labels))
     }
 
     /// Seconds per training step, and the step's breakdown (seconds per category, median step).

@@ -59,12 +59,12 @@ struct RunCommand: ParsableCommand {
             do {
                 let result = try TaskRunner(spec: spec, output: taskFile.output, resume: resume, evalOnly: evalOnly,
                                             interruptAfterSteps: interruptAfterSteps).run()
-                var line = "[\(spec.name)] \(result.outcome): \(result.directory.path)"
+                var line = "[\(spec.name)] \(result.outcome.rawValue): \(result.directory.path)"
                 for (split, metrics) in result.finalMetrics.sorted(by: { $0.key < $1.key }) {
                     line += "\n  \(split): " + metrics.keys.sorted().map { String(format: "%@ %.4f", $0, metrics[$0]!) }.joined(separator: ", ")
                 }
                 print(line)
-                if result.outcome == "interrupted" { throw ExitCode(130) }
+                if result.outcome == .interrupted { throw ExitCode(130) }
             } catch let exit as ExitCode {
                 throw exit
             } catch {
@@ -84,8 +84,8 @@ enum TaskFileLoader {
         if !tasks.isEmpty { taskFile = try taskFile.selecting(names: tasks) }
         if let output { taskFile.output = URL(fileURLWithPath: output) }
         let heads = HeadRegistry.all
-        let problems = taskFile.validate(knownHeads: Set(heads.map(\.name)),
-                                         headTaskKinds: Dictionary(uniqueKeysWithValues: heads.map { ($0.name, $0.taskKind) }))
+        let kindRules = heads.compactMap { head in TaskKindRegistry.rules(for: head.taskKind).map { (head.name, $0) } }
+        let problems = taskFile.validate(knownHeads: Set(heads.map(\.name)), headTaskKinds: Dictionary(uniqueKeysWithValues: kindRules))
         if !problems.isEmpty {
             throw CLIError((problems.count == 1 ? "" : "\(problems.count) problems:\n") + problems.joined(separator: "\n"))
         }

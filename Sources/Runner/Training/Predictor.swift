@@ -21,7 +21,7 @@ struct Predictor {
                 let batch = FeatureBatch(features: features, indices: indices, padID: padID)
                 Autograd.noGrad {
                     let output = model.predict(batch.tokens)
-                    if lossAvailable, let loss = try? model.head.loss(output, targets: batch.targets), loss.item.isFinite {
+                    if lossAvailable, let targets = batch.targets, let loss = try? model.head.loss(output, targets: targets), loss.item.isFinite {
                         lossSum += Double(loss.item) * Double(indices.count)
                         lossCount += indices.count
                     } else {

@@ -1,19 +1,15 @@
-import Backbone
 import Foundation
-import Heads
 import Tasks
 
-/// The files of `<output>/<task>/`: train_log.jsonl, metrics.json, predictions, summary.md and
-/// the SVG curves; and the progress display on stderr.
+/// The files of `<output>/<task>/`: train_log.jsonl and the predictions (metrics.json, summary.md
+/// and the SVG curves are RunReport's); and the progress display on stderr.
 final class RunOutputs {
     let directory: URL
-    let taskName: String
     let progress: ProgressReporter
     private let trainLog: JSONLinesWriter
     private(set) var trainLogEntries: [TrainLogEntry] = []
-    init(directory: URL, taskName: String, appendToLog: Bool) throws {
+    init(directory: URL, appendToLog: Bool) throws {
         self.directory = directory
-        self.taskName = taskName
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let logURL = directory.appendingPathComponent("train_log.jsonl")
         if appendToLog, let data = try? Data(contentsOf: logURL) {
@@ -28,17 +24,6 @@ final class RunOutputs {
     func log(_ entry: TrainLogEntry) throws {
         trainLogEntries.append(entry)
         try trainLog.append(entry)
-    }
-
-    /// Predicts a split, computes its metrics, and (with `write`) writes its predictions files.
-    func evaluate(model: TaskModel, kind: TaskKind, split: Split, features: [EncodedFeature], padID: Int32,
-                  batchSize: Int, write: Bool) throws -> Evaluation {
-        let predictor = Predictor(model: model, padID: padID, batchSize: batchSize)
-        let (outputs, loss) = try predictor.run(features)
-        var evaluation = try kind.evaluate(split, outputs: outputs, head: model.head)
-        if let loss, !evaluation.metrics.isEmpty { evaluation.metrics["loss"] = loss }
-        if write { try self.write(evaluation, split: split) }
-        return evaluation
     }
 
     /// predictions.jsonl (predictions-test.jsonl for the test split) and the kind's other files.

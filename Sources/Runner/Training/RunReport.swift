@@ -7,7 +7,7 @@ import TaskFile
 /// metrics.json, summary.md and the SVG curves of a task's run.
 struct RunReport {
     let spec: TaskSpec
-    let outcome: String
+    let outcome: Outcome
     let seconds: Double
     /// split -> metric -> value, from the final model.
     let final: [String: [String: Double]]
@@ -21,7 +21,7 @@ struct RunReport {
     struct MetricsFile: Encodable {
         var task: String
         var head: String
-        var outcome: String
+        var outcome: Outcome
         var wallSeconds: Double
         /// The engine's threads (and OpenBLAS's) the task ran on: its `threads`, or every core.
         var threads: Int
@@ -61,7 +61,7 @@ struct RunReport {
     func summary() -> String {
         var text = "# \(spec.name)\n\n"
         text += "- head: `\(spec.head)`; model: `\(spec.model.path)`\n"
-        text += "- outcome: \(outcome) in \(formatDuration(seconds))"
+        text += "- outcome: \(outcome.rawValue) in \(formatDuration(seconds))"
         if let totalSteps, let last = log.last { text += " (\(last.step) of \(totalSteps) steps)" }
         text += "\n"
         let s = spec.training

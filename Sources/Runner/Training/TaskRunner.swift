@@ -18,7 +18,7 @@ struct TaskRunner {
 
     struct Result {
         var directory: URL
-        var outcome: String
+        var outcome: Outcome
         var finalMetrics: [String: [String: Double]]
     }
 
@@ -57,13 +57,14 @@ struct TaskRunner {
         let model = try TaskModel.load(from: modelFolder, descriptor: descriptor, labels: kind.labels,
                                        options: spec.headConfig, stream: &initialization, warn: warn)
         let store = CheckpointStore(taskDirectory: directory, sourceModel: spec.model, spec: spec, labels: kind.labels)
-        let outputs = try RunOutputs(directory: directory, taskName: spec.name, appendToLog: resume)
+        let outputs = try RunOutputs(directory: directory, appendToLog: resume)
         let padID = Int32(tokenizer.padId)
-        var outcome = "evaluated"
+        let evaluator = Evaluator(model: model, kind: kind, padID: padID,
+                                  batchSize: spec.training.evalBatchSize ?? spec.training.batchSize)
+        var outcome = Outcome.evaluated
         var trainer: Trainer?
-        var weightsChangedAfterTraining = false
         if !evalOnly && !train.isEmpty {
-            let t = Trainer(spec: spec, model: model, descriptor: descriptor, kind: kind, train: train, eval: eval,
+            let t = Trainer(spec: spec, model: model, descriptor: descriptor, evaluator: evaluator, train: train, eval: eval,
                             padID: padID, store: store, outputs: outputs)
             t.interruptAfterSteps = interruptAfterSteps
             if resume {
@@ -72,39 +73,24 @@ struct TaskRunner {
                 outputs.progress.message("[\(spec.name)] resuming at step \(state.globalStep) of \(t.plan.totalSteps)")
             }
             trainer = t
-            switch try t.run() {
-            case .interrupted:
-                try writeReports(outputs: outputs, trainer: t, final: [:], outcome: "interrupted", seconds: now() - started)
-                return Result(directory: directory, outcome: "interrupted", finalMetrics: [:])
-            case .stoppedEarly: outcome = "stopped early"
-            case .finished: outcome = "finished"
+            outcome = try t.run()
+            if outcome == .interrupted {
+                try writeReports(outputs: outputs, trainer: t, final: [:], outcome: outcome, seconds: now() - started)
+                return Result(directory: directory, outcome: outcome, finalMetrics: [:])
             }
-            if t.restoreBest() {
-                weightsChangedAfterTraining = true
-                outputs.progress.message("[\(spec.name)] restored the best checkpoint (step \(t.state.best!.step), \(t.state.best!.metric) \(t.state.best!.value))")
-            } else if let best = t.state.best, best.step != t.state.globalStep,
-                      FileManager.default.fileExists(atPath: store.best.appendingPathComponent("model.safetensors").path) {
-                // resumed after the best evaluation: its weights are on disk only
-                var unused = RandomStream(key: 0)
-                let bestModel = try TaskModel.load(from: ModelFolder(store.best), descriptor: descriptor, labels: kind.labels,
-                                                   options: spec.headConfig, stream: &unused, warn: { _ in })
-                for ((_, p), (_, q)) in zip(model.namedParameters, bestModel.namedParameters) { p.copyValues(from: q) }
-                weightsChangedAfterTraining = true
-            }
+            _ = try t.restoreBest()
         }
         var final: [String: [String: Double]] = [:]
         var reports: [String: JSONValue] = [:]
-        let batchSize = spec.training.evalBatchSize ?? spec.training.batchSize
         for (split, features) in [(Split.eval, eval), (.test, test)] where !features.isEmpty {
             let evaluation: Evaluation
-            if split == .eval, !weightsChangedAfterTraining, let t = trainer, let last = t.lastEvaluation, last.step == t.state.globalStep {
-                evaluation = last.evaluation    // the model as it was last evaluated: no second pass
-                try outputs.write(evaluation, split: split)
+            if split == .eval, let current = trainer?.currentEvaluation {
+                evaluation = current    // the weights as they were last evaluated: no second pass
             } else {
                 outputs.progress.message("[\(spec.name)] predicting the \(split.rawValue) split (\(features.count) features)")
-                evaluation = try outputs.evaluate(model: model, kind: kind, split: split, features: features, padID: padID,
-                                                  batchSize: batchSize, write: true)
+                evaluation = try evaluator.evaluate(split, features: features)
             }
+            try outputs.write(evaluation, split: split)
             if !evaluation.metrics.isEmpty { final[split.rawValue] = evaluation.metrics }
             reports[split.rawValue] = evaluation.report
         }
@@ -113,7 +99,7 @@ struct TaskRunner {
     }
 
     func writeReports(outputs: RunOutputs, trainer: Trainer?, final: [String: [String: Double]], reports: [String: JSONValue] = [:],
-                      outcome: String, seconds: Double) throws {
+                      outcome: Outcome, seconds: Double) throws {
         try RunReport(spec: spec, outcome: outcome, seconds: seconds, final: final, reports: reports,
                       history: trainer?.state.history ?? [], best: trainer?.state.best,
                       log: outputs.trainLogEntries, totalSteps: trainer?.plan.totalSteps)

@@ -8,12 +8,13 @@ import TaskFile
 /// The training loop of one task (docs/architecture.md, "One training step"): length-grouped batches with dynamic
 /// padding, dropout from the run's stream, loss and backward per micro-batch, gradient-norm
 /// clipping, AdamW with the no-decay rule on a linear warmup/decay schedule; evaluation every
-/// `eval_steps` and at each epoch end, best/ and last/ checkpoints, early stopping, Ctrl-C.
+/// `eval_steps` and at each epoch end (by its `Evaluator`), best/ and last/ checkpoints, early
+/// stopping, Ctrl-C; at the end, the best evaluation's weights put back (`restoreBest`).
 final class Trainer {
     let spec: TaskSpec
     let model: TaskModel
     let descriptor: HeadDescriptor
-    let kind: TaskKind
+    let evaluator: Evaluator
     let train: [EncodedFeature]
     let eval: [EncodedFeature]
     let padID: Int32
@@ -23,20 +24,22 @@ final class Trainer {
     let optimizer: AdamW
     let schedule: LinearSchedule
     var state: TrainerState
-    /// The parameters at the best evaluation, kept to restore at the end.
+    /// The parameters at the best evaluation of this run, kept to restore at the end (a run
+    /// resumed after its best evaluation finds them in best/ instead).
     private var bestWeights: [Tensor]?
     /// For tests: stop as Ctrl-C would after this many optimizer steps.
     var interruptAfterSteps: Int?
-    /// The latest evaluation of the eval split and the step it was made at: when training ends
-    /// on it, the final report reuses it instead of predicting the split again.
-    private(set) var lastEvaluation: (step: Int, evaluation: Evaluation)?
+    /// The evaluation of the eval split made with the weights as they are now, if any (none
+    /// once a step or `restoreBest` has changed them): the final report reuses it instead of
+    /// predicting the split again.
+    private(set) var currentEvaluation: Evaluation?
 
-    init(spec: TaskSpec, model: TaskModel, descriptor: HeadDescriptor, kind: TaskKind,
+    init(spec: TaskSpec, model: TaskModel, descriptor: HeadDescriptor, evaluator: Evaluator,
          train: [EncodedFeature], eval: [EncodedFeature], padID: Int32, store: CheckpointStore, outputs: RunOutputs) {
         self.spec = spec
         self.model = model
         self.descriptor = descriptor
-        self.kind = kind
+        self.evaluator = evaluator
         self.train = train
         self.eval = eval
         self.padID = padID
@@ -52,7 +55,7 @@ final class Trainer {
                              best: nil, evaluationsWithoutImprovement: 0, history: [])
     }
 
-    var metricName: String { spec.training.metricForBestModel ?? kind.defaultMetric }
+    var metricName: String { spec.training.metricForBestModel ?? evaluator.kind.defaultMetric }
     var greaterIsBetter: Bool { spec.training.greaterIsBetter ?? !metricName.contains("loss") }
 
     /// Continues from last/: optimizer moments, step counters, random streams, history.
@@ -69,8 +72,7 @@ final class Trainer {
                                           groupByLength: spec.training.groupByLength, stream: &stream)
     }
 
-    enum Outcome { case finished, stoppedEarly, interrupted }
-
+    /// Trains to the end of the plan, or until early stopping or Ctrl-C.
     func run() throws -> Outcome {
         let s = spec.training
         let parameters = model.namedParameters
@@ -92,8 +94,11 @@ final class Trainer {
                 try BF16Weights.reusingConversions {
                     for micro in group {
                         let batch = FeatureBatch(features: train, indices: micro, padID: padID, padTo: s.padToMaxLength ? s.maxSeqLength : nil)
+                        guard let targets = batch.targets else {
+                            throw CLIError("[\(spec.name)] task kind `\(descriptor.taskKind)` gave training features without targets")
+                        }
                         let output = model(batch.tokens, training: true, stream: &state.streams.dropout)
-                        let loss = try model.head.loss(output, targets: batch.targets)
+                        let loss = try model.head.loss(output, targets: targets)
                         lossSum += Double(loss.item)
                         (group.count > 1 ? scale(loss, by: 1 / Float(group.count)) : loss).backward()
                         windowTokens += batch.tokens.tokenCount
@@ -109,6 +114,7 @@ final class Trainer {
                     : (GradientClipping.globalNorm(of: tensors), 1)
                 let learningRate = schedule.learningRate(atStep: state.globalStep)
                 optimizer.step(learningRate: learningRate, gradientScale: clip)
+                currentEvaluation = nil
                 state.globalStep += 1
                 state.stepInEpoch += 1
                 let loss = lossSum / Double(group.count)
@@ -151,9 +157,8 @@ final class Trainer {
     /// the metric improved. Returns true when early stopping says stop.
     private func evaluateAndKeepBest(epoch: Double) throws -> Bool {
         guard !eval.isEmpty else { return false }
-        let evaluation = try outputs.evaluate(model: model, kind: kind, split: .eval, features: eval, padID: padID,
-                                              batchSize: spec.training.evalBatchSize ?? spec.training.batchSize, write: false)
-        lastEvaluation = (state.globalStep, evaluation)
+        let evaluation = try evaluator.evaluate(.eval, features: eval)
+        currentEvaluation = evaluation
         state.history.append(EvaluationRecord(step: state.globalStep, epoch: epoch, metrics: evaluation.metrics))
         guard let value = evaluation.metrics[metricName] else {
             throw CLIError("[\(spec.name)] metric_for_best_model `\(metricName)` is not among the evaluation's metrics: \(evaluation.metrics.keys.sorted().joined(separator: ", "))")
@@ -185,10 +190,21 @@ final class Trainer {
     }
 
     /// Puts the best evaluation's weights back (transformers' load_best_model_at_end), when the
-    /// last step was not the best. Returns whether it did.
-    func restoreBest() -> Bool {
-        guard let bestWeights, let best = state.best, best.step != state.globalStep else { return false }
-        for ((_, p), saved) in zip(model.namedParameters, bestWeights) { p.copyValues(from: saved) }
+    /// last step was not the best: from memory, or from best/ when the best evaluation came
+    /// before a resume. Returns whether it did.
+    func restoreBest() throws -> Bool {
+        guard let best = state.best, best.step != state.globalStep else { return false }
+        if let bestWeights {
+            for ((_, p), saved) in zip(model.namedParameters, bestWeights) { p.copyValues(from: saved) }
+        } else {
+            guard FileManager.default.fileExists(atPath: store.best.appendingPathComponent("model.safetensors").path) else { return false }
+            var unused = RandomStream(key: 0)
+            let saved = try TaskModel.load(from: ModelFolder(store.best), descriptor: descriptor, labels: store.labels,
+                                           options: spec.headConfig, stream: &unused, warn: { _ in })
+            for ((_, p), (_, q)) in zip(model.namedParameters, saved.namedParameters) { p.copyValues(from: q) }
+        }
+        currentEvaluation = nil
+        outputs.progress.message("[\(spec.name)] restored the best checkpoint (step \(best.step), \(best.metric) \(best.value))")
         return true
     }
 }

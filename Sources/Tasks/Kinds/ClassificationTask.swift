@@ -14,13 +14,13 @@ final class ClassificationTask: TaskKind {
     public let labels: [String]
     private var examples: [Split: [ClassificationExample]] = [:]
     public var defaultMetric: String { labels.count == 2 ? "f1" : "accuracy" }
-    public var knownMetrics: Set<String> { ["accuracy", "f1", "precision", "recall", "macro_f1", "micro_f1", "weighted_f1", "mcc", "loss"] }
+    public static var formats: [DataFormat] { [.tsv, .csv, .jsonl] }
 
     public init(context: TaskKindContext) throws {
         spec = context.spec
         tokenizer = context.tokenizer
         let data = spec.data
-        guard [.tsv, .csv, .jsonl].contains(data.format) else {
+        guard Self.formats.contains(data.format) else {
             throw TaskError.invalid("task `\(spec.name)`: classification reads tsv, csv or jsonl, not \(data.format.rawValue)")
         }
         for split in Split.allCases {
@@ -65,7 +65,7 @@ final class ClassificationTask: TaskKind {
         let indices: [Int32]? = list.allSatisfy({ $0.label != nil })
             ? try LabelSet.indices(of: list, labels: labels, path: url.path) : nil
         var features = encode(list.map { ($0.text, $0.textPair) })
-        if let indices { for i in features.indices { features[i].label = indices[i] } }
+        if let indices { for i in features.indices { features[i].targets = SequenceLabels([indices[i]]) } }
         return features
     }
 

@@ -36,15 +36,25 @@ public struct Evaluation {
     }
 }
 
-/// A task kind turns a task's files into features and a split's outputs into metrics and
-/// predictions. The head's descriptor names the kind it serves (`HeadDescriptor.taskKind`).
+/// A task kind turns a task's files into features (with the targets its head trains on) and a
+/// split's outputs into metrics and predictions; before any of that, it checks its task's `data:`
+/// block for `bertkit validate`. The head's descriptor names the kind it serves
+/// (`HeadDescriptor.taskKind`); `TaskKindRegistry` builds kinds by name.
 public protocol TaskKind: AnyObject {
+    /// Reads the task's data (and the label list) for training, evaluation or prediction.
+    init(context: TaskKindContext) throws
+
+    /// The data formats this kind reads (`bertkit validate` checks `data.format` against them).
+    static var formats: [DataFormat] { get }
+
+    /// Problems in a task's `data:` block that show without loading the model or reading whole
+    /// files (`bertkit validate`, for a task whose format is one of `formats`). Default: none.
+    static func checkData(_ data: DataSpec, fileExists: (URL) -> Bool) -> [DataProblem]
+
     /// Class names in index order (saved in the checkpoint), or empty.
     var labels: [String] { get }
     /// The metric that picks the best checkpoint unless the task file names another.
     var defaultMetric: String { get }
-    /// Metric names this kind can report (for `validate`).
-    var knownMetrics: Set<String> { get }
 
     /// The features of a split (empty when the task file has no such split).
     func features(_ split: Split) throws -> [EncodedFeature]
@@ -65,6 +75,8 @@ public protocol TaskKind: AnyObject {
 }
 
 extension TaskKind {
+    public static func checkData(_ data: DataSpec, fileExists: (URL) -> Bool) -> [DataProblem] { [] }
+
     public func evaluate(_ split: Split, outputs: [FeatureOutput], head: Head) throws -> Evaluation {
         try evaluate(split, outputs: outputs)
     }
@@ -94,26 +106,32 @@ public struct TaskKindContext {
 public enum TaskKindRegistry {
     // Unsafe, and sound as used: registered at start-up on the main thread (with the heads),
     // before any command runs; read-only afterwards.
-    nonisolated(unsafe) private static var factories: [String: (TaskKindContext) throws -> TaskKind] = [:]
+    nonisolated(unsafe) private static var kinds: [String: TaskKind.Type] = [:]
 
-    public static func register(_ name: String, _ factory: @escaping (TaskKindContext) throws -> TaskKind) {
-        factories[name] = factory
+    public static func register(_ name: String, _ kind: TaskKind.Type) {
+        kinds[name] = kind
     }
 
-    public static var names: [String] { factories.keys.sorted() }
+    public static var names: [String] { kinds.keys.sorted() }
 
     public static func make(_ name: String, context: TaskKindContext) throws -> TaskKind {
-        guard let factory = factories[name] else {
+        guard let kind = kinds[name] else {
             throw TaskError.unknownTaskKind(name, known: names)
         }
-        return try factory(context)
+        return try kind.init(context: context)
+    }
+
+    /// What `bertkit validate` checks of a `data:` block for the kind `name` (nil if none is
+    /// registered under it).
+    public static func rules(for name: String) -> TaskKindRules? {
+        kinds[name].map { kind in TaskKindRules(kind: name, formats: kind.formats, checkData: { kind.checkData($0, fileExists: $1) }) }
     }
 
     /// Registers the kinds this module implements.
     public static func registerBuiltIns() {
-        register("classification") { try ClassificationTask(context: $0) }
-        register("token-classification") { try TokenClassificationTask(context: $0) }
-        register("span-extraction") { try SpanExtractionTask(context: $0) }
+        register("classification", ClassificationTask.self)
+        register("token-classification", TokenClassificationTask.self)
+        register("span-extraction", SpanExtractionTask.self)
     }
 }
 

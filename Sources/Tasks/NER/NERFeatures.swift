@@ -1,4 +1,5 @@
 import Foundation
+import Heads
 import Tokenizers
 
 // Sentences -> model features: each word's sub-tokens, windows (NERWindows), labels aligned to
@@ -103,7 +104,7 @@ struct NERFeatureEncoder {
                     ids.append(Int32(tokenizer.sepId))
                     tokenLabels.append(-100)
                     var feature = EncodedFeature(inputIDs: ids, tokenTypeIDs: [Int32](repeating: 0, count: ids.count), exampleIndex: s)
-                    if sentences[s].tags != nil { feature.tokenLabels = tokenLabels }
+                    if sentences[s].tags != nil { feature.targets = TokenLabels(tokenLabels) }
                     features.append(feature)
                     plans.append(plan)
                 }

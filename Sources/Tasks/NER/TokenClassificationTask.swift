@@ -21,10 +21,7 @@ final class TokenClassificationTask: TaskKind {
     private var rawPlans: [NERFeaturePlan] = []
 
     public var defaultMetric: String { "f1" }
-    public var knownMetrics: Set<String> {
-        ["seqeval", "seqeval_strict", "precision", "recall", "f1", "accuracy",
-         "strict_precision", "strict_recall", "strict_f1", "strict_accuracy", "loss"]
-    }
+    public static var formats: [DataFormat] { [.conll] }
     /// Strict IOB2 scores too, when the task's metrics ask for them.
     var strict: Bool { spec.metrics.contains("seqeval_strict") }
 

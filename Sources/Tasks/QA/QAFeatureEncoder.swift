@@ -1,4 +1,5 @@
 import Foundation
+import Heads
 import Tokenizers
 
 /// Question + context -> windows, as run_qa.py's prepare_train_features and
@@ -65,8 +66,7 @@ struct QAFeatureEncoder {
                                          exampleIndex: index)
             if inputs[index].labelled {
                 let (start, end) = QAAnswerLabels.positions(contextOffsets: offsets, answer: inputs[index].answer)
-                feature.startPosition = start
-                feature.endPosition = end
+                feature.targets = SpanPositions(starts: [start], ends: [end])
             }
             features.append(feature)
             windows.append(QAWindow(exampleIndex: index, contextOffsets: offsets))

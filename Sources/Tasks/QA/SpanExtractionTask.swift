@@ -22,10 +22,7 @@ final class SpanExtractionTask: TaskKind {
 
     public var labels: [String] { [] }
     public var defaultMetric: String { "f1" }
-    public var knownMetrics: Set<String> {
-        ["squad", "squad_v2", "exact_match", "exact", "f1", "total", "HasAns_exact", "HasAns_f1", "HasAns_total",
-         "NoAns_exact", "NoAns_f1", "NoAns_total", "best_exact", "best_exact_thresh", "best_f1", "best_f1_thresh", "loss"]
-    }
+    public static var formats: [DataFormat] { [.squad] }
     public var versionTwoWithNegative: Bool { postProcessor.versionTwoWithNegative }
 
     public init(context: TaskKindContext) throws {

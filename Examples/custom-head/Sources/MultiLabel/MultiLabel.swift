@@ -15,6 +15,6 @@ public enum MultiLabel {
     /// Registers the head and its task kind; call after `BuiltIns.register()`.
     public static func register() {
         HeadRegistry.register(head)
-        TaskKindRegistry.register(taskKind) { try MultiLabelTask(context: $0) }
+        TaskKindRegistry.register(taskKind, MultiLabelTask.self)
     }
 }

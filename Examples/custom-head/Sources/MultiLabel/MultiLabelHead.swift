@@ -4,10 +4,9 @@ import Tensor
 
 /// Multi-label classification: the mask-weighted mean of the last hidden states -> dropout ->
 /// `classifier` (K, C) gives one logit per label; each label is on when σ(logit) ≥ 0.5.
-/// Loss: binary cross-entropy against the (B, K) 0/1 matrix the task kind fills
-/// (`HeadTargets.labelMatrix`). The tensors are BertForSequenceClassification's (`classifier.*`);
-/// the architecture string is this example's own, so BertKit never mistakes the checkpoint for a
-/// single-label one.
+/// Loss: binary cross-entropy against the (B, K) 0/1 matrix of the task kind's `LabelVectors`.
+/// The tensors are BertForSequenceClassification's (`classifier.*`); the architecture string is
+/// this example's own, so BertKit never mistakes the checkpoint for a single-label one.
 public final class MultiLabelHead: Head {
     public let classifier: Linear
     public let dropoutProbability: Float
@@ -26,9 +25,9 @@ public final class MultiLabelHead: Head {
         return HeadOutput(["logits": classifier(dropped)])
     }
 
-    public func loss(_ output: HeadOutput, targets: HeadTargets) throws -> Tensor {
-        guard let matrix = targets.labelMatrix else { throw HeadError.missingTargets(head: name, field: "labelMatrix") }
-        return binaryCrossEntropy(logits: output["logits"]!, targets: matrix)
+    public func loss(_ output: HeadOutput, targets: any HeadTargets) throws -> Tensor {
+        let matrix = try requireTargets(LabelVectors.self, in: targets)
+        return binaryCrossEntropy(logits: output["logits"]!, targets: matrix.values)
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] { prefixed("classifier", classifier.namedParameters) }

@@ -15,18 +15,19 @@ struct MultiLabelExample {
 }
 
 /// The task kind "multi-label-classification": JSONL lines {"text", "labels": [names]} (the keys
-/// are `data.text` and `data.label`; BertKit's task-file check looks for `data.label`, default
-/// "label", in the first line, so a task file says `label: labels`), one
+/// are `data.text` and `data.label`, default "label", so a task file says `label: labels`;
+/// `bertkit validate` checks them in each file's first line, MultiLabelDataCheck.swift), one
 /// feature per line ([CLS] text [SEP], truncated to max_seq_length), a 0/1 vector over the label
-/// list as the target; evaluation thresholds σ(logit) at 0.5 and reports micro and macro F1.
-/// The label list is `data.labels` when declared, else every name in the training file, sorted.
+/// list as the target (`LabelVectors`); evaluation thresholds σ(logit) at 0.5 and reports micro
+/// and macro F1. The label list is `data.labels` when declared, else every name in the training
+/// file, sorted.
 public final class MultiLabelTask: TaskKind {
     let spec: TaskSpec
     let tokenizer: BertTokenizer
     public let labels: [String]
     private var examples: [Split: [MultiLabelExample]] = [:]
     public var defaultMetric: String { "micro_f1" }
-    public var knownMetrics: Set<String> { ["micro_f1", "macro_f1", "exact_match", "loss"] }
+    public static var formats: [DataFormat] { [.jsonl] }
 
     public init(context: TaskKindContext) throws {
         spec = context.spec
@@ -92,7 +93,7 @@ public final class MultiLabelTask: TaskKind {
         var features = try encode(list.map(\.text))
         for (i, example) in list.enumerated() {
             guard let names = example.labels else { continue }
-            features[i].labelVector = labels.map { names.contains($0) ? 1 : 0 }
+            features[i].targets = LabelVectors(labels.map { names.contains($0) ? 1 : 0 })
         }
         return features
     }
