@@ -94,7 +94,8 @@ public final class AdamW {
     }
 
     /// One optimizer step at `learningRate` over every parameter that has a gradient.
-    /// Gradients are read, not cleared (the caller zeroes them before the next backward).
+    /// Gradients are read, not cleared (the caller releases them, `Module.releaseGradients()`,
+    /// before the next backward).
     /// `gradientScale` multiplies each gradient as it is read (the clip coefficient of
     /// `GradientClipping.clipCoefficient`); 1 leaves them as they are.
     public func step(learningRate: Double, gradientScale: Float = 1) {
