@@ -3,6 +3,7 @@
 // second signal. Swift code reads the flag between steps (Runner/Training/Interrupt.swift).
 #define _POSIX_C_SOURCE 200809L
 #include "CKernels.h"
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,8 +16,11 @@ static void interrupt_handler(int signal_number) {
     (void)signal_number;
     if (interrupt_requested) _exit(130);
     interrupt_requested = 1;
+    // write may set errno, which the interrupted code may be about to read
+    const int saved_errno = errno;
     ssize_t written = write(2, interrupt_message, interrupt_message_length);
     (void)written;  // nothing to do about a failed write inside a handler
+    errno = saved_errno;
 }
 
 void bk_interrupt_install(const char *message) {

@@ -253,10 +253,12 @@ void bk_configure_allocator(void) {
 }
 
 // ---------------------------------------------------------------- AdamW
-BK_CLONES void bk_adamw_update(float *restrict param, const float *restrict grad, float grad_scale,
-                               float *restrict m, float *restrict v, long begin, long end,
-                               float decay, float weight, int weight_is_small, float beta2, float one_minus_beta2,
-                               float bias_correction2_sqrt, float eps, float negative_step) {
+// The loop takes the buffers as restrict parameters: clang honours restrict on parameters only,
+// and without it the vector loop would test the buffers for overlap first.
+static inline __attribute__((always_inline)) void bk_adamw_update_range(
+        float *restrict param, const float *restrict grad, float grad_scale, float *restrict m, float *restrict v,
+        long begin, long end, float decay, float weight, int weight_is_small, float beta2, float one_minus_beta2,
+        float bias_correction2_sqrt, float eps, float negative_step) {
     const float one_minus_weight = 1.0f - weight;
     for (long i = begin; i < end; i++) {
         float g = grad[i] * grad_scale;   // the clip coefficient, as torch's grad.mul_(coef); x·1 = x
@@ -271,4 +273,10 @@ BK_CLONES void bk_adamw_update(float *restrict param, const float *restrict grad
         m[i] = m1;
         v[i] = v1;
     }
+}
+
+BK_CLONES void bk_adamw_update(bk_adamw_args args, long begin, long end) {
+    bk_adamw_update_range(args.param, args.grad, args.grad_scale, args.m, args.v, begin, end, args.decay, args.weight,
+                          args.weight_is_small, args.beta2, args.one_minus_beta2, args.bias_correction2_sqrt, args.eps,
+                          args.negative_step);
 }

@@ -117,25 +117,24 @@ static inline __attribute__((always_inline)) void bk_layer_norm_backward_group(
 }
 
 // Rows [begin, end): groups of four, then the rest one at a time.
-static inline __attribute__((always_inline)) void bk_layer_norm_forward_rows(
-        const float *x, const uint8_t *keep, float keep_scale, const float *residual, float *sum_out,
-        const float *gamma, const float *beta, float *y, float *mean, float *rstd, long cols, float eps, long begin, long end) {
+static inline __attribute__((always_inline)) void bk_layer_norm_forward_rows(bk_layer_norm_forward_args a, long begin, long end) {
+    const long cols = a.cols;
     for (long r = begin; r < end;) {
         long at = r * cols;
-        const uint8_t *k = keep ? keep + at : 0;
-        const float *res = residual ? residual + at : 0;
-        float *sum = residual ? sum_out + at : 0;
+        const uint8_t *k = a.keep ? a.keep + at : 0;
+        const float *res = a.residual ? a.residual + at : 0;
+        float *sum = a.residual ? a.sum_out + at : 0;
         // one copy of the loops per (group size, residual, keep): no tests inside them
 #define BK_FORWARD_GROUP(count, with_residual, with_keep) bk_layer_norm_forward_group(count, with_residual, with_keep, \
-            x + at, k, keep_scale, res, sum, gamma, beta, y + at, mean + r, rstd + r, cols, eps)
+            a.x + at, k, a.keep_scale, res, sum, a.gamma, a.beta, a.y + at, a.mean + r, a.rstd + r, cols, a.eps)
         const int count = r + 4 <= end ? 4 : 1;
         if (count == 4) {
-            if (!residual) BK_FORWARD_GROUP(4, 0, 0);
-            else if (!keep) BK_FORWARD_GROUP(4, 1, 0);
+            if (!a.residual) BK_FORWARD_GROUP(4, 0, 0);
+            else if (!a.keep) BK_FORWARD_GROUP(4, 1, 0);
             else BK_FORWARD_GROUP(4, 1, 1);
         } else {
-            if (!residual) BK_FORWARD_GROUP(1, 0, 0);
-            else if (!keep) BK_FORWARD_GROUP(1, 1, 0);
+            if (!a.residual) BK_FORWARD_GROUP(1, 0, 0);
+            else if (!a.keep) BK_FORWARD_GROUP(1, 1, 0);
             else BK_FORWARD_GROUP(1, 1, 1);
         }
 #undef BK_FORWARD_GROUP
@@ -143,36 +142,29 @@ static inline __attribute__((always_inline)) void bk_layer_norm_forward_rows(
     }
 }
 
-static inline __attribute__((always_inline)) void bk_layer_norm_backward_rows(
-        const float *x, const float *dy, const float *gamma, const float *mean, const float *rstd, float *dx, int accumulate,
-        float *dropped_dx, const uint8_t *keep, float keep_scale, int accumulate_dropped,
-        float *dgamma_partial, float *dbeta_partial, long cols, long begin, long end) {
+static inline __attribute__((always_inline)) void bk_layer_norm_backward_rows(bk_layer_norm_backward_args a, long begin, long end) {
+    const long cols = a.cols;
     for (long r = begin; r < end;) {
         long at = r * cols;
-        float *dropped = dropped_dx ? dropped_dx + at : 0;
-        const uint8_t *k = dropped_dx ? keep + at : 0;
+        float *dropped = a.dropped_dx ? a.dropped_dx + at : 0;
+        const uint8_t *k = a.dropped_dx ? a.keep + at : 0;
         const int count = r + 4 <= end ? 4 : 1;
         if (count == 4) {
-            bk_layer_norm_backward_group(4, x + at, dy + at, gamma, mean + r, rstd + r, dx + at, accumulate, dropped, k,
-                                         keep_scale, accumulate_dropped, dgamma_partial, dbeta_partial, cols);
+            bk_layer_norm_backward_group(4, a.x + at, a.dy + at, a.gamma, a.mean + r, a.rstd + r, a.dx + at, a.accumulate,
+                                         dropped, k, a.keep_scale, a.accumulate_dropped, a.dgamma_partial, a.dbeta_partial, cols);
         } else {
-            bk_layer_norm_backward_group(1, x + at, dy + at, gamma, mean + r, rstd + r, dx + at, accumulate, dropped, k,
-                                         keep_scale, accumulate_dropped, dgamma_partial, dbeta_partial, cols);
+            bk_layer_norm_backward_group(1, a.x + at, a.dy + at, a.gamma, a.mean + r, a.rstd + r, a.dx + at, a.accumulate,
+                                         dropped, k, a.keep_scale, a.accumulate_dropped, a.dgamma_partial, a.dbeta_partial, cols);
         }
         r += count;
     }
 }
 
 // One function per target; the vector code is the same, only the instructions differ.
-#define BK_LAYER_NORM_FORWARD_PARAMS const float *x, const uint8_t *keep, float keep_scale, const float *residual, \
-    float *sum_out, const float *gamma, const float *beta, float *y, float *mean, float *rstd, long cols, float eps, \
-    long begin, long end
-#define BK_LAYER_NORM_FORWARD_ARGS x, keep, keep_scale, residual, sum_out, gamma, beta, y, mean, rstd, cols, eps, begin, end
-#define BK_LAYER_NORM_BACKWARD_PARAMS const float *x, const float *dy, const float *gamma, const float *mean, \
-    const float *rstd, float *dx, int accumulate, float *dropped_dx, const uint8_t *keep, float keep_scale, \
-    int accumulate_dropped, float *dgamma_partial, float *dbeta_partial, long cols, long begin, long end
-#define BK_LAYER_NORM_BACKWARD_ARGS x, dy, gamma, mean, rstd, dx, accumulate, dropped_dx, keep, keep_scale, \
-    accumulate_dropped, dgamma_partial, dbeta_partial, cols, begin, end
+#define BK_LAYER_NORM_FORWARD_PARAMS bk_layer_norm_forward_args args, long begin, long end
+#define BK_LAYER_NORM_FORWARD_ARGS args, begin, end
+#define BK_LAYER_NORM_BACKWARD_PARAMS bk_layer_norm_backward_args args, long begin, long end
+#define BK_LAYER_NORM_BACKWARD_ARGS args, begin, end
 
 #if defined(__x86_64__)
 __attribute__((target("avx512f"))) static void bk_layer_norm_forward_avx512(BK_LAYER_NORM_FORWARD_PARAMS) {

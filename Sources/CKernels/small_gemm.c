@@ -88,9 +88,11 @@ __attribute__((target("avx2,fma"))) static void bk_small_gemm_avx2(long m, long 
 }
 #endif
 
-void bk_small_gemm_on(int target, long m, long n, long k, float alpha, const float *a, long a_row, long a_col,
-                      const float *b, long ldb, float beta, float *c, long ldc) {
-    int add = beta != 0.0f;
+void bk_small_gemm_on(int target, bk_small_gemm_args args) {
+    const long m = args.m, n = args.n, k = args.k, a_row = args.a_row, a_col = args.a_col, ldb = args.ldb, ldc = args.ldc;
+    const float alpha = args.alpha, *a = args.a, *b = args.b;
+    float *c = args.c;
+    int add = args.beta != 0.0f;
 #if defined(__x86_64__)
     if (target == 2) { bk_small_gemm_avx512(m, n, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc); return; }
     if (target == 1) { bk_small_gemm_avx2(m, n, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc); return; }
@@ -106,8 +108,6 @@ int bk_small_gemm_widest_target(void) {
     return 0;
 }
 
-void bk_small_gemm(long m, long n, long k, float alpha, const float *a, long a_row, long a_col,
-                   const float *b, long ldb, float beta, float *c, long ldc) {
-    bk_small_gemm_on(bk_small_gemm_widest_target(), m, n, k, alpha, a, a_row, a_col, b, ldb, beta, c, ldc);
+void bk_small_gemm(bk_small_gemm_args args) {
+    bk_small_gemm_on(bk_small_gemm_widest_target(), args);
 }
-

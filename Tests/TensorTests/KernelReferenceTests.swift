@@ -98,8 +98,12 @@ final class KernelReferenceTests: XCTestCase {
     func testLayerNormKernelAgainstItsReference() {
         let cols = 384, rows = 3
         let x = values(rows * cols, scale: 3, seed: 3), gamma = values(cols, scale: 1, seed: 4), beta = values(cols, scale: 1, seed: 5)
-        var y = [Float](repeating: 0, count: x.count), mean = [Float](repeating: 0, count: rows), rstd = mean
-        bk_layer_norm_forward(x, nil, 1, nil, nil, gamma, beta, &y, &mean, &rstd, cols, 1e-12, 0, rows)
+        let pinned = PinnedArrays(), output = pinned.pin([Float](repeating: 0, count: x.count))
+        bk_layer_norm_forward(bk_layer_norm_forward_args(
+            x: pinned.pin(x), keep: nil, keep_scale: 1, residual: nil, sum_out: nil, gamma: pinned.pin(gamma),
+            beta: pinned.pin(beta), y: output, mean: pinned.pin([Float](repeating: 0, count: rows)),
+            rstd: pinned.pin([Float](repeating: 0, count: rows)), cols: cols, eps: 1e-12), 0, rows)
+        let y = pinned.read(output, count: x.count)
         var reference = [Float](repeating: 0, count: cols)
         for r in 0..<rows {
             x.withUnsafeBufferPointer { px in
@@ -115,8 +119,9 @@ final class KernelReferenceTests: XCTestCase {
         var p1 = values(n, scale: 1, seed: 6), m1 = values(n, scale: 0.1, seed: 7), v1 = values(n, scale: 0.01, seed: 8).map(abs)
         var p2 = p1, m2 = m1, v2 = v1
         let g = values(n, scale: 0.5, seed: 9)
-        bk_adamw_update(&p1, g, 1, &m1, &v1, 0, n, c.decayFactor, c.momentWeight, c.momentWeightIsSmall ? 1 : 0, c.beta2,
-                        c.oneMinusBeta2, c.biasCorrection2Sqrt, c.epsilon, c.negativeStepSize)
+        let pinned = PinnedArrays(), pp = pinned.pin(p1), pm = pinned.pin(m1), pv = pinned.pin(v1)
+        bk_adamw_update(c.kernelArguments(param: pp, grad: pinned.pin(g), gradientScale: 1, m: pm, v: pv), 0, n)
+        (p1, m1, v1) = (pinned.read(pp, count: n), pinned.read(pm, count: n), pinned.read(pv, count: n))
         p2.withUnsafeMutableBufferPointer { pp in m2.withUnsafeMutableBufferPointer { pm in v2.withUnsafeMutableBufferPointer { pv in
             g.withUnsafeBufferPointer { pg in
                 AdamWKernel.update(param: pp.baseAddress!, grad: pg.baseAddress!, m: pm.baseAddress!, v: pv.baseAddress!, range: 0..<n, c)

@@ -88,22 +88,22 @@ final class RowGroupKernelTests: XCTestCase {
 
     func layerNorm(_ target: Int32, _ mode: ResidualMode, x: [Float], residual: [Float], keep: [UInt8],
                    gamma: [Float], beta: [Float], cols: Int, oneRowAtATime: Bool) -> NormOutputs {
-        var out = NormOutputs(y: [Float](repeating: 0, count: x.count), sum: [Float](repeating: 0, count: x.count),
-                              mean: [Float](repeating: 0, count: rows), rstd: [Float](repeating: 0, count: rows))
-        let ranges = oneRowAtATime ? (0..<rows).map { $0..<($0 + 1) } : [0..<rows]
-        for range in ranges {
-            out.y.withUnsafeMutableBufferPointer { py in out.sum.withUnsafeMutableBufferPointer { ps in
-                let sumOut: UnsafeMutablePointer<Float>? = switch mode {
-                case .none: nil
-                case .residual, .dropoutResidual: ps.baseAddress
-                case .sumInOutput: py.baseAddress
-                }
-                bk_layer_norm_forward_on(target, x, mode == .dropoutResidual ? keep : nil, 1 / 0.9,
-                                         mode == .none ? nil : residual, sumOut, gamma, beta, py.baseAddress,
-                                         &out.mean, &out.rstd, cols, 1e-12, range.lowerBound, range.upperBound)
-            } }
+        let pinned = PinnedArrays()
+        let y = pinned.pin([Float](repeating: 0, count: x.count)), sum = pinned.pin([Float](repeating: 0, count: x.count))
+        let mean = pinned.pin([Float](repeating: 0, count: rows)), rstd = pinned.pin([Float](repeating: 0, count: rows))
+        let sumOut: UnsafeMutablePointer<Float>? = switch mode {
+        case .none: nil
+        case .residual, .dropoutResidual: sum
+        case .sumInOutput: y
         }
-        return out
+        let args = bk_layer_norm_forward_args(
+            x: pinned.pin(x), keep: mode == .dropoutResidual ? pinned.pin(keep) : nil, keep_scale: 1 / 0.9,
+            residual: mode == .none ? nil : pinned.pin(residual), sum_out: sumOut, gamma: pinned.pin(gamma),
+            beta: pinned.pin(beta), y: y, mean: mean, rstd: rstd, cols: cols, eps: 1e-12)
+        let ranges = oneRowAtATime ? (0..<rows).map { $0..<($0 + 1) } : [0..<rows]
+        for range in ranges { bk_layer_norm_forward_on(target, args, range.lowerBound, range.upperBound) }
+        return NormOutputs(y: pinned.read(y, count: x.count), sum: pinned.read(sum, count: x.count),
+                           mean: pinned.read(mean, count: rows), rstd: pinned.read(rstd, count: rows))
     }
 
     struct NormGradients {
@@ -113,17 +113,18 @@ final class RowGroupKernelTests: XCTestCase {
     func layerNormBackward(_ target: Int32, x: [Float], dy: [Float], gamma: [Float], mean: [Float], rstd: [Float],
                            keep: [UInt8], accumulate: Bool, throughDropout: Bool, cols: Int, oneRowAtATime: Bool) -> NormGradients {
         // start from values, so that accumulating is seen to add
-        var out = NormGradients(dx: values(x.count, scale: 1, seed: 41), dropped: values(x.count, scale: 1, seed: 42),
-                                dgamma: values(cols, scale: 1, seed: 43), dbeta: values(cols, scale: 1, seed: 44))
+        let pinned = PinnedArrays()
+        let dx = pinned.pin(values(x.count, scale: 1, seed: 41)), dropped = pinned.pin(values(x.count, scale: 1, seed: 42))
+        let dgamma = pinned.pin(values(cols, scale: 1, seed: 43)), dbeta = pinned.pin(values(cols, scale: 1, seed: 44))
+        let args = bk_layer_norm_backward_args(
+            x: pinned.pin(x), dy: pinned.pin(dy), gamma: pinned.pin(gamma), mean: pinned.pin(mean), rstd: pinned.pin(rstd),
+            dx: dx, accumulate: accumulate ? 1 : 0, dropped_dx: throughDropout ? dropped : nil,
+            keep: pinned.pin(keep), keep_scale: 1 / 0.9, accumulate_dropped: 1,
+            dgamma_partial: dgamma, dbeta_partial: dbeta, cols: cols)
         let ranges = oneRowAtATime ? (0..<rows).map { $0..<($0 + 1) } : [0..<rows]
-        for range in ranges {
-            out.dropped.withUnsafeMutableBufferPointer { pd in
-                bk_layer_norm_backward_on(target, x, dy, gamma, mean, rstd, &out.dx, accumulate ? 1 : 0,
-                                          throughDropout ? pd.baseAddress : nil, keep, 1 / 0.9, 1,
-                                          &out.dgamma, &out.dbeta, cols, range.lowerBound, range.upperBound)
-            }
-        }
-        return out
+        for range in ranges { bk_layer_norm_backward_on(target, args, range.lowerBound, range.upperBound) }
+        return NormGradients(dx: pinned.read(dx, count: x.count), dropped: pinned.read(dropped, count: x.count),
+                             dgamma: pinned.read(dgamma, count: cols), dbeta: pinned.read(dbeta, count: cols))
     }
 
     func testLayerNormGivesTheBaselineBitsOnEveryTargetAndInGroups() {

@@ -43,9 +43,11 @@ final class SmallGEMMTests: XCTestCase {
                                              b: b, ldb: ldb, add: add, c0: c0, ldc: ldc)
                     var results: [[Float]] = []
                     for target in 0...widest {
-                        var c = c0
-                        bk_small_gemm_on(Int32(target), m, n, k, alpha, a, aRow, aCol, b, ldb, add ? 1 : 0, &c, ldc)
-                        results.append(c)
+                        let pinned = PinnedArrays(), c = pinned.pin(c0)
+                        bk_small_gemm_on(Int32(target), bk_small_gemm_args(
+                            m: m, n: n, k: k, alpha: alpha, a: pinned.pin(a), a_row: aRow, a_col: aCol,
+                            b: pinned.pin(b), ldb: ldb, beta: add ? 1 : 0, c: c, ldc: ldc))
+                        results.append(pinned.read(c, count: c0.count))
                     }
                     let label = "\(m)x\(n)x\(k) transposedA \(transposedA) add \(add)"
                     for (index, value) in results[0].enumerated() {
@@ -61,9 +63,10 @@ final class SmallGEMMTests: XCTestCase {
 
     func testBetaZeroNeverReadsC() {
         let a = values(4 * 3, seed: 1), b = values(3 * 20, seed: 2)
-        var c = [Float](repeating: .nan, count: 4 * 20)
-        bk_small_gemm(4, 20, 3, 1, a, 3, 1, b, 20, 0, &c, 20)
-        XCTAssertTrue(c.allSatisfy(\.isFinite))
+        let pinned = PinnedArrays(), c = pinned.pin([Float](repeating: .nan, count: 4 * 20))
+        bk_small_gemm(bk_small_gemm_args(m: 4, n: 20, k: 3, alpha: 1, a: pinned.pin(a), a_row: 3, a_col: 1,
+                                         b: pinned.pin(b), ldb: 20, beta: 0, c: c, ldc: 20))
+        XCTAssertTrue(pinned.read(c, count: 4 * 20).allSatisfy(\.isFinite))
     }
 
     func testTranspose() {

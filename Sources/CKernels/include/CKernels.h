@@ -48,12 +48,21 @@ int bk_vector_widest_target(void);
 // C (m, n) = alpha·A·B, or alpha·A·B + C when beta is 1 (beta 0: C is written, never read), for
 // attention's small products (small_gemm.c): A(i, p) = a[i·a_row + p·a_col] in any layout,
 // B(p, j) = b[p·ldb + j], C(i, j) = c[i·ldc + j]. The same bits on every target.
-void bk_small_gemm(long m, long n, long k, float alpha, const float *a, long a_row, long a_col,
-                   const float *b, long ldb, float beta, float *c, long ldc);
+typedef struct {
+    long m, n, k;
+    float alpha;
+    const float *a;
+    long a_row, a_col;   // (lda, 1) for A stored (m, k), (1, lda) for A stored transposed (k, m)
+    const float *b;
+    long ldb;
+    float beta;          // 0 or 1
+    float *c;
+    long ldc;
+} bk_small_gemm_args;
+void bk_small_gemm(bk_small_gemm_args args);
 // The same on a given target, for the tests: 2 AVX-512, 1 AVX2 + FMA, 0 baseline (scalar);
 // the widest this CPU runs (what bk_small_gemm uses).
-void bk_small_gemm_on(int target, long m, long n, long k, float alpha, const float *a, long a_row, long a_col,
-                      const float *b, long ldb, float beta, float *c, long ldc);
+void bk_small_gemm_on(int target, bk_small_gemm_args args);
 int bk_small_gemm_widest_target(void);
 // out (cols, rows) = the transpose of in (rows, cols), in's rows ld_in apart.
 void bk_transpose(const float *in, long ld_in, long rows, long cols, float *out);
@@ -77,27 +86,38 @@ void bk_add_column_sums(const float *m, long rows, long stride, float *into, lon
 // (the backward needs it; sum_out may be y itself when nothing will be kept). With a dropout
 // keep mask (keep not NULL, residual not NULL) the input is dropout(x) + residual: x·keep_scale
 // where kept, 0 where dropped. mean and rstd receive one value per row.
-void bk_layer_norm_forward(const float *x, const uint8_t *keep, float keep_scale,
-                           const float *residual, float *sum_out,
-                           const float *gamma, const float *beta, float *y,
-                           float *mean, float *rstd, long cols, float eps, long begin, long end);
+typedef struct {
+    const float *x;
+    const uint8_t *keep;       // NULL: no dropout
+    float keep_scale;
+    const float *residual;     // NULL: no residual
+    float *sum_out;
+    const float *gamma, *beta;
+    float *y;
+    float *mean, *rstd;
+    long cols;
+    float eps;
+} bk_layer_norm_forward_args;
+void bk_layer_norm_forward(bk_layer_norm_forward_args args, long begin, long end);
 // dx (=) rstd·(g - mean(g) - xhat·mean(g·xhat)) with g = dy·gamma, rows [begin, end);
 // dgamma_partial/dbeta_partial (cols each) accumulate this range's Σ dy·xhat and Σ dy.
 // With dropped_dx (then accumulate must be 0): dropped_dx (=) dx·keep·keep_scale, the
 // gradient of the input that went through dropout before the residual add.
-void bk_layer_norm_backward(const float *x, const float *dy, const float *gamma,
-                            const float *mean, const float *rstd, float *dx, int accumulate,
-                            float *dropped_dx, const uint8_t *keep, float keep_scale, int accumulate_dropped,
-                            float *dgamma_partial, float *dbeta_partial, long cols, long begin, long end);
+typedef struct {
+    const float *x, *dy, *gamma, *mean, *rstd;
+    float *dx;
+    int accumulate;            // dx += (1) or dx = (0)
+    float *dropped_dx;         // NULL: no dropout
+    const uint8_t *keep;
+    float keep_scale;
+    int accumulate_dropped;    // dropped_dx += (1) or dropped_dx = (0)
+    float *dgamma_partial, *dbeta_partial;
+    long cols;
+} bk_layer_norm_backward_args;
+void bk_layer_norm_backward(bk_layer_norm_backward_args args, long begin, long end);
 // The same on a given target (2 AVX-512, 1 AVX2, 0 baseline), for the tests.
-void bk_layer_norm_forward_on(int target, const float *x, const uint8_t *keep, float keep_scale,
-                              const float *residual, float *sum_out,
-                              const float *gamma, const float *beta, float *y,
-                              float *mean, float *rstd, long cols, float eps, long begin, long end);
-void bk_layer_norm_backward_on(int target, const float *x, const float *dy, const float *gamma,
-                               const float *mean, const float *rstd, float *dx, int accumulate,
-                               float *dropped_dx, const uint8_t *keep, float keep_scale, int accumulate_dropped,
-                               float *dgamma_partial, float *dbeta_partial, long cols, long begin, long end);
+void bk_layer_norm_forward_on(int target, bk_layer_norm_forward_args args, long begin, long end);
+void bk_layer_norm_backward_on(int target, bk_layer_norm_backward_args args, long begin, long end);
 
 // Philox4x32-10 inverted dropout: element i (global index first_index + i) is kept when the
 // 24-bit uniform from lane g % 4 of block start + g / 4 is >= p, and kept values are scaled by
@@ -116,12 +136,20 @@ void bk_dropout_mask_groups(int target, uint8_t *mask, uint64_t key, uint64_t fi
 // to[i] (=|+=) from[i] · mask[i] · scale for i in [begin, end).
 void bk_apply_mask(const float *from, float *to, const uint8_t *mask, float scale, int accumulate, long begin, long end);
 
-// One AdamW step over [begin, end) on grad·grad_scale (the clip coefficient), in torch's fp32 operation order (AdamWKernel.swift explains
-// the scalars): param·decay + negative_step·m1/(sqrt(v1)/bc2_sqrt + eps), with m1 the lerp of m
-// toward grad and v1 = v·beta2 + (1-beta2)·g·g.
-void bk_adamw_update(float *param, const float *grad, float grad_scale, float *m, float *v, long begin, long end,
-                     float decay, float weight, int weight_is_small, float beta2, float one_minus_beta2,
-                     float bias_correction2_sqrt, float eps, float negative_step);
+// One AdamW step over [begin, end) on grad·grad_scale (the clip coefficient), in torch's fp32
+// operation order (AdamWKernel.swift explains the scalars): param·decay +
+// negative_step·m1/(sqrt(v1)/bias_correction2_sqrt + eps), with m1 the lerp of m toward grad and
+// v1 = v·beta2 + (1-beta2)·g·g. param, grad, m and v do not overlap.
+typedef struct {
+    float *param;
+    const float *grad;
+    float grad_scale;
+    float *m, *v;
+    float decay, weight;
+    int weight_is_small;       // the lerp's form: m + weight·(g - m) (1) or g - (g - m)·(1 - weight) (0)
+    float beta2, one_minus_beta2, bias_correction2_sqrt, eps, negative_step;
+} bk_adamw_args;
+void bk_adamw_update(bk_adamw_args args, long begin, long end);
 
 // Keeps freed blocks up to 32 MiB in malloc's heap (mallopt M_MMAP_THRESHOLD), so that the
 // tensor buffers of one training step are reused by the next without new page faults.

@@ -25,7 +25,6 @@ public final class OpenBLAS: @unchecked Sendable {
     public let kernel: String
     public let choice: KernelChoice
     public let features: CPUFeatures
-    public let libraryPath: String
 
     /// The process-wide library, loaded and verified on first use.
     public static let shared: OpenBLAS = {
@@ -52,7 +51,6 @@ public final class OpenBLAS: @unchecked Sendable {
         } else {
             kernel = "unknown"
         }
-        libraryPath = path
         splitAlignment = GemmSplit.alignment(forKernel: kernel)
         self.choice = choice
         self.features = features

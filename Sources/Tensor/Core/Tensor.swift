@@ -124,9 +124,9 @@ public final class Tensor {
     }
 
     /// Where a backward puts its contribution, and the `beta` to use (a GEMM's or any kernel's:
-    /// 0 overwrite, 1 add): with no gradient yet,
-    /// a new uninitialised buffer that the caller overwrites (beta 0: no zero-fill, no read);
-    /// otherwise the existing gradient, added to (beta 1). The caller must write every element.
+    /// 0 overwrite, 1 add): with no gradient yet, a new uninitialised buffer that the caller
+    /// overwrites (beta 0: no zero-fill, no read); otherwise the existing gradient, added to
+    /// (beta 1). The caller must write every element.
     public func gradientDestination() -> (gradient: Tensor, beta: Float) {
         if let g = grad { return (g, 1) }
         if let kept = reusableGradient() { return (kept, 0) }

@@ -8,7 +8,6 @@ public final class Linear: Module {
         bias = hasBias ? Tensor(zeros: [outFeatures], requiresGrad: true) : nil
     }
 
-    public var inFeatures: Int { weight.shape[1] }
     public var outFeatures: Int { weight.shape[0] }
 
     /// x (..., I) -> (..., O)
@@ -17,7 +16,6 @@ public final class Linear: Module {
     public var namedParameters: [(name: String, tensor: Tensor)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
-
 }
 
 /// Fills `tensor` with N(0, std²) samples from `stream`.

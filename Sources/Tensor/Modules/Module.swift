@@ -13,8 +13,6 @@ extension Module {
         Dictionary(namedParameters.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
     }
 
-    public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.tensor.count } }
-
     /// Releases every parameter's gradient (`grad` becomes nil), keeping the buffers for the
     /// next backward to reuse.
     public func releaseGradients() {

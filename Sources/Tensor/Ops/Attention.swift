@@ -156,9 +156,11 @@ func attention(_ inputs: AttentionInputs, layout: AttentionLayout, heads h: Int,
                 bk_copy_block(pq + input, ld, l, d, qPacked)
                 roundToBF16(qPacked, l * d)
                 roundToBF16(kT, l * d)
-                bk_small_gemm(l, l, d, 1 / Float(d).squareRoot(), qPacked, d, 1, kT, l, 0, pBH, l)
+                bk_small_gemm(bk_small_gemm_args(m: l, n: l, k: d, alpha: 1 / Float(d).squareRoot(), a: qPacked, a_row: d, a_col: 1,
+                                                 b: kT, ldb: l, beta: 0, c: pBH, ldc: l))
             } else {
-                bk_small_gemm(l, l, d, 1 / Float(d).squareRoot(), pq + input, ld, 1, kT, l, 0, pBH, l)
+                bk_small_gemm(bk_small_gemm_args(m: l, n: l, k: d, alpha: 1 / Float(d).squareRoot(), a: pq + input, a_row: ld, a_col: 1,
+                                                 b: kT, ldb: l, beta: 0, c: pBH, ldc: l))
             }
             // P = softmax over keys of scores + mask, in place; dropout(P) beside it
             var pUsed = geo.probabilities(pBH, pair, droppedInto: scratch)
@@ -168,7 +170,8 @@ func attention(_ inputs: AttentionInputs, layout: AttentionLayout, heads h: Int,
                 pUsed = bf16Copy(pUsed, l * l, in: scratch)
                 roundToBF16(vPacked, l * d)
             }
-            bk_small_gemm(l, d, l, 1, pUsed, l, 1, vPacked, d, 0, po + output, c)
+            bk_small_gemm(bk_small_gemm_args(m: l, n: d, k: l, alpha: 1, a: pUsed, a_row: l, a_col: 1,
+                                             b: vPacked, ldb: d, beta: 0, c: po + output, ldc: c))
         }
         guard let probs else { return out }
         return Autograd.record(AttentionOp(geometry: geo, probabilities: probs), inputs: inputs.tensors, output: out)
@@ -218,11 +221,13 @@ struct AttentionOp: BackwardOp {
                 pUsed = bf16Copy(pUsed, ll, in: dropped)
                 roundToBF16(dOutPacked, l * d)
             }
-            bk_small_gemm(l, d, l, 1, pUsed, 1, l, dOutPacked, d, betaV, dv + input, ld)
+            bk_small_gemm(bk_small_gemm_args(m: l, n: d, k: l, alpha: 1, a: pUsed, a_row: 1, a_col: l,
+                                             b: dOutPacked, ldb: d, beta: betaV, c: dv + input, ldc: ld))
             // d(dropout(P)) (L,L) = dOut_bh (L,D) · V_bhᵀ (D,L), Vᵀ laid out (D, L) first
             bk_transpose(pv + input, ld, l, d, vT)
             if bf16 { roundToBF16(vT, l * d) }
-            bk_small_gemm(l, l, d, 1, dOutPacked, d, 1, vT, l, 0, dP, l)
+            bk_small_gemm(bk_small_gemm_args(m: l, n: l, k: d, alpha: 1, a: dOutPacked, a_row: d, a_col: 1,
+                                             b: vT, ldb: l, beta: 0, c: dP, ldc: l))
             // dP = d(dropout(P)) · keep / (1 - p), the same mask again, then
             // dScores = P ⊙ (dP - rowsum(dP ⊙ P)), in place in dP
             geometry.scoresGradient(dP, probabilities: pBH, pair)
@@ -232,11 +237,13 @@ struct AttentionOp: BackwardOp {
                 roundToBF16(dP, ll)
                 roundToBF16(kPacked, l * d)
             }
-            bk_small_gemm(l, d, l, scaleFactor, dP, l, 1, kPacked, d, betaQ, dq + input, ld)
+            bk_small_gemm(bk_small_gemm_args(m: l, n: d, k: l, alpha: scaleFactor, a: dP, a_row: l, a_col: 1,
+                                             b: kPacked, ldb: d, beta: betaQ, c: dq + input, ldc: ld))
             // dK_bh (L,D) += dScoresᵀ (L,L) · Q_bh (L,D) / √D, Q_bh packed first
             bk_copy_block(pq + input, ld, l, d, qPacked)
             if bf16 { roundToBF16(qPacked, l * d) }
-            bk_small_gemm(l, d, l, scaleFactor, dP, 1, l, qPacked, d, betaK, dk + input, ld)
+            bk_small_gemm(bk_small_gemm_args(m: l, n: d, k: l, alpha: scaleFactor, a: dP, a_row: 1, a_col: l,
+                                             b: qPacked, ldb: d, beta: betaK, c: dk + input, ldc: ld))
         }
     }
 }

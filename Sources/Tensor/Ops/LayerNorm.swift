@@ -46,11 +46,12 @@ private func layerNormForward(_ x: Tensor, keep: DropoutMask?, residual: Tensor?
     // The sum x + residual is kept for the backward; with no backward to come it is formed in
     // the output buffer and normalised there (no extra (N, C) buffer written and dropped)
     let sum = residual.map { _ in Autograd.needsGraph(inputs) ? Tensor(uninitialized: x.shape) : out }
-    let px = x.data, po = out.data, pg = gamma.data, pb = beta.data, pm = mean.data, pr = rstd.data
-    let pres = residual?.data, psum = sum?.data
-    let pkeep = keep.map { UnsafePointer($0.bytes.pointer) }, keepScale = keep?.scale ?? 1
+    let args = bk_layer_norm_forward_args(
+        x: x.data, keep: keep.map { UnsafePointer($0.bytes.pointer) }, keep_scale: keep?.scale ?? 1,
+        residual: residual?.data, sum_out: sum?.data, gamma: gamma.data, beta: beta.data, y: out.data,
+        mean: mean.data, rstd: rstd.data, cols: c, eps: eps)
     Parallel.forEachRange(rows, minimumChunk: max(1, 16384 / c)) { range in
-        bk_layer_norm_forward(px, pkeep, keepScale, pres, psum, pg, pb, po, pm, pr, c, eps, range.lowerBound, range.upperBound)
+        bk_layer_norm_forward(args, range.lowerBound, range.upperBound)
     }
     let op = LayerNormOp(mean: mean, rstd: rstd, channels: c, normalizedInput: sum, keep: keep)
     return Autograd.record(op, inputs: inputs, output: out)
@@ -86,16 +87,22 @@ struct LayerNormOp: BackwardOp {
         // This op's d(input) is written (not added) into a fresh buffer, which becomes the input's
         // gradient when it has none yet (the usual case: no zero-fill, no extra pass).
         let contribution = Tensor(uninitialized: x.shape)
-        let ps = source.data, pdy = dy.data, pg = gamma.data, pm = mean.data, pr = rstd.data, pp = partials.data
-        let pc = contribution.data
+        let pp = partials.data
         let dropped = keep != nil && x.requiresGrad ? x.gradientDestination() : nil
-        let pdropped = dropped?.gradient.data, accumulateDropped: Int32 = dropped?.beta == 1 ? 1 : 0
-        let pkeep = keep.map { UnsafePointer($0.bytes.pointer) }, keepScale = keep?.scale ?? 1
+        let args = bk_layer_norm_backward_args(
+            x: source.data, dy: dy.data, gamma: gamma.data, mean: mean.data, rstd: rstd.data,
+            dx: contribution.data, accumulate: 0,
+            dropped_dx: dropped?.gradient.data, keep: keep.map { UnsafePointer($0.bytes.pointer) },
+            keep_scale: keep?.scale ?? 1, accumulate_dropped: dropped?.beta == 1 ? 1 : 0,
+            dgamma_partial: nil, dbeta_partial: nil, cols: c)
         let body: (Int) -> Void = { w in
             let begin = w * chunk, end = min(rows, begin + chunk)
             if begin < end {
-                bk_layer_norm_backward(ps, pdy, pg, pm, pr, pc, 0, pdropped, pkeep, keepScale, accumulateDropped,
-                                       pp + w * 2 * c, pp + w * 2 * c + c, c, begin, end)
+                // this chunk's own dgamma and dbeta partial sums
+                var chunkArgs = args
+                chunkArgs.dgamma_partial = pp + w * 2 * c
+                chunkArgs.dbeta_partial = pp + w * 2 * c + c
+                bk_layer_norm_backward(chunkArgs, begin, end)
             }
         }
         Parallel.forkJoin(workers, body)

@@ -94,7 +94,8 @@ public final class AdamW {
     }
 
     /// One optimizer step at `learningRate` over every parameter that has a gradient.
-    /// Gradients are read, not cleared (the caller zeroes them before the next backward).
+    /// Gradients are read, not cleared (the caller releases them, `Module.releaseGradients()`,
+    /// before the next backward).
     /// `gradientScale` multiplies each gradient as it is read (the clip coefficient of
     /// `GradientClipping.clipCoefficient`); 1 leaves them as they are.
     public func step(learningRate: Double, gradientScale: Float = 1) {
@@ -105,11 +106,10 @@ public final class AdamW {
             slot.step += 1
             let c = AdamWCoefficients(learningRate: learningRate, weightDecay: slot.weightDecay,
                                       beta1: beta1, beta2: beta2, epsilon: epsilon, step: slot.step)
-            let p = slot.tensor.data, g = UnsafePointer(grad.data), m = slot.m.data, v = slot.v.data
+            let args = c.kernelArguments(param: slot.tensor.data, grad: grad.data, gradientScale: gradientScale,
+                                         m: slot.m.data, v: slot.v.data)
             Parallel.forEachRange(slot.tensor.count, minimumChunk: AdamW.minimumChunk) { range in
-                bk_adamw_update(p, g, gradientScale, m, v, range.lowerBound, range.upperBound, c.decayFactor, c.momentWeight,
-                                c.momentWeightIsSmall ? 1 : 0, c.beta2, c.oneMinusBeta2, c.biasCorrection2Sqrt,
-                                c.epsilon, c.negativeStepSize)
+                bk_adamw_update(args, range.lowerBound, range.upperBound)
             }
         }
     }

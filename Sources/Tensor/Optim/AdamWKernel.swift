@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The element-wise AdamW update of one parameter, on raw pointers, in torch's fp32 order.
@@ -46,6 +47,17 @@ struct AdamWCoefficients {
         biasCorrection2Sqrt = Float(Foundation.pow(biasCorrection2, 0.5))
         self.epsilon = Float(epsilon)
         negativeStepSize = Float(-(lr / biasCorrection1))
+    }
+}
+
+extension AdamWCoefficients {
+    /// CKernels' bk_adamw_update's arguments: these scalars and one parameter's buffers.
+    func kernelArguments(param: UnsafeMutablePointer<Float>, grad: UnsafePointer<Float>, gradientScale: Float,
+                         m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) -> bk_adamw_args {
+        bk_adamw_args(param: param, grad: grad, grad_scale: gradientScale, m: m, v: v,
+                      decay: decayFactor, weight: momentWeight, weight_is_small: momentWeightIsSmall ? 1 : 0,
+                      beta2: beta2, one_minus_beta2: oneMinusBeta2, bias_correction2_sqrt: biasCorrection2Sqrt,
+                      eps: epsilon, negative_step: negativeStepSize)
     }
 }
 
