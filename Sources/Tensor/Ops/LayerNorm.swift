@@ -80,8 +80,7 @@ struct LayerNormOp: BackwardOp {
         let c = channels, rows = x.count / c
         // Row chunks fixed by the thread count: each writes its own dgamma/dbeta partial sums,
         // added in chunk order afterwards, so the result never depends on timing.
-        let workers = max(1, min(Parallel.threadCount, rows / max(1, 2048 / c)))
-        let chunk = (rows + workers - 1) / workers
+        let workers = Parallel.blockCount(rows, minimumBlock: 2048 / c)
         let partials = Tensor(zeros: [workers, 2, c])
         // This op's d(input) is written (not added) into a fresh buffer, which becomes the input's
         // gradient when it has none yet (the usual case: no zero-fill, no extra pass).
@@ -91,14 +90,11 @@ struct LayerNormOp: BackwardOp {
         let dropped = keep != nil && x.requiresGrad ? x.gradientDestination() : nil
         let pdropped = dropped?.gradient.data, accumulateDropped: Int32 = dropped?.beta == 1 ? 1 : 0
         let pkeep = keep.map { UnsafePointer($0.bytes.pointer) }, keepScale = keep?.scale ?? 1
-        let body: (Int) -> Void = { w in
-            let begin = w * chunk, end = min(rows, begin + chunk)
-            if begin < end {
-                bk_layer_norm_backward(ps, pdy, pg, pm, pr, pc, 0, pdropped, pkeep, keepScale, accumulateDropped,
-                                       pp + w * 2 * c, pp + w * 2 * c + c, c, begin, end)
-            }
+        Parallel.forEachBlock(.even(rows, blocks: workers)) { w, rowRange in
+            let begin = rowRange.lowerBound, end = rowRange.upperBound
+            bk_layer_norm_backward(ps, pdy, pg, pm, pr, pc, 0, pdropped, pkeep, keepScale, accumulateDropped,
+                                   pp + w * 2 * c, pp + w * 2 * c + c, c, begin, end)
         }
-        Parallel.forkJoin(workers, body)
         // d(x + residual) reaches the residual and, unless a dropout sat in between (done above), x.
         var adopted = false
         let targets = keep != nil ? [inputs[1]] : fused ? [inputs[0], inputs[1]] : [x]
