@@ -1,44 +1,28 @@
 #include "CKernels.h"
 #include <math.h>
 #include "exp_parts.h"
+#include "targets.h"
 #include <string.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
-// No fused multiply-adds: every clone (AVX-512, AVX2, baseline) rounds each operation as
-// written, so results are the same bits whatever vector width the CPU picks.
+// No fused multiply-adds: every target's variant (AVX-512, AVX2, baseline) rounds each
+// operation as written, so results are the same bits whatever vector width the CPU picks.
+// Every exported kernel is built once per target and dispatched at the call (targets.h).
 #pragma clang fp contract(off)
-
-// Every exported kernel is built three times and chosen by the CPU at load time.
-#if defined(__x86_64__)
-#define BK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define BK_CLONES
-#endif
 
 // The GELU loops are long chains of dependent operations per element (a division, a degree-9
 // polynomial, exp): one vector at a time leaves the CPU waiting on latency. Interleaving
 // independent vectors hides it, and the best count depends on the register file: 8 for
 // AVX-512's 32 registers, 4 for AVX2's 16 (8 on AVX2 spills registers; measured on the erf
-// GELU forward, BENCHMARKS.md, sitting 3). target_clones gives
-// every clone the same pragmas, so these kernels are built per target by hand and chosen
-// once per call. Interleaving changes no element's arithmetic: the same bits everywhere.
+// GELU forward, BENCHMARKS.md, sitting 3). Interleaving changes no element's arithmetic: the
+// same bits everywhere.
 #define BK_STRINGIFY(x) #x
 #define BK_INTERLEAVE(n) _Pragma(BK_STRINGIFY(clang loop interleave_count(n)))
-#if defined(__x86_64__)
 #define BK_INTERLEAVED_KERNEL(name, params, args, ...) \
-    __attribute__((target("avx512f"))) static void name##_avx512 params { BK_INTERLEAVE(8) __VA_ARGS__ } \
-    __attribute__((target("avx2"))) static void name##_avx2 params { BK_INTERLEAVE(4) __VA_ARGS__ } \
-    static void name##_baseline params { __VA_ARGS__ } \
-    void name params { \
-        if (__builtin_cpu_supports("avx512f")) name##_avx512 args; \
-        else if (__builtin_cpu_supports("avx2")) name##_avx2 args; \
-        else name##_baseline args; \
-    }
-#else
-#define BK_INTERLEAVED_KERNEL(name, params, args, ...) void name params { __VA_ARGS__ }
-#endif
+    BK_EACH_TARGET_WITH(name, params, BK_INTERLEAVE(8), BK_INTERLEAVE(4), __VA_ARGS__) \
+    void name params { BK_DISPATCH(bk_vector_widest_target(), name, args); }
 
 // ---------------------------------------------------------------- vectorisable math
 // expf by range reduction: x = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial (relative
@@ -148,7 +132,8 @@ BK_INTERLEAVED_KERNEL(bk_gelu_tanh_value_and_derivative,
 
 // dx (=|+=) g ⊙ d. dx may be g itself (not accumulating): the two-pointer loop's runtime
 // overlap check would then fail and run scalar, so that case has a loop that names one pointer.
-BK_CLONES void bk_multiply(const float *g, const float *restrict d, float *dx, int accumulate, long begin, long end) {
+BK_VECTOR_KERNEL(bk_multiply, (const float *g, const float *restrict d, float *dx, int accumulate, long begin, long end),
+                 (g, d, dx, accumulate, begin, end),
     if (dx == g && !accumulate) {
         for (long i = begin; i < end; i++) dx[i] = 0.0f + dx[i] * d[i];
     } else if (accumulate) {
@@ -156,15 +141,16 @@ BK_CLONES void bk_multiply(const float *g, const float *restrict d, float *dx, i
     } else {
         for (long i = begin; i < end; i++) dx[i] = 0.0f + g[i] * d[i];
     }
-}
+)
 
 // ---------------------------------------------------------------- bias gradients
-BK_CLONES void bk_add_column_sums(const float *restrict m, long rows, long stride, float *restrict into, long begin, long end) {
+BK_VECTOR_KERNEL(bk_add_column_sums, (const float *restrict m, long rows, long stride, float *restrict into, long begin, long end),
+                 (m, rows, stride, into, begin, end),
     for (long r = 0; r < rows; r++) {
         const float *row = m + r * stride;
         for (long c = begin; c < end; c++) into[c] += row[c];
     }
-}
+)
 
 // ---------------------------------------------------------------- dropout (Philox4x32-10)
 
@@ -193,8 +179,11 @@ static inline __attribute__((always_inline)) void bk_philox16(uint64_t key, uint
     for (int b = 0; b < 16; b++) { bits[0][b] = c0[b]; bits[1][b] = c1[b]; bits[2][b] = c2[b]; bits[3][b] = c3[b]; }
 }
 
-BK_CLONES void bk_dropout_mask_on(int target, uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p,
-                                  long begin, long end) {
+// `target` is the path for whole 64-element groups (bk_dropout_mask_widest_target()); the rest
+// of the loop runs on the widest vector target, as every kernel here.
+BK_VECTOR_KERNEL(bk_dropout_mask_on, (int target, uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p,
+                                      long begin, long end),
+                 (target, mask, key, start, first_index, p, begin, end),
     if (begin >= end) return;
     // keep = (bits >> 8) · 2^-24 >= p  <=>  (bits >> 8) >= ceil(p · 2^24)
     uint32_t threshold = (uint32_t)ceilf(p * 16777216.0f);
@@ -229,13 +218,14 @@ BK_CLONES void bk_dropout_mask_on(int target, uint8_t *mask, uint64_t key, uint6
         }
         block += 16;
     }
-}
+)
 
 void bk_dropout_mask(uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p, long begin, long end) {
     bk_dropout_mask_on(bk_dropout_mask_widest_target(), mask, key, start, first_index, p, begin, end);
 }
 
-BK_CLONES void bk_apply_mask(const float *from, float *to, const uint8_t *mask, float scale, int accumulate, long begin, long end) {
+BK_VECTOR_KERNEL(bk_apply_mask, (const float *from, float *to, const uint8_t *mask, float scale, int accumulate, long begin, long end),
+                 (from, to, mask, scale, accumulate, begin, end),
     if (from == to && !accumulate) {
         bk_apply_mask_in_place(to, mask, scale, begin, end);
     } else if (accumulate) {
@@ -243,7 +233,7 @@ BK_CLONES void bk_apply_mask(const float *from, float *to, const uint8_t *mask, 
     } else {
         for (long i = begin; i < end; i++) to[i] = bk_kept(mask[i], from[i], scale);
     }
-}
+)
 
 void bk_configure_allocator(void) {
 #if defined(__GLIBC__)
@@ -253,10 +243,12 @@ void bk_configure_allocator(void) {
 }
 
 // ---------------------------------------------------------------- AdamW
-BK_CLONES void bk_adamw_update(float *restrict param, const float *restrict grad, float grad_scale,
-                               float *restrict m, float *restrict v, long begin, long end,
-                               float decay, float weight, int weight_is_small, float beta2, float one_minus_beta2,
-                               float bias_correction2_sqrt, float eps, float negative_step) {
+BK_VECTOR_KERNEL(bk_adamw_update, (float *restrict param, const float *restrict grad, float grad_scale,
+                                   float *restrict m, float *restrict v, long begin, long end,
+                                   float decay, float weight, int weight_is_small, float beta2, float one_minus_beta2,
+                                   float bias_correction2_sqrt, float eps, float negative_step),
+                 (param, grad, grad_scale, m, v, begin, end, decay, weight, weight_is_small, beta2, one_minus_beta2,
+                  bias_correction2_sqrt, eps, negative_step),
     const float one_minus_weight = 1.0f - weight;
     for (long i = begin; i < end; i++) {
         float g = grad[i] * grad_scale;   // the clip coefficient, as torch's grad.mul_(coef); x·1 = x
@@ -271,4 +263,4 @@ BK_CLONES void bk_adamw_update(float *restrict param, const float *restrict grad
         m[i] = m1;
         v[i] = v1;
     }
-}
+)
