@@ -75,47 +75,63 @@ static inline __attribute__((always_inline)) void bk_apply_mask_in_place(float *
 }
 
 // ---------------------------------------------------------------- GELU
+// gelu(x) = x·Φ(x) and gelu'(x), each written once from its inner term (the erf, or gelu_new's
+// tanh), so that the forward, backward and value-and-derivative kernels give the same bits.
+static inline __attribute__((always_inline)) float bk_gelu_erf_term(float v) {
+    return bk_erf(v * 0.70710678118654752f);
+}
+static inline __attribute__((always_inline)) float bk_gelu_erf_value(float v, float e) {
+    return 0.5f * v * (1.0f + e);
+}
+static inline __attribute__((always_inline)) float bk_gelu_erf_derivative(float v, float e) {
+    return 0.5f * (1.0f + e) + v * 0.39894228040143268f * bk_exp(-0.5f * v * v);
+}
+static inline __attribute__((always_inline)) float bk_gelu_tanh_term(float v) {
+    return bk_tanh(0.79788456080286536f * (v + 0.044715f * v * v * v));
+}
+static inline __attribute__((always_inline)) float bk_gelu_tanh_value(float v, float t) {
+    return 0.5f * v * (1.0f + t);
+}
+static inline __attribute__((always_inline)) float bk_gelu_tanh_derivative(float v, float t) {
+    return 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * 0.79788456080286536f * (1.0f + 0.134145f * v * v);
+}
+
 BK_INTERLEAVED_KERNEL(bk_gelu_erf_forward, (const float *x, float *y, long begin, long end), (x, y, begin, end),
-    for (long i = begin; i < end; i++) y[i] = 0.5f * x[i] * (1.0f + bk_erf(x[i] * 0.70710678118654752f));
+    for (long i = begin; i < end; i++) y[i] = bk_gelu_erf_value(x[i], bk_gelu_erf_term(x[i]));
 )
 
 BK_INTERLEAVED_KERNEL(bk_gelu_erf_backward, (const float *x, const float *dy, float *dx, int accumulate, long begin, long end),
                       (x, dy, dx, accumulate, begin, end),
     for (long i = begin; i < end; i++) {
         float v = x[i];
-        float d = 0.5f * (1.0f + bk_erf(v * 0.70710678118654752f)) + v * 0.39894228040143268f * bk_exp(-0.5f * v * v);
+        float d = bk_gelu_erf_derivative(v, bk_gelu_erf_term(v));
         dx[i] = (accumulate ? dx[i] : 0.0f) + dy[i] * d;
     }
 )
 
 BK_INTERLEAVED_KERNEL(bk_gelu_tanh_forward, (const float *x, float *y, long begin, long end), (x, y, begin, end),
-    for (long i = begin; i < end; i++) {
-        float v = x[i];
-        y[i] = 0.5f * v * (1.0f + bk_tanh(0.79788456080286536f * (v + 0.044715f * v * v * v)));
-    }
+    for (long i = begin; i < end; i++) y[i] = bk_gelu_tanh_value(x[i], bk_gelu_tanh_term(x[i]));
 )
 
 BK_INTERLEAVED_KERNEL(bk_gelu_tanh_backward, (const float *x, const float *dy, float *dx, int accumulate, long begin, long end),
                       (x, dy, dx, accumulate, begin, end),
     for (long i = begin; i < end; i++) {
         float v = x[i];
-        float t = bk_tanh(0.79788456080286536f * (v + 0.044715f * v * v * v));
-        float d = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * 0.79788456080286536f * (1.0f + 0.134145f * v * v);
+        float d = bk_gelu_tanh_derivative(v, bk_gelu_tanh_term(v));
         dx[i] = (accumulate ? dx[i] : 0.0f) + dy[i] * d;
     }
 )
 
 // gelu(x) and gelu'(x) in one pass, the erf (or tanh) evaluated once per element: what the
 // feed-forward's backward needs (gelu(x) for the weight gradient, gelu'(x) for the input's).
-// Each output is the same expression as in the kernels above, so the same bits.
 BK_INTERLEAVED_KERNEL(bk_gelu_erf_value_and_derivative,
                       (const float *restrict x, float *restrict y, float *restrict d, long begin, long end),
                       (x, y, d, begin, end),
     for (long i = begin; i < end; i++) {
         float v = x[i];
-        float e = bk_erf(v * 0.70710678118654752f);
-        y[i] = 0.5f * v * (1.0f + e);
-        d[i] = 0.5f * (1.0f + e) + v * 0.39894228040143268f * bk_exp(-0.5f * v * v);
+        float e = bk_gelu_erf_term(v);
+        y[i] = bk_gelu_erf_value(v, e);
+        d[i] = bk_gelu_erf_derivative(v, e);
     }
 )
 
@@ -124,9 +140,9 @@ BK_INTERLEAVED_KERNEL(bk_gelu_tanh_value_and_derivative,
                       (x, y, d, begin, end),
     for (long i = begin; i < end; i++) {
         float v = x[i];
-        float t = bk_tanh(0.79788456080286536f * (v + 0.044715f * v * v * v));
-        y[i] = 0.5f * v * (1.0f + t);
-        d[i] = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * 0.79788456080286536f * (1.0f + 0.134145f * v * v);
+        float t = bk_gelu_tanh_term(v);
+        y[i] = bk_gelu_tanh_value(v, t);
+        d[i] = bk_gelu_tanh_derivative(v, t);
     }
 )
 
