@@ -78,15 +78,10 @@ public final class BertModel: Module {
         return all
     }
 
-    /// transformers' _init_weights: Linear and Embedding weights ~ N(0, initializer_range),
-    /// biases 0, LayerNorm weight 1 and bias 0 (padding row of word embeddings zeroed).
+    /// transformers' _init_weights (`WeightInitialization`), and the padding row of the word
+    /// embeddings zeroed as nn.Embedding's padding_idx does.
     public func initializeWeights(stream: inout RandomStream) {
-        let std = config.initializerRange
-        for (name, tensor) in namedParameters {
-            if name.hasSuffix("LayerNorm.weight") { tensor.fill(1) }
-            else if name.hasSuffix(".bias") { tensor.fill(0) }
-            else { fillNormal(tensor, standardDeviation: std, stream: &stream) }
-        }
+        WeightInitialization.apply(to: namedParameters, initializerRange: config.initializerRange, stream: &stream)
         let pad = config.padTokenID, c = config.hiddenSize
         if pad >= 0 && pad < config.vocabSize {
             (embeddings.wordEmbeddings.weight.data + pad * c).update(repeating: 0, count: c)

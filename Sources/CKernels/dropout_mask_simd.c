@@ -1,6 +1,7 @@
 #include "CKernels.h"
 #include <immintrin.h>
 #include <string.h>
+#include "targets.h"
 
 // Dropout keep masks 64 elements at a time in vector registers: the sixteen Philox4x32-10
 // blocks of a group, one block per 32-bit lane (AVX-512: one register per state word; AVX2: two).
@@ -151,18 +152,19 @@ BK_AVX2_MASK_TARGET static void bk_dropout_groups_avx2(uint8_t *mask, uint64_t k
 
 int bk_dropout_mask_widest_target(void) {
 #if defined(__x86_64__)
-    if (!__builtin_cpu_supports("bmi2")) return 0;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) return 2;
-    if (__builtin_cpu_supports("avx2")) return 1;
+    if (!__builtin_cpu_supports("bmi2")) return BK_TARGET_BASELINE;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) return BK_TARGET_AVX512;
+    if (__builtin_cpu_supports("avx2")) return BK_TARGET_AVX2;
 #endif
-    return 0;
+    return BK_TARGET_BASELINE;
+}
+
+// No baseline: kernels.c's portable loop draws the groups where no vector path runs.
+static void bk_dropout_groups_baseline(uint8_t *mask, uint64_t key, uint64_t first_block, long groups, uint32_t threshold) {
+    (void)mask; (void)key; (void)first_block; (void)groups; (void)threshold;
+    __builtin_trap();   // called only with a target that bk_dropout_mask_widest_target() allows
 }
 
 void bk_dropout_mask_groups(int target, uint8_t *mask, uint64_t key, uint64_t first_block, long groups, uint32_t threshold) {
-#if defined(__x86_64__)
-    if (target == 2) { bk_dropout_groups_avx512(mask, key, first_block, groups, threshold); return; }
-    if (target == 1) { bk_dropout_groups_avx2(mask, key, first_block, groups, threshold); return; }
-#endif
-    (void)mask; (void)key; (void)first_block; (void)groups; (void)threshold;
-    __builtin_trap();   // called only with a target that bk_dropout_mask_widest_target() allows
+    BK_DISPATCH(target, bk_dropout_groups, (mask, key, first_block, groups, threshold));
 }

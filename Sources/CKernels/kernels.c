@@ -1,44 +1,28 @@
 #include "CKernels.h"
 #include <math.h>
 #include "exp_parts.h"
+#include "targets.h"
 #include <string.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
-// No fused multiply-adds: every clone (AVX-512, AVX2, baseline) rounds each operation as
-// written, so results are the same bits whatever vector width the CPU picks.
+// No fused multiply-adds: every target's variant (AVX-512, AVX2, baseline) rounds each
+// operation as written, so results are the same bits whatever vector width the CPU picks.
+// Every exported kernel is built once per target and dispatched at the call (targets.h).
 #pragma clang fp contract(off)
-
-// Every exported kernel is built three times and chosen by the CPU at load time.
-#if defined(__x86_64__)
-#define BK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define BK_CLONES
-#endif
 
 // The GELU loops are long chains of dependent operations per element (a division, a degree-9
 // polynomial, exp): one vector at a time leaves the CPU waiting on latency. Interleaving
 // independent vectors hides it, and the best count depends on the register file: 8 for
 // AVX-512's 32 registers, 4 for AVX2's 16 (8 on AVX2 spills registers; measured on the erf
-// GELU forward, BENCHMARKS.md, sitting 3). target_clones gives
-// every clone the same pragmas, so these kernels are built per target by hand and chosen
-// once per call. Interleaving changes no element's arithmetic: the same bits everywhere.
+// GELU forward, BENCHMARKS.md, sitting 3). Interleaving changes no element's arithmetic: the
+// same bits everywhere.
 #define BK_STRINGIFY(x) #x
 #define BK_INTERLEAVE(n) _Pragma(BK_STRINGIFY(clang loop interleave_count(n)))
-#if defined(__x86_64__)
 #define BK_INTERLEAVED_KERNEL(name, params, args, ...) \
-    __attribute__((target("avx512f"))) static void name##_avx512 params { BK_INTERLEAVE(8) __VA_ARGS__ } \
-    __attribute__((target("avx2"))) static void name##_avx2 params { BK_INTERLEAVE(4) __VA_ARGS__ } \
-    static void name##_baseline params { __VA_ARGS__ } \
-    void name params { \
-        if (__builtin_cpu_supports("avx512f")) name##_avx512 args; \
-        else if (__builtin_cpu_supports("avx2")) name##_avx2 args; \
-        else name##_baseline args; \
-    }
-#else
-#define BK_INTERLEAVED_KERNEL(name, params, args, ...) void name params { __VA_ARGS__ }
-#endif
+    BK_EACH_TARGET_WITH(name, params, BK_INTERLEAVE(8), BK_INTERLEAVE(4), __VA_ARGS__) \
+    void name params { BK_DISPATCH(bk_vector_widest_target(), name, args); }
 
 // ---------------------------------------------------------------- vectorisable math
 // expf by range reduction: x = n·ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial (relative
@@ -91,47 +75,63 @@ static inline __attribute__((always_inline)) void bk_apply_mask_in_place(float *
 }
 
 // ---------------------------------------------------------------- GELU
+// gelu(x) = x·Φ(x) and gelu'(x), each written once from its inner term (the erf, or gelu_new's
+// tanh), so that the forward, backward and value-and-derivative kernels give the same bits.
+static inline __attribute__((always_inline)) float bk_gelu_erf_term(float v) {
+    return bk_erf(v * 0.70710678118654752f);
+}
+static inline __attribute__((always_inline)) float bk_gelu_erf_value(float v, float e) {
+    return 0.5f * v * (1.0f + e);
+}
+static inline __attribute__((always_inline)) float bk_gelu_erf_derivative(float v, float e) {
+    return 0.5f * (1.0f + e) + v * 0.39894228040143268f * bk_exp(-0.5f * v * v);
+}
+static inline __attribute__((always_inline)) float bk_gelu_tanh_term(float v) {
+    return bk_tanh(0.79788456080286536f * (v + 0.044715f * v * v * v));
+}
+static inline __attribute__((always_inline)) float bk_gelu_tanh_value(float v, float t) {
+    return 0.5f * v * (1.0f + t);
+}
+static inline __attribute__((always_inline)) float bk_gelu_tanh_derivative(float v, float t) {
+    return 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * 0.79788456080286536f * (1.0f + 0.134145f * v * v);
+}
+
 BK_INTERLEAVED_KERNEL(bk_gelu_erf_forward, (const float *x, float *y, long begin, long end), (x, y, begin, end),
-    for (long i = begin; i < end; i++) y[i] = 0.5f * x[i] * (1.0f + bk_erf(x[i] * 0.70710678118654752f));
+    for (long i = begin; i < end; i++) y[i] = bk_gelu_erf_value(x[i], bk_gelu_erf_term(x[i]));
 )
 
 BK_INTERLEAVED_KERNEL(bk_gelu_erf_backward, (const float *x, const float *dy, float *dx, int accumulate, long begin, long end),
                       (x, dy, dx, accumulate, begin, end),
     for (long i = begin; i < end; i++) {
         float v = x[i];
-        float d = 0.5f * (1.0f + bk_erf(v * 0.70710678118654752f)) + v * 0.39894228040143268f * bk_exp(-0.5f * v * v);
+        float d = bk_gelu_erf_derivative(v, bk_gelu_erf_term(v));
         dx[i] = (accumulate ? dx[i] : 0.0f) + dy[i] * d;
     }
 )
 
 BK_INTERLEAVED_KERNEL(bk_gelu_tanh_forward, (const float *x, float *y, long begin, long end), (x, y, begin, end),
-    for (long i = begin; i < end; i++) {
-        float v = x[i];
-        y[i] = 0.5f * v * (1.0f + bk_tanh(0.79788456080286536f * (v + 0.044715f * v * v * v)));
-    }
+    for (long i = begin; i < end; i++) y[i] = bk_gelu_tanh_value(x[i], bk_gelu_tanh_term(x[i]));
 )
 
 BK_INTERLEAVED_KERNEL(bk_gelu_tanh_backward, (const float *x, const float *dy, float *dx, int accumulate, long begin, long end),
                       (x, dy, dx, accumulate, begin, end),
     for (long i = begin; i < end; i++) {
         float v = x[i];
-        float t = bk_tanh(0.79788456080286536f * (v + 0.044715f * v * v * v));
-        float d = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * 0.79788456080286536f * (1.0f + 0.134145f * v * v);
+        float d = bk_gelu_tanh_derivative(v, bk_gelu_tanh_term(v));
         dx[i] = (accumulate ? dx[i] : 0.0f) + dy[i] * d;
     }
 )
 
 // gelu(x) and gelu'(x) in one pass, the erf (or tanh) evaluated once per element: what the
 // feed-forward's backward needs (gelu(x) for the weight gradient, gelu'(x) for the input's).
-// Each output is the same expression as in the kernels above, so the same bits.
 BK_INTERLEAVED_KERNEL(bk_gelu_erf_value_and_derivative,
                       (const float *restrict x, float *restrict y, float *restrict d, long begin, long end),
                       (x, y, d, begin, end),
     for (long i = begin; i < end; i++) {
         float v = x[i];
-        float e = bk_erf(v * 0.70710678118654752f);
-        y[i] = 0.5f * v * (1.0f + e);
-        d[i] = 0.5f * (1.0f + e) + v * 0.39894228040143268f * bk_exp(-0.5f * v * v);
+        float e = bk_gelu_erf_term(v);
+        y[i] = bk_gelu_erf_value(v, e);
+        d[i] = bk_gelu_erf_derivative(v, e);
     }
 )
 
@@ -140,15 +140,16 @@ BK_INTERLEAVED_KERNEL(bk_gelu_tanh_value_and_derivative,
                       (x, y, d, begin, end),
     for (long i = begin; i < end; i++) {
         float v = x[i];
-        float t = bk_tanh(0.79788456080286536f * (v + 0.044715f * v * v * v));
-        y[i] = 0.5f * v * (1.0f + t);
-        d[i] = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * 0.79788456080286536f * (1.0f + 0.134145f * v * v);
+        float t = bk_gelu_tanh_term(v);
+        y[i] = bk_gelu_tanh_value(v, t);
+        d[i] = bk_gelu_tanh_derivative(v, t);
     }
 )
 
 // dx (=|+=) g ⊙ d. dx may be g itself (not accumulating): the two-pointer loop's runtime
 // overlap check would then fail and run scalar, so that case has a loop that names one pointer.
-BK_CLONES void bk_multiply(const float *g, const float *restrict d, float *dx, int accumulate, long begin, long end) {
+BK_VECTOR_KERNEL(bk_multiply, (const float *g, const float *restrict d, float *dx, int accumulate, long begin, long end),
+                 (g, d, dx, accumulate, begin, end),
     if (dx == g && !accumulate) {
         for (long i = begin; i < end; i++) dx[i] = 0.0f + dx[i] * d[i];
     } else if (accumulate) {
@@ -156,15 +157,16 @@ BK_CLONES void bk_multiply(const float *g, const float *restrict d, float *dx, i
     } else {
         for (long i = begin; i < end; i++) dx[i] = 0.0f + g[i] * d[i];
     }
-}
+)
 
 // ---------------------------------------------------------------- bias gradients
-BK_CLONES void bk_add_column_sums(const float *restrict m, long rows, long stride, float *restrict into, long begin, long end) {
+BK_VECTOR_KERNEL(bk_add_column_sums, (const float *restrict m, long rows, long stride, float *restrict into, long begin, long end),
+                 (m, rows, stride, into, begin, end),
     for (long r = 0; r < rows; r++) {
         const float *row = m + r * stride;
         for (long c = begin; c < end; c++) into[c] += row[c];
     }
-}
+)
 
 // ---------------------------------------------------------------- dropout (Philox4x32-10)
 
@@ -193,8 +195,11 @@ static inline __attribute__((always_inline)) void bk_philox16(uint64_t key, uint
     for (int b = 0; b < 16; b++) { bits[0][b] = c0[b]; bits[1][b] = c1[b]; bits[2][b] = c2[b]; bits[3][b] = c3[b]; }
 }
 
-BK_CLONES void bk_dropout_mask_on(int target, uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p,
-                                  long begin, long end) {
+// `target` is the path for whole 64-element groups (bk_dropout_mask_widest_target()); the rest
+// of the loop runs on the widest vector target, as every kernel here.
+BK_VECTOR_KERNEL(bk_dropout_mask_on, (int target, uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p,
+                                      long begin, long end),
+                 (target, mask, key, start, first_index, p, begin, end),
     if (begin >= end) return;
     // keep = (bits >> 8) · 2^-24 >= p  <=>  (bits >> 8) >= ceil(p · 2^24)
     uint32_t threshold = (uint32_t)ceilf(p * 16777216.0f);
@@ -229,13 +234,14 @@ BK_CLONES void bk_dropout_mask_on(int target, uint8_t *mask, uint64_t key, uint6
         }
         block += 16;
     }
-}
+)
 
 void bk_dropout_mask(uint8_t *mask, uint64_t key, uint64_t start, long first_index, float p, long begin, long end) {
     bk_dropout_mask_on(bk_dropout_mask_widest_target(), mask, key, start, first_index, p, begin, end);
 }
 
-BK_CLONES void bk_apply_mask(const float *from, float *to, const uint8_t *mask, float scale, int accumulate, long begin, long end) {
+BK_VECTOR_KERNEL(bk_apply_mask, (const float *from, float *to, const uint8_t *mask, float scale, int accumulate, long begin, long end),
+                 (from, to, mask, scale, accumulate, begin, end),
     if (from == to && !accumulate) {
         bk_apply_mask_in_place(to, mask, scale, begin, end);
     } else if (accumulate) {
@@ -243,7 +249,7 @@ BK_CLONES void bk_apply_mask(const float *from, float *to, const uint8_t *mask, 
     } else {
         for (long i = begin; i < end; i++) to[i] = bk_kept(mask[i], from[i], scale);
     }
-}
+)
 
 void bk_configure_allocator(void) {
 #if defined(__GLIBC__)
@@ -275,8 +281,8 @@ static inline __attribute__((always_inline)) void bk_adamw_update_range(
     }
 }
 
-BK_CLONES void bk_adamw_update(bk_adamw_args args, long begin, long end) {
+BK_VECTOR_KERNEL(bk_adamw_update, (bk_adamw_args args, long begin, long end), (args, begin, end),
     bk_adamw_update_range(args.param, args.grad, args.grad_scale, args.m, args.v, begin, end, args.decay, args.weight,
                           args.weight_is_small, args.beta2, args.one_minus_beta2, args.bias_correction2_sqrt, args.eps,
                           args.negative_step);
-}
+)

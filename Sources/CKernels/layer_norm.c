@@ -1,6 +1,7 @@
 #include "CKernels.h"
 #include <math.h>
 #include "vector16.h"
+#include "targets.h"
 
 // Layer norm over rows, forward and backward, four rows at a time (as softmax.c, and for the
 // same reason: each row's mean, variance and gradient sums are dependent chains of adds, and
@@ -166,35 +167,15 @@ static inline __attribute__((always_inline)) void bk_layer_norm_backward_rows(bk
 #define BK_LAYER_NORM_BACKWARD_PARAMS bk_layer_norm_backward_args args, long begin, long end
 #define BK_LAYER_NORM_BACKWARD_ARGS args, begin, end
 
-#if defined(__x86_64__)
-__attribute__((target("avx512f"))) static void bk_layer_norm_forward_avx512(BK_LAYER_NORM_FORWARD_PARAMS) {
-    bk_layer_norm_forward_rows(BK_LAYER_NORM_FORWARD_ARGS);
-}
-__attribute__((target("avx2"))) static void bk_layer_norm_forward_avx2(BK_LAYER_NORM_FORWARD_PARAMS) {
-    bk_layer_norm_forward_rows(BK_LAYER_NORM_FORWARD_ARGS);
-}
-__attribute__((target("avx512f"))) static void bk_layer_norm_backward_avx512(BK_LAYER_NORM_BACKWARD_PARAMS) {
-    bk_layer_norm_backward_rows(BK_LAYER_NORM_BACKWARD_ARGS);
-}
-__attribute__((target("avx2"))) static void bk_layer_norm_backward_avx2(BK_LAYER_NORM_BACKWARD_PARAMS) {
-    bk_layer_norm_backward_rows(BK_LAYER_NORM_BACKWARD_ARGS);
-}
-#endif
+BK_EACH_TARGET(bk_layer_norm_forward, (BK_LAYER_NORM_FORWARD_PARAMS), bk_layer_norm_forward_rows(BK_LAYER_NORM_FORWARD_ARGS);)
+BK_EACH_TARGET(bk_layer_norm_backward, (BK_LAYER_NORM_BACKWARD_PARAMS), bk_layer_norm_backward_rows(BK_LAYER_NORM_BACKWARD_ARGS);)
 
 void bk_layer_norm_forward_on(int target, BK_LAYER_NORM_FORWARD_PARAMS) {
-#if defined(__x86_64__)
-    if (target == 2) { bk_layer_norm_forward_avx512(BK_LAYER_NORM_FORWARD_ARGS); return; }
-    if (target == 1) { bk_layer_norm_forward_avx2(BK_LAYER_NORM_FORWARD_ARGS); return; }
-#endif
-    bk_layer_norm_forward_rows(BK_LAYER_NORM_FORWARD_ARGS);
+    BK_DISPATCH(target, bk_layer_norm_forward, (BK_LAYER_NORM_FORWARD_ARGS));
 }
 
 void bk_layer_norm_backward_on(int target, BK_LAYER_NORM_BACKWARD_PARAMS) {
-#if defined(__x86_64__)
-    if (target == 2) { bk_layer_norm_backward_avx512(BK_LAYER_NORM_BACKWARD_ARGS); return; }
-    if (target == 1) { bk_layer_norm_backward_avx2(BK_LAYER_NORM_BACKWARD_ARGS); return; }
-#endif
-    bk_layer_norm_backward_rows(BK_LAYER_NORM_BACKWARD_ARGS);
+    BK_DISPATCH(target, bk_layer_norm_backward, (BK_LAYER_NORM_BACKWARD_ARGS));
 }
 
 void bk_layer_norm_forward(BK_LAYER_NORM_FORWARD_PARAMS) {

@@ -1,6 +1,7 @@
 #include "CKernels.h"
 #include <math.h>
 #include "vector16.h"
+#include "targets.h"
 
 // The small matrix products inside attention: per (sequence, head) pair, (L, D)·(D, L) and
 // (L, L)·(L, D) with D = 32 or 64. Called per pair, OpenBLAS runs them well below its large-GEMM
@@ -88,24 +89,26 @@ __attribute__((target("avx2,fma"))) static void bk_small_gemm_avx2(long m, long 
 }
 #endif
 
+// The baseline: every column through the scalar edge loop.
+static void bk_small_gemm_baseline(long m, long n, long k, float alpha,
+        const float *a, long a_row, long a_col, const float *b, long ldb, int add, float *c, long ldc) {
+    bk_gemm_edge_columns(m, n, 0, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc);
+}
+
 void bk_small_gemm_on(int target, bk_small_gemm_args args) {
     const long m = args.m, n = args.n, k = args.k, a_row = args.a_row, a_col = args.a_col, ldb = args.ldb, ldc = args.ldc;
     const float alpha = args.alpha, *a = args.a, *b = args.b;
     float *c = args.c;
     int add = args.beta != 0.0f;
-#if defined(__x86_64__)
-    if (target == 2) { bk_small_gemm_avx512(m, n, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc); return; }
-    if (target == 1) { bk_small_gemm_avx2(m, n, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc); return; }
-#endif
-    bk_gemm_edge_columns(m, n, 0, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc);
+    BK_DISPATCH(target, bk_small_gemm, (m, n, k, alpha, a, a_row, a_col, b, ldb, add, c, ldc));
 }
 
 int bk_small_gemm_widest_target(void) {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx512f")) return 2;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+    if (__builtin_cpu_supports("avx512f")) return BK_TARGET_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return BK_TARGET_AVX2;
 #endif
-    return 0;
+    return BK_TARGET_BASELINE;
 }
 
 void bk_small_gemm(bk_small_gemm_args args) {

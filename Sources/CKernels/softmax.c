@@ -2,6 +2,7 @@
 #include <math.h>
 #include "exp_parts.h"
 #include "vector16.h"
+#include "targets.h"
 
 // Attention's softmax rows, forward and backward, four rows at a time.
 //
@@ -151,54 +152,24 @@ static inline __attribute__((always_inline)) void bk_softmax_backward_rows_all(c
 }
 
 // One function per target; the vector code is the same, only the instructions differ.
-#if defined(__x86_64__)
-__attribute__((target("avx512f"))) static void bk_softmax_avx512(float *s, const float *mask, const uint8_t *keep,
-        float keep_scale, float *dropped, long cols, long begin, long end) {
+BK_EACH_TARGET(bk_softmax, (float *s, const float *mask, const uint8_t *keep, float keep_scale, float *dropped,
+                            long cols, long begin, long end),
     bk_softmax_rows_all(s, mask, keep, keep_scale, dropped, cols, begin, end);
-}
+)
 
-__attribute__((target("avx2"))) static void bk_softmax_avx2(float *s, const float *mask, const uint8_t *keep,
-        float keep_scale, float *dropped, long cols, long begin, long end) {
-    bk_softmax_rows_all(s, mask, keep, keep_scale, dropped, cols, begin, end);
-}
-
-__attribute__((target("avx512f"))) static void bk_softmax_backward_avx512(const float *p, float *g, const uint8_t *keep,
-        float keep_scale, long cols, long begin, long end) {
+BK_EACH_TARGET(bk_softmax_backward, (const float *p, float *g, const uint8_t *keep, float keep_scale,
+                                     long cols, long begin, long end),
     bk_softmax_backward_rows_all(p, g, keep, keep_scale, cols, begin, end);
-}
-
-__attribute__((target("avx2"))) static void bk_softmax_backward_avx2(const float *p, float *g, const uint8_t *keep,
-        float keep_scale, long cols, long begin, long end) {
-    bk_softmax_backward_rows_all(p, g, keep, keep_scale, cols, begin, end);
-}
-#endif
-
-static void bk_softmax_baseline(float *s, const float *mask, const uint8_t *keep, float keep_scale, float *dropped,
-                                long cols, long begin, long end) {
-    bk_softmax_rows_all(s, mask, keep, keep_scale, dropped, cols, begin, end);
-}
-
-static void bk_softmax_backward_baseline(const float *p, float *g, const uint8_t *keep, float keep_scale,
-                                         long cols, long begin, long end) {
-    bk_softmax_backward_rows_all(p, g, keep, keep_scale, cols, begin, end);
-}
+)
 
 void bk_softmax_rows_on(int target, float *s, const float *mask, const uint8_t *keep, float keep_scale,
                         float *dropped, long cols, long begin, long end) {
-#if defined(__x86_64__)
-    if (target == 2) { bk_softmax_avx512(s, mask, keep, keep_scale, dropped, cols, begin, end); return; }
-    if (target == 1) { bk_softmax_avx2(s, mask, keep, keep_scale, dropped, cols, begin, end); return; }
-#endif
-    bk_softmax_baseline(s, mask, keep, keep_scale, dropped, cols, begin, end);
+    BK_DISPATCH(target, bk_softmax, (s, mask, keep, keep_scale, dropped, cols, begin, end));
 }
 
 void bk_softmax_backward_rows_on(int target, const float *p, float *g, const uint8_t *keep, float keep_scale,
                                  long cols, long begin, long end) {
-#if defined(__x86_64__)
-    if (target == 2) { bk_softmax_backward_avx512(p, g, keep, keep_scale, cols, begin, end); return; }
-    if (target == 1) { bk_softmax_backward_avx2(p, g, keep, keep_scale, cols, begin, end); return; }
-#endif
-    bk_softmax_backward_baseline(p, g, keep, keep_scale, cols, begin, end);
+    BK_DISPATCH(target, bk_softmax_backward, (p, g, keep, keep_scale, cols, begin, end));
 }
 
 void bk_softmax_rows(float *s, const float *mask, long cols, long begin, long end) {

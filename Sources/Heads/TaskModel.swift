@@ -37,7 +37,7 @@ public final class TaskModel: Module {
 
     /// Loads a model folder. A BertFor* checkpoint whose architecture matches `descriptor` brings
     /// its head's weights; a plain BertModel checkpoint gets a new head initialised as
-    /// transformers does (N(0, initializer_range) weights, zero biases) from `stream`.
+    /// transformers does (`WeightInitialization`) from `stream`.
     public static func load(from folder: ModelFolder, descriptor: HeadDescriptor, labels: [String],
                             options: [String: JSONValue] = [:], stream: inout RandomStream,
                             warn: (String) -> Void = standardErrorWarning) throws -> TaskModel {
@@ -65,9 +65,7 @@ public final class TaskModel: Module {
             if missingHead.count != headNames.count {
                 throw BackboneError.checkpointMismatch(path: folder.weightsURL.path, missing: missingHead, unexpected: [], misshapen: [])
             }
-            for (_, tensor) in head.namedParameters {
-                if tensor.rank > 1 { fillNormal(tensor, standardDeviation: config.initializerRange, stream: &stream) } else { tensor.fill(0) }
-            }
+            WeightInitialization.apply(to: head.namedParameters, initializerRange: config.initializerRange, stream: &stream)
         }
         return model
     }

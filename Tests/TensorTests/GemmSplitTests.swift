@@ -9,7 +9,8 @@ final class GemmSplitTests: XCTestCase {
         guard case .rowBlocks(let count) = GemmSplit.plan(m: m, n: n, k: k, threads: threads, alignment: alignment) else {
             return nil
         }
-        return (0..<count).map { GemmSplit.rows(ofBlock: $0, count: count, m: m, alignment: alignment) }
+        let split = Parallel.Split.aligned(m, blocks: count, alignment: alignment)
+        return (0..<count).map { split.range(ofBlock: $0) }
     }
 
     func testAlignmentFollowsTheKernelsTiles() {

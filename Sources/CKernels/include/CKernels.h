@@ -1,7 +1,7 @@
 // CKernels: BertKit's element-wise and per-row kernels, in C so that one binary runs the widest
 // vector instructions the CPU has: each function is compiled for AVX-512, AVX2 and baseline
-// x86-64 (kernels.c with target_clones, picked at load time; the explicit-vector files with one
-// function per target, picked per call) and gives the same bits on each. Swift's own SIMD types
+// x86-64, one static function per target, the widest the CPU runs picked at each call
+// (targets.h), and gives the same bits on each. Swift's own SIMD types
 // compile to the SSE2 baseline. Each kernel has a plain Swift reference in Sources/Tensor that the tests compare
 // against. Ranges are [begin, end) so that callers can split work across threads.
 #ifndef BERTKIT_CKERNELS_H

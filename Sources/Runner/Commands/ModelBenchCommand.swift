@@ -65,7 +65,7 @@ enum ModelBenchCommand {
             let backbone = BertModel(config: config)
             backbone.initializeWeights(stream: &stream)
             let head = SequenceClassificationHead(hiddenSize: config.hiddenSize, labels: 2, dropout: 0.1)
-            fillNormal(head.classifier.weight, standardDeviation: 0.02, stream: &stream)
+            WeightInitialization.apply(to: head.namedParameters, initializerRange: config.initializerRange, stream: &stream)
             model = TaskModel(backbone: backbone, head: head)
             name = options.config
         }

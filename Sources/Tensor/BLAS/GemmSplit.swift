@@ -19,8 +19,9 @@ enum GemmSplit {
         case callingThread
         /// One call threaded by OpenBLAS: too few rows to cut into blocks that run well.
         case library
-        /// One single-threaded call per block of rows of C (`rows(ofBlock:count:m:alignment:)`), on the
-        /// engine's threads.
+        /// One single-threaded call per block of rows of C, on the engine's threads: the blocks of
+        /// `Parallel.Split.aligned(m, blocks: count, alignment:)`, edges at the multiple of the
+        /// alignment nearest to the equal split.
         case rowBlocks(count: Int)
     }
 
@@ -57,15 +58,6 @@ enum GemmSplit {
     static func plan(m: Int, n: Int, k: Int, threads: Int, alignment: Int) -> Plan {
         if m * n * k < minimumWork || threads == 1 { return .callingThread }
         if m < minimumLength { return .library }
-        return .rowBlocks(count: min(threads, m / alignment))
-    }
-
-    /// The rows of C in block `block` of `count`: edges at the multiple of the alignment nearest
-    /// to the equal split, computed per block so that no GEMM call allocates.
-    static func rows(ofBlock block: Int, count: Int, m: Int, alignment: Int) -> Range<Int> {
-        func edge(_ p: Int) -> Int {
-            p == 0 ? 0 : p == count ? m : (p * m / count + alignment / 2) / alignment * alignment
-        }
-        return edge(block)..<edge(block + 1)
+        return .rowBlocks(count: Parallel.blockCount(m, minimumBlock: alignment, threads: threads))
     }
 }

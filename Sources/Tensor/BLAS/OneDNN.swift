@@ -68,12 +68,9 @@ public final class OneDNN: @unchecked Sendable {
     public func matmulBF16(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                            a: UnsafePointer<UInt16>, lda: Int, b: UnsafePointer<UInt16>, ldb: Int,
                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if m == 0 || n == 0 { return }
-        Profiler.measure(.gemm) {
-            check { error, size in
-                bk_onednn_matmul_bf16(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
-                                      beta, c, ldc, error, size)
-            }
+        run(m: m, n: n) { error, size in
+            bk_onednn_matmul_bf16(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
+                                  beta, c, ldc, error, size)
         }
     }
 
@@ -81,12 +78,9 @@ public final class OneDNN: @unchecked Sendable {
     public func matmulF32(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                           a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                           beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if m == 0 || n == 0 { return }
-        Profiler.measure(.gemm) {
-            check { error, size in
-                bk_onednn_matmul_f32(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
-                                     beta, c, ldc, error, size)
-            }
+        run(m: m, n: n) { error, size in
+            bk_onednn_matmul_f32(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
+                                 beta, c, ldc, error, size)
         }
     }
 
@@ -99,10 +93,15 @@ public final class OneDNN: @unchecked Sendable {
         return String(cString: name)
     }
 
-    private func check(_ call: (UnsafeMutablePointer<CChar>, Int) -> Int32) {
-        var error = [CChar](repeating: 0, count: 512)
-        let status = error.withUnsafeMutableBufferPointer { call($0.baseAddress!, $0.count) }
-        if status != 0 { preconditionFailure(String(cString: error)) }
+    /// One matmul call, timed as a GEMM (none for an empty C); `call` gets a buffer for oneDNN's
+    /// reason, and a nonzero status stops the process with it.
+    private func run(m: Int, n: Int, _ call: (UnsafeMutablePointer<CChar>, Int) -> Int32) {
+        if m == 0 || n == 0 { return }
+        Profiler.measure(.gemm) {
+            var error = [CChar](repeating: 0, count: 512)
+            let status = error.withUnsafeMutableBufferPointer { call($0.baseAddress!, $0.count) }
+            if status != 0 { preconditionFailure(String(cString: error)) }
+        }
     }
 }
 

@@ -139,8 +139,7 @@ public final class OpenBLAS: @unchecked Sendable {
                 call(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             case .rowBlocks(let count):
                 setLibraryThreads(1)
-                Parallel.forkJoin(count) { block in
-                    let rows = GemmSplit.rows(ofBlock: block, count: count, m: m, alignment: splitAlignment)
+                Parallel.forEachBlock(.aligned(m, blocks: count, alignment: splitAlignment)) { _, rows in
                     // Row i of op(A) starts at column i of a transposed A, at row i of a plain one.
                     let aStart = transposeA ? rows.lowerBound : rows.lowerBound * lda
                     call(transposeA, transposeB, rows.count, n, k, alpha, a + aStart, lda, b, ldb,

@@ -40,11 +40,7 @@ public enum Autograd {
     /// Runs `body` without recording any node on this thread (inference, evaluation, optimizer
     /// updates).
     public static func noGrad<T>(_ body: () throws -> T) rethrows -> T {
-        let state = ThreadState.current
-        let previous = state.isRecording
-        state.isRecording = false
-        defer { state.isRecording = previous }
-        return try body()
+        try ThreadState.with(\.isRecording, false, body)
     }
 
     /// True when an op on `inputs` must record a node.

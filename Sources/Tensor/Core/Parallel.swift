@@ -18,30 +18,42 @@ public enum Parallel {
     /// worker the work stays on the calling thread.
     @inlinable
     public static func forEachRange(_ count: Int, minimumChunk: Int = 4096, _ body: (Range<Int>) -> Void) {
-        let fullChunks = count / max(minimumChunk, 1)
-        let workers = min(threadCount, fullChunks)
-        if workers <= 1 {
+        let workers = blockCount(count, minimumBlock: minimumChunk)
+        if workers == 1 {
             if count > 0 { body(0..<count) }
             return
         }
         // Several chunks per worker, taken in turn: a worker that wakes late or runs slow (a busy
         // neighbour on the host) then leaves its share to the others, instead of the whole op
         // waiting for its half
-        let chunks = min(workers * chunksPerWorker, fullChunks)
-        let chunk = (count + chunks - 1) / chunks
-        forkJoin(chunks) { w in
-            let start = w * chunk
-            let end = min(count, start + chunk)
-            if start < end { body(start..<end) }
+        let chunks = min(workers * chunksPerWorker, count / max(minimumChunk, 1))
+        forEachBlock(.even(count, blocks: chunks)) { _, range in body(range) }
+    }
+
+    /// How many threads share `count` items when each is to get at least `minimumBlock` of
+    /// them: at most `threads`, at least 1.
+    @inlinable
+    public static func blockCount(_ count: Int, minimumBlock: Int, threads: Int = threadCount) -> Int {
+        max(1, min(threads, count / max(1, minimumBlock)))
+    }
+
+    /// `body(block, range)` for every block of `split` with at least one item, the blocks at
+    /// once on the engine's threads (`forkJoin`). Each block writes its own memory: which thread
+    /// computes what is the split's, fixed by the sizes, never by the schedule.
+    @inlinable
+    public static func forEachBlock(_ split: Split, _ body: (_ block: Int, _ range: Range<Int>) -> Void) {
+        forkJoin(split.blocks) { block in
+            let range = split.range(ofBlock: block)
+            if !range.isEmpty { body(block, range) }
         }
     }
 
     /// The engine's one fork-join: `body(i)` for every i in `0..<iterations`, on the calling
     /// thread and Dispatch's workers at once, returning when all have finished. Every parallel
     /// loop of the engine (the ranges above, layer norm's row chunks, attention's runs of pairs,
-    /// the GEMM row blocks) goes through it. The caller decides the split from the sizes and the
-    /// thread count only, never from timing, and each iteration writes its own memory: that is
-    /// what makes results the same bits on every run.
+    /// the GEMM row blocks) goes through it, by `forEachBlock` over a `Split` decided from the
+    /// sizes and the thread count only, never from timing, and each iteration writes its own
+    /// memory: that is what makes results the same bits on every run.
     public static func forkJoin(_ iterations: Int, _ body: (Int) -> Void) {
         if iterations <= 1 {
             if iterations == 1 { body(0) }

@@ -16,6 +16,17 @@ final class ThreadState {
     /// tensors are kept alive with their copy, so that no identity is reused while it lasts.
     var weightCopies: [[ObjectIdentifier]: (tensors: [Tensor], matrix: BF16Matrix)] = [:]
 
+    /// Runs `body` with the calling thread's `setting` at `value`, then puts the previous value
+    /// back (`Autograd.noGrad`, `Precision.run`).
+    static func with<Value, Result>(_ setting: ReferenceWritableKeyPath<ThreadState, Value>, _ value: Value,
+                                    _ body: () throws -> Result) rethrows -> Result {
+        let state = current
+        let previous = state[keyPath: setting]
+        state[keyPath: setting] = value
+        defer { state[keyPath: setting] = previous }
+        return try body()
+    }
+
     /// The calling thread's state, made at its first use and released when the thread ends.
     static var current: ThreadState {
         if let existing = pthread_getspecific(key) {

@@ -138,22 +138,13 @@ struct AttentionGeometry {
                      _ body: (AttentionPair, _ next: AttentionPair?, UnsafeMutablePointer<Float>) -> Void) {
         let pairs = pairCount
         guard pairs > 0, longest > 0 else { return }
-        let workers = max(1, min(Parallel.threadCount, pairs))
-        // boundaries[w] ..< boundaries[w + 1] is worker w's run of pairs
+        let workers = Parallel.blockCount(pairs, minimumBlock: 1)
         let cost = (0..<pairs).map { sequenceLengths[$0 / heads] * sequenceLengths[$0 / heads] }
-        let total = cost.reduce(0, +)
-        var boundaries = [0], done = 0
-        for (p, c) in cost.enumerated() where boundaries.count < workers {
-            done += c
-            if done * workers >= total * boundaries.count { boundaries.append(p + 1) }
-        }
-        while boundaries.count <= workers { boundaries.append(pairs) }
-        boundaries[workers] = pairs
         let size = scratchBuffers * longest * longest + headBlocks * longest * headSize
         let scratch = Tensor(uninitialized: [workers * size])
-        Parallel.forkJoin(workers) { w in
+        Parallel.forEachBlock(.balanced(costs: cost, blocks: workers)) { w, assigned in
             let own = scratch.data + w * size
-            let run = (boundaries[w]..<boundaries[w + 1]).filter { sequenceLengths[$0 / heads] > 0 }.map(pair)
+            let run = assigned.filter { sequenceLengths[$0 / heads] > 0 }.map(pair)
             for (position, current) in run.enumerated() {
                 body(current, position + 1 < run.count ? run[position + 1] : nil, own)
             }

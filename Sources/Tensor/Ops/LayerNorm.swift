@@ -81,8 +81,7 @@ struct LayerNormOp: BackwardOp {
         let c = channels, rows = x.count / c
         // Row chunks fixed by the thread count: each writes its own dgamma/dbeta partial sums,
         // added in chunk order afterwards, so the result never depends on timing.
-        let workers = max(1, min(Parallel.threadCount, rows / max(1, 2048 / c)))
-        let chunk = (rows + workers - 1) / workers
+        let workers = Parallel.blockCount(rows, minimumBlock: 2048 / c)
         let partials = Tensor(zeros: [workers, 2, c])
         // This op's d(input) is written (not added) into a fresh buffer, which becomes the input's
         // gradient when it has none yet (the usual case: no zero-fill, no extra pass).
@@ -95,17 +94,13 @@ struct LayerNormOp: BackwardOp {
             dropped_dx: dropped?.gradient.data, keep: keep.map { UnsafePointer($0.bytes.pointer) },
             keep_scale: keep?.scale ?? 1, accumulate_dropped: dropped?.beta == 1 ? 1 : 0,
             dgamma_partial: nil, dbeta_partial: nil, cols: c)
-        let body: (Int) -> Void = { w in
-            let begin = w * chunk, end = min(rows, begin + chunk)
-            if begin < end {
-                // this chunk's own dgamma and dbeta partial sums
-                var chunkArgs = args
-                chunkArgs.dgamma_partial = pp + w * 2 * c
-                chunkArgs.dbeta_partial = pp + w * 2 * c + c
-                bk_layer_norm_backward(chunkArgs, begin, end)
-            }
+        Parallel.forEachBlock(.even(rows, blocks: workers)) { w, rowRange in
+            // this chunk's own dgamma and dbeta partial sums
+            var chunkArgs = args
+            chunkArgs.dgamma_partial = pp + w * 2 * c
+            chunkArgs.dbeta_partial = pp + w * 2 * c + c
+            bk_layer_norm_backward(chunkArgs, rowRange.lowerBound, rowRange.upperBound)
         }
-        Parallel.forkJoin(workers, body)
         // d(x + residual) reaches the residual and, unless a dropout sat in between (done above), x.
         var adopted = false
         let targets = keep != nil ? [inputs[1]] : fused ? [inputs[0], inputs[1]] : [x]

@@ -20,10 +20,6 @@ public enum Precision: String, Sendable, CaseIterable, Codable {
 
     /// Runs `body` with this thread's engine GEMMs in this precision.
     public func run<T>(_ body: () throws -> T) rethrows -> T {
-        let state = ThreadState.current
-        let previous = state.precision
-        state.precision = self
-        defer { state.precision = previous }
-        return try body()
+        try ThreadState.with(\.precision, self, body)
     }
 }
