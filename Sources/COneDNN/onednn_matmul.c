@@ -1,6 +1,6 @@
 // oneDNN matmuls for the engine's GEMMs. Creating a primitive (choosing and JIT-compiling an
 // implementation) costs far more than a small product, so each one is made once per
-// (operand type, layout, m, n, k, leading dimensions, alpha, beta) and kept in a hash table
+// (layout, m, n, k, leading dimensions, alpha, beta) and kept in a hash table
 // of CACHE_LIMIT entries, emptied when full; a call points the entry's three memory objects
 // at its operands, runs the primitive and waits for it.
 //
@@ -31,7 +31,6 @@ static int failure(char *error, size_t error_size, const char *format, ...) {
 
 // ---------------------------------------------------------------- the primitive table
 typedef struct {
-    dnnl_data_type_t type;   // of A and B (C is always f32): dnnl_bf16 or dnnl_f32
     int transpose_a, transpose_b, beta_one;
     uint32_t alpha_bits;
     long m, n, k, lda, ldb, ldc;
@@ -60,8 +59,7 @@ static uint64_t mix(uint64_t h, uint64_t value) {
 }
 
 static size_t key_slot(const matmul_key *key) {
-    uint64_t h = (uint64_t)key->type;
-    h = mix(h, (uint64_t)(key->transpose_a | key->transpose_b << 1 | key->beta_one << 2));
+    uint64_t h = mix(0, (uint64_t)(key->transpose_a | key->transpose_b << 1 | key->beta_one << 2));
     h = mix(h, key->alpha_bits);
     h = mix(h, (uint64_t)key->m);
     h = mix(h, (uint64_t)key->n);
@@ -73,7 +71,7 @@ static size_t key_slot(const matmul_key *key) {
 }
 
 static int key_equal(const matmul_key *x, const matmul_key *y) {
-    return x->type == y->type && x->transpose_a == y->transpose_a && x->transpose_b == y->transpose_b
+    return x->transpose_a == y->transpose_a && x->transpose_b == y->transpose_b
         && x->beta_one == y->beta_one && x->alpha_bits == y->alpha_bits
         && x->m == y->m && x->n == y->n && x->k == y->k
         && x->lda == y->lda && x->ldb == y->ldb && x->ldc == y->ldc;
@@ -95,8 +93,6 @@ static void flush_cache(void) {
     cache_count = 0;
 }
 
-static const char *type_name(dnnl_data_type_t type) { return type == dnnl_bf16 ? "bf16" : "f32"; }
-
 // Fills `entry` with the primitive for `key`: op(A) (m, k), op(B) (k, n), C (m, n), each
 // described by its strides so that any leading dimension works.
 static int create_entry(matmul_entry *entry, const matmul_key *key, char *error, size_t error_size) {
@@ -117,8 +113,8 @@ static int create_entry(matmul_entry *entry, const matmul_key *key, char *error,
 
 #define BK_TRY(function, ...) \
     do { step = #function; status = bk_dnnl.function(__VA_ARGS__); if (status != dnnl_success) goto failed; } while (0)
-    BK_TRY(dnnl_memory_desc_init_by_strides, &a_desc, 2, a_dims, key->type, a_strides);
-    BK_TRY(dnnl_memory_desc_init_by_strides, &b_desc, 2, b_dims, key->type, b_strides);
+    BK_TRY(dnnl_memory_desc_init_by_strides, &a_desc, 2, a_dims, dnnl_bf16, a_strides);
+    BK_TRY(dnnl_memory_desc_init_by_strides, &b_desc, 2, b_dims, dnnl_bf16, b_strides);
     BK_TRY(dnnl_memory_desc_init_by_strides, &c_desc, 2, c_dims, dnnl_f32, c_strides);
     BK_TRY(dnnl_matmul_desc_init, &matmul, &a_desc, &b_desc, NULL, &c_desc);
     BK_TRY(dnnl_primitive_attr_create, &attributes);
@@ -146,8 +142,8 @@ failed:
     if (post_ops) bk_dnnl.dnnl_post_ops_destroy(post_ops);
     destroy_entry(entry);
     return failure(error, error_size,
-                   "oneDNN %s: %s for a %s matmul, %s%s, m %ld n %ld k %ld, lda %ld ldb %ld ldc %ld, alpha %g beta %d",
-                   step, bk_dnnl_status_name(status), type_name(key->type),
+                   "oneDNN %s: %s for a bf16 matmul, %s%s, m %ld n %ld k %ld, lda %ld ldb %ld ldc %ld, alpha %g beta %d",
+                   step, bk_dnnl_status_name(status),
                    key->transpose_a ? "T" : "N", key->transpose_b ? "T" : "N",
                    key->m, key->n, key->k, key->lda, key->ldb, key->ldc, (double)alpha, key->beta_one);
 }
@@ -169,7 +165,7 @@ static matmul_entry *find_entry(const matmul_key *key, char *error, size_t error
 }
 
 // ---------------------------------------------------------------- the products
-static int matmul(dnnl_data_type_t type, int transpose_a, int transpose_b, long m, long n, long k, float alpha,
+static int matmul(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
                   const void *a, long lda, const void *b, long ldb, float beta, float *c, long ldc,
                   char *error, size_t error_size) {
     if (!bk_onednn_is_loaded()) return failure(error, error_size, "oneDNN is not loaded (call bk_onednn_load first)");
@@ -194,7 +190,6 @@ static int matmul(dnnl_data_type_t type, int transpose_a, int transpose_b, long 
 
     matmul_key key;
     memset(&key, 0, sizeof key);
-    key.type = type;
     key.transpose_a = transpose_a;
     key.transpose_b = transpose_b;
     key.beta_one = beta == 1.0f;
@@ -223,8 +218,8 @@ static int matmul(dnnl_data_type_t type, int transpose_a, int transpose_b, long 
             status = bk_dnnl.dnnl_stream_wait(bk_dnnl_stream);
         }
         if (status != dnnl_success) {
-            result = failure(error, error_size, "oneDNN %s: %s for a %s matmul, m %ld n %ld k %ld",
-                             step, bk_dnnl_status_name(status), type_name(type), m, n, k);
+            result = failure(error, error_size, "oneDNN %s: %s for a bf16 matmul, m %ld n %ld k %ld",
+                             step, bk_dnnl_status_name(status), m, n, k);
         }
     }
     pthread_mutex_unlock(&cache_lock);
@@ -234,14 +229,9 @@ static int matmul(dnnl_data_type_t type, int transpose_a, int transpose_b, long 
 int bk_onednn_matmul_bf16(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
                           const uint16_t *a, long lda, const uint16_t *b, long ldb,
                           float beta, float *c, long ldc, char *error, size_t error_size) {
-    return matmul(dnnl_bf16, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, error, error_size);
+    return matmul(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, error, error_size);
 }
 
-int bk_onednn_matmul_f32(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
-                         const float *a, long lda, const float *b, long ldb,
-                         float beta, float *c, long ldc, char *error, size_t error_size) {
-    return matmul(dnnl_f32, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, error, error_size);
-}
 
 // ---------------------------------------------------------------- implementation names
 // Copies of the names oneDNN reports, kept for the process's life (an entry, and the name it
@@ -269,7 +259,6 @@ const char *bk_onednn_matmul_impl(int transpose_a, int transpose_b, long m, long
     if (!bk_onednn_is_loaded() || m <= 0 || n <= 0 || k <= 0) return NULL;
     matmul_key key;
     memset(&key, 0, sizeof key);
-    key.type = dnnl_bf16;
     key.transpose_a = transpose_a != 0;
     key.transpose_b = transpose_b != 0;
     float one = 1.0f;
@@ -300,11 +289,6 @@ int bk_onednn_matmul_bf16(int transpose_a, int transpose_b, long m, long n, long
     return failure(error, error_size, "BertKit was built without oneDNN's headers (libdnnl-dev)");
 }
 
-int bk_onednn_matmul_f32(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
-                         const float *a, long lda, const float *b, long ldb,
-                         float beta, float *c, long ldc, char *error, size_t error_size) {
-    return failure(error, error_size, "BertKit was built without oneDNN's headers (libdnnl-dev)");
-}
 
 const char *bk_onednn_matmul_impl(int transpose_a, int transpose_b, long m, long n, long k) { return NULL; }
 

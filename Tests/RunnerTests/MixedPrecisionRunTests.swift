@@ -71,7 +71,8 @@ final class MixedPrecisionRunTests: XCTestCase {
             return
         }
         XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.stderr.contains("task `has-z`: precision bf16 needs bfloat16 units"), result.stderr)
+        // the refusal points at the key: line 10 of the synthetic file, the value's column
+        XCTAssertTrue(result.stderr.contains("\(taskFile.path):10:16: task `has-z`: precision bf16 needs bfloat16 units"), result.stderr)
         XCTAssertTrue(result.stderr.contains("use precision fp32"), result.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("runs/has-z").path), "no work was done")
         let predict = try BertKitProcess.run(["predict", "--model", "/nonexistent", "--precision", "bf16"],

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import CKernels
 import Tensor
 
 /// float32 -> bfloat16 against PyTorch's `x.to(torch.bfloat16)`, bit for bit: ties both ways,
@@ -78,6 +79,26 @@ final class BFloat16TorchRoundingTests: XCTestCase {
             }
         }
         XCTAssertEqual(failures, 0)
+    }
+
+    /// The in-place kernel attention uses (`bk_round_bf16_values`): every float becomes the
+    /// widening of torch's bits, over the whole fixture and short unaligned runs.
+    func testInPlaceRoundingGivesTorchsValues() throws {
+        let f = try Self.fixture()
+        var runs = [(start: 0, count: f.inputs.count)]
+        for count in 1...37 { runs.append((start: (count * 5) % 53, count: count)) }
+        for run in runs {
+            var x = Array(f.inputs[run.start..<(run.start + run.count)]) + [1.2345]
+            x.withUnsafeMutableBufferPointer { bk_round_bf16_values($0.baseAddress!, run.count) }
+            XCTAssertEqual(x[run.count], 1.2345, "run \(run): wrote past count")
+            for j in 0..<run.count {
+                let expected = UInt32(f.expected[run.start + j]) << 16
+                if x[j].bitPattern != expected {
+                    XCTFail("run \(run), \(f.label(run.start + j)): 0x\(String(x[j].bitPattern, radix: 16)) vs torch's 0x\(String(expected, radix: 16))")
+                    return
+                }
+            }
+        }
     }
 
     /// Widening the rounded bits back: the nearest bfloat16 as a float, exact for every finite

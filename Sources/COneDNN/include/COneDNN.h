@@ -7,7 +7,7 @@
 // sets them before calling bk_onednn_load.
 //
 // Matrices are row-major. C[m x n] = alpha·op(A)[m x k]·op(B)[k x n] + beta·C, with A and B
-// either bfloat16 bit patterns (uint16_t) or floats, and C float32. transpose_a means A is
+// bfloat16 bit patterns (uint16_t) and C float32. transpose_a means A is
 // stored [k x m] (lda apart), transpose_b that B is stored [n x k] (ldb apart). beta is 0 (C is
 // written, never read) or 1 (C accumulates). Functions that can fail return 0 on success, or
 // nonzero with a one-line reason in error[0 ..< error_size].
@@ -27,15 +27,12 @@ int bk_onednn_load(char *error, size_t error_size);
 // The loaded library's version (zeros before a successful load).
 void bk_onednn_version(int *major, int *minor, int *patch);
 
-// The products. Thread-safe: calls are serialised (oneDNN 2.x's default build shares scratch
+// The product. Thread-safe: calls are serialised (oneDNN 2.x's default build shares scratch
 // memory between primitives, so two may not run at once), each runs on OpenMP's threads.
 // m == 0 or n == 0 does nothing; k == 0 sets C = beta·C.
 int bk_onednn_matmul_bf16(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
                           const uint16_t *a, long lda, const uint16_t *b, long ldb,
                           float beta, float *c, long ldc, char *error, size_t error_size);
-int bk_onednn_matmul_f32(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
-                         const float *a, long lda, const float *b, long ldb,
-                         float beta, float *c, long ldc, char *error, size_t error_size);
 
 // The implementation oneDNN picks for a bf16 product of this shape with dense operands and
 // alpha 1, beta 0, e.g. "brg:avx512_core_bf16" or "gemm:jit", for reports; valid for the life

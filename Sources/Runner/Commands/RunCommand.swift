@@ -51,7 +51,8 @@ struct RunCommand: ParsableCommand {
             for i in taskFile.tasks.indices { taskFile.tasks[i].training.precision = precision }
         }
         if let task = taskFile.tasks.first(where: { $0.training.precision == .bf16 }) {
-            try requireBF16(for: "task `\(task.name)`")
+            // the refusal names what asked for bf16: the option, or the key (file:line:column)
+            try requireBF16(for: precision != nil ? "--precision bf16" : "\(task.position(of: "precision")): task `\(task.name)`")
         }
         Interrupt.install()
         var failures = 0

@@ -44,12 +44,4 @@ public enum BFloat16 {
                                  out + range.lowerBound * columns)
         }
     }
-
-    /// In place: each float becomes the bf16 value nearest it, `float(round(x[i]))` (NaN becomes
-    /// the quiet NaN 0x7FC00000).
-    public static func roundValues(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        Parallel.forEachRange(count, minimumChunk: minimumChunk) { range in
-            bk_round_bf16_values(x + range.lowerBound, range.count)
-        }
-    }
 }

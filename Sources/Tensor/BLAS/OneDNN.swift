@@ -2,8 +2,7 @@ import COneDNN
 import Foundation
 
 /// oneDNN, loaded with dlopen at first use (the fp32 engine never loads it): bf16 matmuls with
-/// float32 accumulation and a float32 C, the engine's GEMMs in bf16 precision (`engineGEMM`),
-/// and oneDNN's f32 matmul beside them for the benchmark's comparison.
+/// float32 accumulation and a float32 C, the engine's GEMMs in bf16 precision (`engineGEMM`).
 ///
 /// The C side (Sources/COneDNN) keeps one primitive per shape, layout, leading dimensions, alpha
 /// and beta (at most 512, all dropped when full) and runs one matmul at a time: calls from
@@ -68,19 +67,12 @@ public final class OneDNN: @unchecked Sendable {
     public func matmulBF16(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                            a: UnsafePointer<UInt16>, lda: Int, b: UnsafePointer<UInt16>, ldb: Int,
                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        run(m: m, n: n) { error, size in
-            bk_onednn_matmul_bf16(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
-                                  beta, c, ldc, error, size)
-        }
-    }
-
-    /// The same product with float32 A and B (oneDNN's f32 matmul).
-    public func matmulF32(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-                          a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                          beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        run(m: m, n: n) { error, size in
-            bk_onednn_matmul_f32(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
-                                 beta, c, ldc, error, size)
+        if m == 0 || n == 0 { return }
+        Profiler.measure(.gemm) {
+            var error = [CChar](repeating: 0, count: 512)
+            let status = bk_onednn_matmul_bf16(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
+                                               beta, c, ldc, &error, error.count)
+            if status != 0 { preconditionFailure(String(cString: error)) }
         }
     }
 
@@ -91,17 +83,6 @@ public final class OneDNN: @unchecked Sendable {
             return "unavailable"
         }
         return String(cString: name)
-    }
-
-    /// One matmul call, timed as a GEMM (none for an empty C); `call` gets a buffer for oneDNN's
-    /// reason, and a nonzero status stops the process with it.
-    private func run(m: Int, n: Int, _ call: (UnsafeMutablePointer<CChar>, Int) -> Int32) {
-        if m == 0 || n == 0 { return }
-        Profiler.measure(.gemm) {
-            var error = [CChar](repeating: 0, count: 512)
-            let status = error.withUnsafeMutableBufferPointer { call($0.baseAddress!, $0.count) }
-            if status != 0 { preconditionFailure(String(cString: error)) }
-        }
     }
 }
 

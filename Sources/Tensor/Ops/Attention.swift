@@ -253,10 +253,11 @@ struct AttentionOp: BackwardOp {
 // sums accumulate in float32, as a bf16 GEMM's do). Every operand is a packed copy the pair owns,
 // except the probabilities, which the backward still needs unrounded: they are copied first.
 
-/// Rounds `count` floats in place to the nearest bf16 values.
+/// Rounds `count` floats in place to the nearest bf16 values, on the calling thread: this runs
+/// inside attention's own workers, one pair's small block at a time.
 @inline(__always)
 private func roundToBF16(_ x: UnsafeMutablePointer<Float>, _ count: Int) {
-    BFloat16.roundValues(x, count: count)
+    bk_round_bf16_values(x, count)
 }
 
 /// `x` rounded to bf16 values in `scratch` (copied there first unless it is there already).
