@@ -48,6 +48,21 @@ final class ClassificationHeaderCheckTests: XCTestCase {
         XCTAssertEqual(FileStart(url: marked)?.firstRow(format: .tsv), ["\"sen"])
     }
 
+    /// A first line longer than the 64 KiB read is left to the reader, not checked half-read
+    /// (it would look like a broken JSON object, or a header missing its last columns).
+    func testAFirstLineLongerThanTheReadIsNotChecked() throws {
+        let long = String(repeating: "x", count: 70_000)
+        var jsonl = DataSpec(format: .jsonl)
+        jsonl.train = try write("long.jsonl", Array("{\"text\": \"\(long)\", \"label\": 1}\n{\"text\": \"a\", \"label\": 0}\n".utf8))
+        XCTAssertEqual(ClassificationTask.checkData(jsonl) { _ in true }, [])
+        var tsv = DataSpec(format: .tsv)
+        tsv.train = try write("long.tsv", Array("\(long)\ttext\tlabel\nx\ty\t1\n".utf8))
+        XCTAssertEqual(ClassificationTask.checkData(tsv) { _ in true }, [])
+        // within the read, the same check still reports
+        tsv.train = try write("short.tsv", Array("sentence\tlabel\nx\t1\n".utf8))
+        XCTAssertEqual(ClassificationTask.checkData(tsv) { _ in true }.map(\.key), ["text"])
+    }
+
     func testEveryProblemOfTheFirstLines() throws {
         var csv = DataSpec(format: .csv)
         csv.train = try write("train.csv", [0xEF, 0xBB, 0xBF] + Array("text,\"label\"\nx,1\n".utf8))

@@ -19,8 +19,9 @@ extension ClassificationTask {
 
             let written = data.pathsAsWritten[key] ?? url.path
             if data.format == .jsonl {
-                guard let line = start.firstLine(),
-                      let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+                // no whole line in the part read (an empty file, a first line past 64 KiB): the reader reports it
+                guard let line = start.firstLine() else { continue }
+                guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
                     problems.append(DataProblem(key: key, message: "the first line of \"\(written)\" is not a JSON object"))
                     continue
                 }
@@ -49,8 +50,11 @@ extension ClassificationTask {
     }
 }
 
-/// The first 64 KiB of a data file: enough for a header row or a first jsonl object.
+/// The whole lines in the first 64 KiB of a data file: enough for a header row or a first jsonl
+/// object. A line the 64 KiB cut is dropped, so that a long first line is left to the reader
+/// instead of being checked half-read.
 struct FileStart {
+    static let limit = 1 << 16
     let bytes: Data
     let path: String
 
@@ -58,8 +62,12 @@ struct FileStart {
     init?(url: URL) {
         guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
         defer { try? handle.close() }
-        guard let bytes = try? handle.read(upToCount: 1 << 16) else { return nil }
-        self.bytes = bytes
+        guard var bytes = try? handle.read(upToCount: Self.limit) else { return nil }
+        if bytes.count == Self.limit {
+            let lastNewline = bytes.lastIndex(of: DatasetBytes.newline)
+            bytes = lastNewline.map { bytes[..<$0] } ?? Data()
+        }
+        self.bytes = Data(bytes)
         path = url.path
     }
 
