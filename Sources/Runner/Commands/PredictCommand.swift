@@ -36,32 +36,14 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         if precision == .bf16 { try requireBF16(for: "--precision bf16") }
-        let folder = ModelFolder(URL(fileURLWithPath: model))
-        let manifestURL = folder.url.appendingPathComponent("bertkit.json")
-        guard let data = try? Data(contentsOf: manifestURL) else {
-            throw CLIError("\(manifestURL.path): missing; predict needs a checkpoint written by `bertkit run` (its best/ or last/ folder)")
-        }
-        let manifest = try JSONDecoder().decode(CheckpointStore.Manifest.self, from: data)
-        let descriptor = try HeadRegistry.descriptor(named: manifest.head)
-        let tokenizer = try BertTokenizer(modelFolder: folder.url)
-        var spec = TaskSpec(name: manifest.task, head: manifest.head, headConfig: manifest.headConfig,
-                            data: DataSpec(format: .jsonl), model: folder.url)
-        spec.training.maxSeqLength = manifest.maxSeqLength
-        if let stride = manifest.docStride { spec.training.docStride = stride }
-        if let length = manifest.maxAnswerLength { spec.training.maxAnswerLength = length }
-        if let size = manifest.nBestSize { spec.training.nBestSize = size }
-        let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: manifest.labels, warn: standardErrorWarning))
-        var unused = RandomStream(key: 0)
-        let model = try TaskModel.load(from: folder, descriptor: descriptor, labels: manifest.labels, options: manifest.headConfig, stream: &unused)
-        let predictor = Predictor(model: model, padID: Int32(tokenizer.padId), batchSize: batchSize)
+        let servable = try ServableModel.load(URL(fileURLWithPath: model))
         let output = LineOutput()
         defer { output.flush() }
         var pending: [JSONValue] = []
         func flush() throws {
             guard !pending.isEmpty else { return }
-            let features = try kind.predictionFeatures(for: pending)
-            let outputs = try predictor.run(features).outputs
-            for line in try kind.describePredictions(for: pending, outputs: outputs, head: model.head) { output.write(line) }
+            let outputs = try servable.run(try servable.features(for: pending), batchSize: batchSize)
+            for line in try servable.describe(pending, outputs: outputs) { output.write(line) }
             pending.removeAll()
         }
         let source = try LineInput(path: input)
