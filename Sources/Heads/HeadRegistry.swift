@@ -37,15 +37,20 @@ public struct HeadDescriptor: Sendable {
     public let summary: String
     /// The `head_config` keys this head accepts (anything else is an error naming the key).
     public let optionKeys: Set<String>
+    /// Whether the head it makes takes the task file's `class_weights` (a `ClassWeightedHead`);
+    /// `bertkit validate` refuses the key for any other head.
+    public let acceptsClassWeights: Bool
     public let make: @Sendable (HeadContext) throws -> Head
 
     public init(name: String, architecture: String, taskKind: String, summary: String,
-                optionKeys: Set<String> = [], make: @escaping @Sendable (HeadContext) throws -> Head) {
+                optionKeys: Set<String> = [], acceptsClassWeights: Bool = false,
+                make: @escaping @Sendable (HeadContext) throws -> Head) {
         self.name = name
         self.architecture = architecture
         self.taskKind = taskKind
         self.summary = summary
         self.optionKeys = optionKeys
+        self.acceptsClassWeights = acceptsClassWeights
         self.make = make
     }
 }
@@ -72,7 +77,7 @@ public enum BuiltInHeads {
     public static let sequenceClassification = HeadDescriptor(
         name: "sequence-classification", architecture: "BertForSequenceClassification", taskKind: "classification",
         summary: "one label per text or text pair: pooled output -> dropout -> classifier (MSE with one label)",
-        optionKeys: ["pooling"]) { context in
+        optionKeys: ["pooling"], acceptsClassWeights: true) { context in
             let pooling = try context.string("pooling", default: "pooler", allowed: SequenceClassificationHead.Pooling.allCases.map(\.rawValue), head: "sequence-classification")
             return SequenceClassificationHead(hiddenSize: context.config.hiddenSize, labels: max(context.labels.count, 1),
                                               pooling: SequenceClassificationHead.Pooling(rawValue: pooling)!,
@@ -81,7 +86,8 @@ public enum BuiltInHeads {
 
     public static let tokenClassification = HeadDescriptor(
         name: "token-classification", architecture: "BertForTokenClassification", taskKind: "token-classification",
-        summary: "one tag per word (NER): dropout -> classifier on each first sub-token") { context in
+        summary: "one tag per word (NER): dropout -> classifier on each first sub-token",
+        acceptsClassWeights: true) { context in
             TokenClassificationHead(hiddenSize: context.config.hiddenSize, labels: context.labels.count, dropout: context.classifierDropout)
         }
 

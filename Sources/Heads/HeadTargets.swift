@@ -53,3 +53,18 @@ public struct SpanPositions: HeadTargets, Equatable {
         SpanPositions(starts: rows.flatMap(\.starts), ends: rows.flatMap(\.ends))
     }
 }
+
+/// Targets that are class indices, as a cross-entropy loss reads them: what
+/// `class_weights: balanced` counts (`BalancedClassWeights`).
+public protocol ClassIndexTargets: HeadTargets {
+    /// The class indices the loss reads, in order; positions it ignores are left out.
+    var classIndices: [Int32] { get }
+}
+
+extension SequenceLabels: ClassIndexTargets {
+    public var classIndices: [Int32] { labels }
+}
+
+extension TokenLabels: ClassIndexTargets {
+    public var classIndices: [Int32] { labels.filter { $0 != Self.ignored } }
+}

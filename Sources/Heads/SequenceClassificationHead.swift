@@ -5,7 +5,7 @@ import Tensor
 /// One label means regression (MSE), as transformers; otherwise cross-entropy, optionally
 /// class-weighted. `pooling` picks the sequence vector: the tanh pooler (transformers' choice),
 /// the [CLS] token's last hidden state, or the mask-weighted mean of the tokens.
-public final class SequenceClassificationHead: Head {
+public final class SequenceClassificationHead: ClassWeightedHead {
     public enum Pooling: String, Sendable, CaseIterable { case pooler, cls, mean }
 
     public let classifier: Linear

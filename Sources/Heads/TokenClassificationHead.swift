@@ -1,9 +1,10 @@
 import Backbone
 import Tensor
 
-/// BertForTokenClassification: dropout -> `classifier` (K, C) on every token; cross-entropy
-/// over the tokens whose label is not -100 (later sub-tokens, specials, padding).
-public final class TokenClassificationHead: Head {
+/// BertForTokenClassification: dropout -> `classifier` (K, C) on every token; cross-entropy,
+/// optionally class-weighted, over the tokens whose label is not -100 (later sub-tokens,
+/// specials, padding).
+public final class TokenClassificationHead: ClassWeightedHead {
     public let classifier: Linear
     public let dropoutProbability: Float
     public var classWeights: [Float]?

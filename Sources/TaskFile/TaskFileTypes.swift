@@ -179,7 +179,7 @@ public struct TrainingSettings: Sendable, Equatable {
     /// Stop after this many evaluations without improvement (default: never).
     public var earlyStoppingPatience: Int?
     /// Class weights for the loss, in label order, or nil; "balanced" computes n / (k · count).
-    var classWeights: ClassWeights?
+    public var classWeights: ClassWeights?
     /// Log every N optimizer steps to train_log.jsonl and stderr (default 10).
     public var loggingSteps: Int = 10
     /// Engine and OpenBLAS threads (default: all cores).
@@ -202,7 +202,7 @@ public struct TrainingSettings: Sendable, Equatable {
 
     public init() {}
 
-    enum ClassWeights: Sendable, Equatable {
+    public enum ClassWeights: Sendable, Equatable {
         case balanced
         case explicit([Float])
     }

@@ -12,8 +12,11 @@ extension TaskFile {
     ///   given, the task's data format is checked against the formats the kind reads, and the
     ///   kind checks its `data:` block itself (e.g. classification: the columns in the files'
     ///   first lines).
+    /// - classWeightedHeads: the heads that take `class_weights` (`HeadDescriptor.acceptsClassWeights`);
+    ///   when given, `class_weights` on any other known head is a problem.
     /// - fileExists: whether a file or folder exists (replaceable for tests).
     public func validate(knownHeads: Set<String>, headTaskKinds: [String: TaskKindRules] = [:],
+                         classWeightedHeads: Set<String>? = nil,
                          fileExists: (URL) -> Bool = { FileManager.default.fileExists(atPath: $0.path) }) -> [String] {
         var problems: [String] = []
         var seenNames: [String: String] = [:]
@@ -37,7 +40,7 @@ extension TaskFile {
             if let rules = headTaskKinds[task.head], rules.formats.contains(task.data.format) {
                 for problem in rules.checkData(task.data, fileExists) { report(task.data.position(of: problem.key), problem.message) }
             }
-            checkClassWeights(task, report: report)
+            checkClassWeights(task, knownHeads: knownHeads, classWeightedHeads: classWeightedHeads, report: report)
         }
         return problems
     }
@@ -139,8 +142,18 @@ extension TaskFile {
         for problem in problems { report(data.position(of: problem.key), problem.message) }
     }
 
-    private func checkClassWeights(_ task: TaskSpec, report: Report) {
-        guard case let .explicit(weights)? = task.training.classWeights, let labels = task.data.labels,
+    /// A head that takes class weights, and (for a declared label list) one weight per label.
+    private func checkClassWeights(_ task: TaskSpec, knownHeads: Set<String>, classWeightedHeads: Set<String>?,
+                                   report: Report) {
+        guard let classWeights = task.training.classWeights else { return }
+        if let classWeightedHeads, knownHeads.contains(task.head), !classWeightedHeads.contains(task.head) {
+            let heads = classWeightedHeads.isEmpty ? "none is registered" : "heads that do: " + classWeightedHeads.sorted().joined(separator: ", ")
+            // the key may come from `defaults:`: say how to leave it out for this task alone
+            report(task.position(of: "class_weights"), "head `\(task.head)` does not take `class_weights` (\(heads)); "
+                   + "leave the key out of this task (an empty `class_weights:` unsets a `defaults:` value)")
+            return
+        }
+        guard case let .explicit(weights) = classWeights, let labels = task.data.labels,
               weights.count != labels.count else { return }
         report(task.position(of: "class_weights"), "`class_weights` has \(weights.count) weights but `data.labels` "
                + "(at \(task.data.position(of: "labels"))) has \(labels.count) labels")

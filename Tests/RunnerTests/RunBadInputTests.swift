@@ -75,4 +75,30 @@ final class RunBadInputTests: XCTestCase {
         try train.write(to: folder.appendingPathComponent("train.tsv"))
         try assertFails(["train.tsv:42", "UTF-8"])
     }
+
+    /// The labels come from the data here (no `data.labels`), so only the run can count them: it
+    /// stops before training, at the key.
+    func testClassWeightsOfAnotherCountThanTheLabels() throws {
+        try replaceInTaskFile("    metrics: [accuracy, f1]\n", "    metrics: [accuracy, f1]\n    class_weights: [1, 2, 3]\n")
+        try assertFails(["\(taskFile.path):10:20: task `has-z`: `class_weights` has 3 weights but the task has 2 labels, in this order: no, yes"])
+    }
+
+    /// The CRF head's loss is a sequence likelihood: no class weights, refused at the key.
+    func testClassWeightsOnTheCRFHead() throws {
+        try Data(NEREndToEndTests.conll(sentences: 10, seed: 1).utf8).write(to: folder.appendingPathComponent("train.txt"))
+        try replaceInTaskFile("""
+                head: sequence-classification
+                head_config: {pooling: mean}
+                data: {format: tsv, train: train.tsv, eval: dev.tsv, text: sentence, label: label}
+                metrics: [accuracy, f1]
+
+            """, """
+                head: token-classification-crf
+                data: {format: conll, train: train.txt, tag_column: -1}
+                class_weights: balanced
+
+            """)
+        try assertFails(["\(taskFile.path):8:20: task `has-z`: head `token-classification-crf` does not take `class_weights` "
+                         + "(heads that do: sequence-classification, token-classification)"])
+    }
 }

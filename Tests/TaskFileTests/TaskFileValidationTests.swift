@@ -90,4 +90,40 @@ final class TaskFileValidationTests: XCTestCase {
             "t.yaml:12:11: task `c`: `data` names no file: give at least one of `train`, `eval`, `test`",
         ])
     }
+
+    /// `class_weights` on a head that has no class weights, written in the task or inherited from
+    /// `defaults:`, is reported at the key; an empty `class_weights:` unsets the inherited value.
+    func testClassWeightsOnlyOnHeadsThatTakeThem() throws {
+        let text = """
+            model: m
+            defaults: {class_weights: balanced, max_seq_length: 384}
+            tasks:
+              - name: qa
+                head: span-extraction
+                data: {format: squad, train: x.json}
+              - name: crf
+                head: token-classification-crf
+                class_weights: [1, 2]
+                data: {format: conll, train: x.txt, tag_column: 1}
+              - name: ner
+                head: token-classification
+                data: {format: conll, train: x.txt, tag_column: 1}
+              - name: qa-unset
+                head: span-extraction
+                class_weights:
+                data: {format: squad, train: x.json}
+
+            """
+        let file = try TaskFile(yaml: YAMLParser.parse(text, path: "t.yaml"), url: URL(fileURLWithPath: "/p/t.yaml"),
+                                environment: [:])
+        let heads: Set<String> = ["sequence-classification", "token-classification", "token-classification-crf", "span-extraction"]
+        let refusal = "does not take `class_weights` (heads that do: sequence-classification, token-classification); "
+            + "leave the key out of this task (an empty `class_weights:` unsets a `defaults:` value)"
+        XCTAssertEqual(file.validate(knownHeads: heads, classWeightedHeads: ["sequence-classification", "token-classification"]) { _ in true }, [
+            "t.yaml:2:27: task `qa`: head `span-extraction` \(refusal)",
+            "t.yaml:9:20: task `crf`: head `token-classification-crf` \(refusal)",
+        ])
+        // a caller that does not say which heads take weights gets no such check
+        XCTAssertEqual(file.validate(knownHeads: heads) { _ in true }, [])
+    }
 }

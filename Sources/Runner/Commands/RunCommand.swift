@@ -86,7 +86,8 @@ enum TaskFileLoader {
         if let output { taskFile.output = URL(fileURLWithPath: output) }
         let heads = HeadRegistry.all
         let kindRules = heads.compactMap { head in TaskKindRegistry.rules(for: head.taskKind).map { (head.name, $0) } }
-        let problems = taskFile.validate(knownHeads: Set(heads.map(\.name)), headTaskKinds: Dictionary(uniqueKeysWithValues: kindRules))
+        let problems = taskFile.validate(knownHeads: Set(heads.map(\.name)), headTaskKinds: Dictionary(uniqueKeysWithValues: kindRules),
+                                         classWeightedHeads: Set(heads.filter(\.acceptsClassWeights).map(\.name)))
         if !problems.isEmpty {
             throw CLIError((problems.count == 1 ? "" : "\(problems.count) problems:\n") + problems.joined(separator: "\n"))
         }

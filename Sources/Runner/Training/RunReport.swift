@@ -9,6 +9,8 @@ struct RunReport {
     let spec: TaskSpec
     let outcome: Outcome
     let seconds: Double
+    /// label -> the weight its loss terms had (`class_weights`), when the task set any.
+    let classWeights: [String: Float]?
     /// split -> metric -> value, from the final model.
     let final: [String: [String: Double]]
     /// split -> the task kind's full report (per-class scores, confusion matrix, ...).
@@ -25,6 +27,8 @@ struct RunReport {
         var wallSeconds: Double
         /// The engine's threads (and OpenBLAS's) the task ran on: its `threads`, or every core.
         var threads: Int
+        /// label -> its weight in the loss (`class_weights`); absent when the task set none.
+        var classWeights: [String: Float]?
         var final: [String: [String: Double]]
         var reports: [String: JSONValue]
         var best: TrainerState.BestCheckpoint?
@@ -33,12 +37,13 @@ struct RunReport {
         enum CodingKeys: String, CodingKey {
             case task, head, outcome, threads, final, reports, best, history
             case wallSeconds = "wall_seconds"
+            case classWeights = "class_weights"
         }
     }
 
     func write(to directory: URL) throws {
         try JSONFile.write(MetricsFile(task: spec.name, head: spec.head, outcome: outcome, wallSeconds: (seconds * 100).rounded() / 100,
-                                       threads: Parallel.threadCount,
+                                       threads: Parallel.threadCount, classWeights: classWeights,
                                        final: final, reports: reports, best: best, history: history),
                            to: directory.appendingPathComponent("metrics.json"))
         if !log.isEmpty {

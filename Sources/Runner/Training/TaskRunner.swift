@@ -56,8 +56,12 @@ struct TaskRunner {
         var initialization = RandomStreams(seed: spec.training.seed).initialization
         let model = try TaskModel.load(from: modelFolder, descriptor: descriptor, labels: kind.labels,
                                        options: spec.headConfig, stream: &initialization, warn: warn)
+        // before anything is written: a `class_weights` that does not fit the labels stops here
+        let classWeights = evalOnly || train.isEmpty ? nil
+            : try TaskClassWeights.apply(spec, labels: kind.labels, train: train, to: model.head)
         let store = CheckpointStore(taskDirectory: directory, sourceModel: spec.model, spec: spec, labels: kind.labels)
         let outputs = try RunOutputs(directory: directory, appendToLog: resume)
+        if let classWeights { outputs.progress.message("[\(spec.name)] \(classWeights.summary)") }
         let padID = Int32(tokenizer.padId)
         let evaluator = Evaluator(model: model, kind: kind, padID: padID,
                                   batchSize: spec.training.evalBatchSize ?? spec.training.batchSize)
@@ -75,7 +79,7 @@ struct TaskRunner {
             trainer = t
             outcome = try t.run()
             if outcome == .interrupted {
-                try writeReports(outputs: outputs, trainer: t, final: [:], outcome: outcome, seconds: now() - started)
+                try writeReports(outputs: outputs, trainer: t, classWeights: classWeights, final: [:], outcome: outcome, seconds: now() - started)
                 return Result(directory: directory, outcome: outcome, finalMetrics: [:])
             }
             _ = try t.restoreBest()
@@ -94,13 +98,14 @@ struct TaskRunner {
             if !evaluation.metrics.isEmpty { final[split.rawValue] = evaluation.metrics }
             reports[split.rawValue] = evaluation.report
         }
-        try writeReports(outputs: outputs, trainer: trainer, final: final, reports: reports, outcome: outcome, seconds: now() - started)
+        try writeReports(outputs: outputs, trainer: trainer, classWeights: classWeights, final: final, reports: reports,
+                         outcome: outcome, seconds: now() - started)
         return Result(directory: directory, outcome: outcome, finalMetrics: final)
     }
 
-    func writeReports(outputs: RunOutputs, trainer: Trainer?, final: [String: [String: Double]], reports: [String: JSONValue] = [:],
-                      outcome: Outcome, seconds: Double) throws {
-        try RunReport(spec: spec, outcome: outcome, seconds: seconds, final: final, reports: reports,
+    func writeReports(outputs: RunOutputs, trainer: Trainer?, classWeights: TaskClassWeights?, final: [String: [String: Double]],
+                      reports: [String: JSONValue] = [:], outcome: Outcome, seconds: Double) throws {
+        try RunReport(spec: spec, outcome: outcome, seconds: seconds, classWeights: classWeights?.byLabel, final: final, reports: reports,
                       history: trainer?.state.history ?? [], best: trainer?.state.best,
                       log: outputs.trainLogEntries, totalSteps: trainer?.plan.totalSteps)
             .write(to: outputs.directory)
