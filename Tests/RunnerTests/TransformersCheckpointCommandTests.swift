@@ -83,8 +83,21 @@ final class TransformersCheckpointCommandTests: XCTestCase {
         struct Metrics: Decodable { var final: [String: [String: Double]] }
         let metrics = try JSONDecoder().decode(Metrics.self, from: Data(contentsOf: folder.appendingPathComponent("runs/hf-ner/metrics.json")))
         XCTAssertEqual(metrics.final["eval"]?["accuracy"], 1, "every word's tag is transformers' argmax")
-        XCTAssertEqual(reference.examples.reduce(0) { $0 + $1.words.count }, 
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("runs/hf-ner/best").path), "nothing trained, nothing saved")
+        XCTAssertEqual(reference.examples.reduce(0) { $0 + $1.words.count },
                        try String(contentsOf: folder.appendingPathComponent("runs/hf-ner/predictions.conll"), encoding: .utf8)
                            .split(separator: "\n").count)
+
+        // Fine-tuned further, its checkpoints carry tokenizer.json (the folder has no vocab.txt),
+        // and predict reads them back.
+        let trained = try BertKitProcess.run(["run", taskFile.path, "--set", "tasks.hf-ner.data.train=dev.txt", "--set", "max_steps=2",
+                                              "--set", "batch_size=2", "--set", "output=\(folder.appendingPathComponent("trained").path)"])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let last = folder.appendingPathComponent("trained/hf-ner/last")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: last.appendingPathComponent("tokenizer.json").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: last.appendingPathComponent("vocab.txt").path))
+        let predicted = try BertKitProcess.run(["predict", "--model", last.path], input: "{\"text\": \"Anna met Mary in Berlin.\"}\n")
+        XCTAssertEqual(predicted.status, 0, predicted.stderr)
+        XCTAssertTrue(predicted.stdout.contains("\"words\":[\"Anna\",\"met\",\"Mary\",\"in\",\"Berlin\",\".\"]"), predicted.stdout)
     }
 }
