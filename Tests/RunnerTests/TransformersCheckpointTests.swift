@@ -192,6 +192,23 @@ final class TransformersCheckpointTests: XCTestCase {
         }
     }
 
+    /// A head registered by a plugin is found by its own architecture, as the built-in ones.
+    func testAPluginHeadIsFoundByItsArchitecture() throws {
+        HeadRegistry.register(HeadDescriptor(name: "test-tagger", architecture: "BertForTestTagging", taskKind: "token-classification",
+                                             summary: "a plugin's tagger, for this test") { context in
+            TokenClassificationHead(hiddenSize: context.config.hiddenSize, labels: context.labels.count, dropout: 0)
+        })
+        let folder = try copy("token-classification")
+        try editConfig(folder) { $0["architectures"] = .array([.string("BertForTestTagging")]) }
+        let servable = try ServableModel.load(folder, warn: { _ in })
+        XCTAssertEqual(servable.head, "test-tagger")
+        let reference = try Self.reference("token-classification", as: TokenClassificationReference.self)
+        XCTAssertEqual(servable.labels, reference.labels)
+        let example = reference.examples[1]
+        let outputs = try servable.run(try servable.features(for: [example.input]), batchSize: 1)
+        XCTAssertLessThanOrEqual(maxDifference(outputs[0].values["logits"] ?? [], example.windows[0].logits), Self.tolerance)
+    }
+
     // MARK: - Refusals
 
     /// A copy of a fixture folder to spoil.
