@@ -1,7 +1,8 @@
 import Foundation
 import Tensor
 
-/// A Hugging Face model folder: config.json, model.safetensors, vocab.txt, tokenizer_config.json.
+/// A Hugging Face model folder: config.json, model.safetensors, vocab.txt or tokenizer.json,
+/// tokenizer_config.json.
 public struct ModelFolder {
     public let url: URL
     public init(_ url: URL) { self.url = url }
@@ -10,6 +11,7 @@ public struct ModelFolder {
     public var weightsURL: URL { url.appendingPathComponent("model.safetensors") }
     public var vocabURL: URL { url.appendingPathComponent("vocab.txt") }
     public var tokenizerConfigURL: URL { url.appendingPathComponent("tokenizer_config.json") }
+    public var tokenizerJSONURL: URL { url.appendingPathComponent("tokenizer.json") }
 
     /// Checks that the folder and its config and weights exist.
     public func validate() throws {
@@ -17,9 +19,28 @@ public struct ModelFolder {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw BackboneError.unreadableFile(url.path, "no such model folder")
         }
-        for file in [configURL, weightsURL] where !FileManager.default.fileExists(atPath: file.path) {
-            throw BackboneError.unreadableFile(file.path, "missing from the model folder")
+        guard FileManager.default.fileExists(atPath: configURL.path) else {
+            throw BackboneError.unreadableFile(configURL.path, "missing from the model folder")
         }
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
+            throw BackboneError.unreadableFile(weightsURL.path, "missing from the model folder" + missingWeightsHint)
+        }
+    }
+
+    /// What the folder holds instead of model.safetensors, and how to get one.
+    var missingWeightsHint: String {
+        let has = { (name: String) in FileManager.default.fileExists(atPath: url.appendingPathComponent(name).path) }
+        if has("pytorch_model.bin") || has("pytorch_model.bin.index.json") {
+            // a pickle runs code when it is read; BertKit reads safetensors only
+            return "; it has pytorch_model.bin, a pickle, which BertKit does not read: load it in transformers and save it "
+                + "as safetensors with `model.save_pretrained(dir, safe_serialization=True)` (the default since "
+                + "transformers 4.35; in transformers 5 `model.save_pretrained(dir)`)"
+        }
+        if has("model.safetensors.index.json") {
+            return "; it has model.safetensors.index.json (sharded weights), which BertKit does not read: save it "
+                + "in one file with `model.save_pretrained(dir, max_shard_size=\"100GB\")`"
+        }
+        return ""
     }
 
     public func config() throws -> BertConfig { try BertConfig(contentsOf: configURL) }

@@ -62,7 +62,9 @@ extension TaskFile {
         }
     }
 
-    /// The model folder, and the three files every checkpoint folder needs.
+    /// The model folder, and the files every checkpoint folder needs: config.json,
+    /// model.safetensors, and the vocabulary as vocab.txt or tokenizer.json (transformers 5
+    /// writes only the latter).
     private func checkModel(_ task: TaskSpec, fileExists: (URL) -> Bool, report: Report) {
         let position = task.position(of: "model")
         let shown = task.modelAsWritten == task.model.path ? "\"\(task.model.path)\""
@@ -71,11 +73,15 @@ extension TaskFile {
             report(position, "model folder \(shown) does not exist")
             return
         }
-        let missing = ["config.json", "model.safetensors", "vocab.txt"]
-            .filter { !fileExists(task.model.appendingPathComponent($0)) }
+        func has(_ name: String) -> Bool { fileExists(task.model.appendingPathComponent(name)) }
+        var missing = ["config.json", "model.safetensors"].filter { !has($0) }
+        if !has("vocab.txt") && !has("tokenizer.json") { missing.append("vocab.txt (or tokenizer.json)") }
         if !missing.isEmpty {
+            let pickle = !has("model.safetensors") && has("pytorch_model.bin")
+                ? "; its pytorch_model.bin is a pickle, which BertKit does not read: save the model again with "
+                  + "`model.save_pretrained(dir, safe_serialization=True)` to get model.safetensors" : ""
             report(position, "model folder \(shown) has no \(missing.joined(separator: ", ")); "
-                   + "a model folder holds config.json, model.safetensors and vocab.txt")
+                   + "a model folder holds config.json, model.safetensors and vocab.txt or tokenizer.json" + pickle)
         }
     }
 

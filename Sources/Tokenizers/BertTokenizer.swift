@@ -36,17 +36,6 @@ public struct BertTokenizer: Sendable {
         encoder = WordPieceEncoder(vocabulary: vocabulary, options: options, unknownId: unkId, specialIds: specialIds)
     }
 
-    /// Loads `vocab.txt` and (if present) `tokenizer_config.json` from a model folder.
-    /// `lowercase` overrides the file's `do_lower_case`.
-    public init(modelFolder: URL, lowercase: Bool? = nil) throws {
-        let vocabulary = try Vocabulary(contentsOf: modelFolder.appendingPathComponent("vocab.txt"))
-        let configURL = modelFolder.appendingPathComponent("tokenizer_config.json")
-        var options = FileManager.default.fileExists(atPath: configURL.path)
-            ? try TokenizerOptions(configurationAt: configURL) : TokenizerOptions()
-        if let lowercase { options.lowercase = lowercase }
-        try self.init(vocabulary: vocabulary, options: options)
-    }
-
     /// The ids [CLS]/[SEP]/[PAD]/[UNK]/[MASK]: skipped by `decode(_:skipSpecialTokens:)`.
     public var specialIds: Set<Int> { Set([clsId, sepId, padId, unkId] + (maskId.map { [$0] } ?? [])) }
 

@@ -9,6 +9,10 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case vocabularyEmpty(path: String)
     /// tokenizer_config.json is not a JSON object, or `key` has the wrong type.
     case invalidConfiguration(path: String, key: String?, reason: String)
+    /// tokenizer.json asks for something BertKit's tokenizer does not do: `key` is the path in
+    /// the file (`normalizer.type`, `added_tokens[5].lstrip`), `value` what the file says and
+    /// `supported` what BertKit reads there.
+    case unsupportedTokenizerFile(path: String, key: String, value: String, supported: String)
     /// A configured special token (`[CLS]`, `[SEP]`, `[UNK]`, `[PAD]`) is not in the vocabulary.
     case specialTokenNotInVocabulary(token: String, role: String)
     /// Truncation asked for a second sequence that the input does not have.
@@ -23,10 +27,14 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .vocabularyMissing(let path): return "vocabulary file not found: \(path)"
+        case .vocabularyMissing(let path):
+            let folderHint = path.hasSuffix("/vocab.txt") ? " (a model folder needs vocab.txt or tokenizer.json)" : ""
+            return "vocabulary file not found: \(path)\(folderHint)"
         case .vocabularyEmpty(let path): return "vocabulary file is empty: \(path)"
         case .invalidConfiguration(let path, let key, let reason):
             return "\(path): " + (key.map { "key \"\($0)\": " } ?? "") + reason
+        case .unsupportedTokenizerFile(let path, let key, let value, let supported):
+            return "\(path): \(key) is \(value); BertKit supports \(supported)"
         case .specialTokenNotInVocabulary(let token, let role):
             return "special token \(role) = \"\(token)\" is not in the vocabulary"
         case .secondSequenceMissing: return "truncation only_second needs a text pair"

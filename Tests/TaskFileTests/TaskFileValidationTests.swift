@@ -26,16 +26,42 @@ final class TaskFileValidationTests: XCTestCase {
         // Everything present except the weights (fileExists is the test's).
         let tagging = TaskKindRules(kind: "token-classification", formats: [.conll])
         let noWeights = file.validate(knownHeads: heads, headTaskKinds: ["sequence-classification": tagging]) {
-            $0.lastPathComponent != "model.safetensors"
+            !["model.safetensors", "pytorch_model.bin"].contains($0.lastPathComponent)
         }
         XCTAssertEqual(noWeights, [
             "\(path):5:11: task `sst2`: head `sequence-classification` (token-classification) reads data in format conll, "
                 + "but `data.format` (at \(path):7:15) is tsv",
             "\(path):2:8: task `sst2`: model folder \"model\" (resolved: \(url.deletingLastPathComponent().path)/model) "
-                + "has no model.safetensors; a model folder holds config.json, model.safetensors and vocab.txt",
+                + "has no model.safetensors; a model folder holds config.json, model.safetensors and vocab.txt or tokenizer.json",
         ])
         let classification = TaskKindRules(kind: "classification", formats: [.tsv, .csv, .jsonl])
         XCTAssertEqual(file.validate(knownHeads: heads, headTaskKinds: ["sequence-classification": classification]) { _ in true }, [])
+    }
+
+    /// transformers 5 writes tokenizer.json and no vocab.txt: either is a vocabulary. A folder
+    /// with pytorch_model.bin and no model.safetensors is told how to get one.
+    func testVocabularyFilesAndPickledWeights() throws {
+        var file = try TaskFile.load(url: url, environment: [:])
+        file.tasks = [file.tasks[0]]
+        let path = url.path, model = "\"model\" (resolved: \(url.deletingLastPathComponent().path)/model)"
+        let classification = TaskKindRules(kind: "classification", formats: [.tsv, .csv, .jsonl])
+        func problems(absent: Set<String>) -> [String] {
+            file.validate(knownHeads: heads, headTaskKinds: ["sequence-classification": classification]) {
+                !absent.contains($0.lastPathComponent)
+            }
+        }
+        XCTAssertEqual(problems(absent: ["vocab.txt"]), [], "tokenizer.json alone is a vocabulary")
+        XCTAssertEqual(problems(absent: ["tokenizer.json"]), [])
+        XCTAssertEqual(problems(absent: ["vocab.txt", "tokenizer.json"]), [
+            "\(path):2:8: task `sst2`: model folder \(model) has no vocab.txt (or tokenizer.json); "
+                + "a model folder holds config.json, model.safetensors and vocab.txt or tokenizer.json",
+        ])
+        XCTAssertEqual(problems(absent: ["model.safetensors"]), [
+            "\(path):2:8: task `sst2`: model folder \(model) has no model.safetensors; "
+                + "a model folder holds config.json, model.safetensors and vocab.txt or tokenizer.json; "
+                + "its pytorch_model.bin is a pickle, which BertKit does not read: save the model again with "
+                + "`model.save_pretrained(dir, safe_serialization=True)` to get model.safetensors",
+        ])
     }
 
     /// A kind's own problems are reported at the `data:` key they name, in the task's turn, and

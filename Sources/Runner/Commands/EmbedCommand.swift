@@ -15,7 +15,7 @@ struct EmbedCommand: ParsableCommand {
             recipe for all-MiniLM-L6-v2). Lines are encoded in batches padded to their longest.
             """)
 
-    @Option(help: "Model folder (config.json, model.safetensors, vocab.txt).")
+    @Option(help: "Model folder (config.json, model.safetensors, vocab.txt or tokenizer.json): any BERT checkpoint, a fine-tuned one included (its head is not used).")
     var model: String
 
     @Option(help: "Input file, or - for standard input (default: -). A line starting with { is read as JSON with a \"text\" key, any other line as the text itself.")

@@ -11,18 +11,25 @@ import TaskFile
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Predict with a fine-tuned checkpoint (a best/ or last/ folder) on JSON lines.",
+        abstract: "Predict with a fine-tuned checkpoint (bertkit run's best/ or last/, or a folder transformers wrote) on JSON lines.",
         discussion: """
             Input per line, by task kind: classification {"text"[, "text_pair"]} -> {"label", "score", \
             "probabilities"}; token classification {"text"} -> {"entities": [{"type", "text", "start", "end", \
             "score"}], "words", "tags"} (offsets in code points, end exclusive); span extraction \
             {"question", "context"} -> {"answer", "start", "end", "score"} (start and end in Unicode code \
-            points of the context, end exclusive; score = the answer's probability among the n-best). The \
-            head, labels, max_seq_length (and doc_stride, max_answer_length, n_best_size) come from the \
-            checkpoint's bertkit.json.
+            points of the context, end exclusive; score = the answer's probability among the n-best). \
+            A folder bertkit run wrote: the head, labels, max_seq_length (and doc_stride, max_answer_length, \
+            n_best_size) come from its bertkit.json. A folder transformers wrote (save_pretrained, no \
+            bertkit.json): the head from config.json's architectures (BertForSequenceClassification, \
+            BertForTokenClassification, BertForQuestionAnswering, or a registered head's own), the labels \
+            from id2label, the length limit from max_position_embeddings (question answering: 384 tokens, \
+            windows sharing 128, answers of at most 30 tokens, 20 candidates, each capped by what the model \
+            reads), classification through the tanh pooler as transformers computes it; the vocabulary from \
+            vocab.txt or tokenizer.json, lower-casing and special tokens from tokenizer_config.json and \
+            special_tokens_map.json. Weights are read from model.safetensors only (no pickles).
             """)
 
-    @Option(help: "A checkpoint folder written by bertkit run (with bertkit.json).")
+    @Option(help: "A checkpoint folder: bertkit run's best/ or last/ (with bertkit.json), or one transformers wrote (config.json with architectures, model.safetensors, vocab.txt or tokenizer.json).")
     var model: String
 
     @Option(help: "JSON lines input file, or - for standard input (default: -).")
@@ -34,9 +41,17 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "fp32 or bf16: what the GEMMs compute in (default: fp32).")
     var precision: Precision = .fp32
 
+    @Option(help: "Tokens per input at most; longer inputs are truncated, or windowed for token classification and question answering (default: the checkpoint's max_seq_length, else max_position_embeddings, 384 for question answering; at most max_position_embeddings).")
+    var maxSeqLength: Int?
+
+    func validate() throws {
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if let maxSeqLength, maxSeqLength < 3 { throw ValidationError("--max-seq-length must be at least 3 ([CLS], a token, [SEP])") }
+    }
+
     func run() throws {
         if precision == .bf16 { try requireBF16(for: "--precision bf16") }
-        let servable = try ServableModel.load(URL(fileURLWithPath: model))
+        let servable = try ServableModel.load(URL(fileURLWithPath: model), maxSeqLength: maxSeqLength)
         let output = LineOutput()
         defer { output.flush() }
         var pending: [JSONValue] = []

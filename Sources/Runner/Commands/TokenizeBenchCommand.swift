@@ -8,7 +8,7 @@ struct TokenizeBenchCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Tokenizer throughput (sentences/s, tokens/s) on one thread and on all cores.")
 
-    @Option(help: "Model folder with vocab.txt.")
+    @Option(help: "Model folder with vocab.txt or tokenizer.json.")
     var model: String
 
     @Option(help: "Text lines, or a TSV file whose --column holds the sentences.")

@@ -15,7 +15,7 @@ struct TokenizeCommand: ParsableCommand {
             stops the run with its line number and a non-zero exit; the lines before it are written.
             """)
 
-    @Option(help: "Model folder with vocab.txt (and tokenizer_config.json).")
+    @Option(help: "Model folder with vocab.txt or tokenizer.json (and tokenizer_config.json).")
     var model: String
 
     @Option(help: "Input file of JSON lines, or - for standard input (default: -).")

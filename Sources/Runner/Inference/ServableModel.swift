@@ -24,6 +24,8 @@ public final class ServableModel {
     public let spec: TaskSpec
     public let model: TaskModel
     public let tokenizer: BertTokenizer
+    /// Where the head, labels and limits came from: bertkit.json, or transformers' config.json.
+    public private(set) var source: CheckpointDescription.Source = .bertkitManifest
     let kind: TaskKind
 
     init(folder: ModelFolder, head: String, taskKind: String, labels: [String], spec: TaskSpec,
@@ -40,27 +42,39 @@ public final class ServableModel {
         self.kind = kind
     }
 
-    /// Loads a checkpoint folder written by `bertkit run` (its best/ or last/, with bertkit.json).
+    /// Loads a checkpoint folder: one written by `bertkit run` (its best/ or last/, with
+    /// bertkit.json), or one transformers wrote (config.json's architectures and id2label,
+    /// `CheckpointDescription`).
     public static func load(_ url: URL, warn: @escaping (String) -> Void = standardErrorWarning) throws -> ServableModel {
+        try load(url, maxSeqLength: nil, warn: warn)
+    }
+
+    /// As `load(_:warn:)`, with the length limit `maxSeqLength` instead of the checkpoint's (at
+    /// most the model's max_position_embeddings).
+    public static func load(_ url: URL, maxSeqLength: Int?, warn: @escaping (String) -> Void = standardErrorWarning) throws -> ServableModel {
         let folder = ModelFolder(url)
-        let manifestURL = folder.url.appendingPathComponent("bertkit.json")
-        guard let data = try? Data(contentsOf: manifestURL) else {
-            throw CLIError("\(manifestURL.path): missing; predict needs a checkpoint written by `bertkit run` (its best/ or last/ folder)")
+        let description = try CheckpointDescription(of: folder, maxSeqLength: maxSeqLength)
+        let limit = try folder.config().maxPositionEmbeddings
+        if let maxSeqLength, maxSeqLength > limit {
+            throw CLIError("max_seq_length \(maxSeqLength) is more than the model reads: max_position_embeddings is \(limit) in \(folder.configURL.path)")
         }
-        let manifest = try JSONDecoder().decode(CheckpointStore.Manifest.self, from: data)
-        let descriptor = try HeadRegistry.descriptor(named: manifest.head)
+        let descriptor = description.head
         let tokenizer = try BertTokenizer(modelFolder: folder.url)
-        var spec = TaskSpec(name: manifest.task, head: manifest.head, headConfig: manifest.headConfig,
+        var spec = TaskSpec(name: description.task, head: descriptor.name, headConfig: description.headConfig,
                             data: DataSpec(format: .jsonl), model: folder.url)
-        spec.training.maxSeqLength = manifest.maxSeqLength
-        if let stride = manifest.docStride { spec.training.docStride = stride }
-        if let length = manifest.maxAnswerLength { spec.training.maxAnswerLength = length }
-        if let size = manifest.nBestSize { spec.training.nBestSize = size }
-        let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: manifest.labels, warn: warn))
+        spec.training.maxSeqLength = description.maxSeqLength
+        if let stride = description.docStride { spec.training.docStride = stride }
+        if let length = description.maxAnswerLength { spec.training.maxAnswerLength = length }
+        if let size = description.nBestSize { spec.training.nBestSize = size }
+        let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: description.labels, warn: warn))
+        // the kind keeps the labels its head has classes for (none for span extraction)
+        let labels = kind.labels
         var unused = RandomStream(key: 0)
-        let model = try TaskModel.load(from: folder, descriptor: descriptor, labels: manifest.labels, options: manifest.headConfig, stream: &unused, warn: warn)
-        return ServableModel(folder: folder, head: manifest.head, taskKind: descriptor.taskKind, labels: manifest.labels,
-                             spec: spec, model: model, tokenizer: tokenizer, kind: kind)
+        let model = try TaskModel.load(from: folder, descriptor: descriptor, labels: labels, options: description.headConfig, stream: &unused, warn: warn)
+        let servable = ServableModel(folder: folder, head: descriptor.name, taskKind: descriptor.taskKind, labels: labels,
+                                     spec: spec, model: model, tokenizer: tokenizer, kind: kind)
+        servable.source = description.source
+        return servable
     }
 
     /// The features of some inputs, in input order (NER and QA may make several per input).
@@ -79,4 +93,10 @@ public final class ServableModel {
     public func describe(_ inputs: [JSONValue], outputs: [FeatureOutput]) throws -> [String] {
         try kind.describePredictions(for: inputs, outputs: outputs, head: model.head)
     }
+
+    /// Span extraction: the tokens consecutive windows of a context share, the longest answer
+    /// in tokens and the candidates kept per question (nil for other task kinds).
+    public var docStride: Int? { taskKind == "span-extraction" ? spec.training.docStride : nil }
+    public var maxAnswerLength: Int? { taskKind == "span-extraction" ? spec.training.maxAnswerLength : nil }
+    public var nBestSize: Int? { taskKind == "span-extraction" ? spec.training.nBestSize : nil }
 }

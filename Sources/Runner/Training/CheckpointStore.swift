@@ -39,7 +39,8 @@ struct CheckpointStore {
     func write(to folder: URL, model: TaskModel, descriptor: HeadDescriptor, optimizer: AdamW?, state: TrainerState?) throws {
         try AtomicDirectory.write(to: folder) { directory in
             try model.save(to: directory)
-            for name in ["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"] {
+            // tokenizer.json too: a folder transformers 5 wrote has no vocab.txt
+            for name in ["vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"] {
                 let source = sourceModel.appendingPathComponent(name)
                 if FileManager.default.fileExists(atPath: source.path) {
                     try FileManager.default.copyItem(at: source, to: directory.appendingPathComponent(name))
