@@ -45,7 +45,8 @@ public final class TaskModel: Module {
         var config = try folder.config()
         let loader = ParameterLoader(file: try folder.weights())
         let hasPooler = loader.fileNames["pooler.dense.weight"] != nil
-        if !hasPooler { warn("\(folder.weightsURL.path): no pooler (pooler.dense.*)") }
+        // A checkpoint without a pooler (transformers' token-classification and QA models) is
+        // only a problem for a head that reads the pooled output, which is refused below.
         let labelNames = labels.isEmpty ? (config.labelNames ?? []) : labels
         if !labelNames.isEmpty { config.id2label = Dictionary(uniqueKeysWithValues: labelNames.enumerated().map { ($0.offset, $0.element) }) }
         config.architectures = [descriptor.architecture]
