@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // BertKit: fine-tune and evaluate BERT models on Linux, in Swift.
 // Imports point down only: CBLAS/CYAML/CKernels/COneDNN -> Tensor, Tokenizers -> Backbone -> Heads,
-// TaskFile, Metrics -> Tasks -> Runner -> bertkit (docs/architecture.md).
+// TaskFile, Metrics -> Tasks -> Runner -> Serving -> bertkit (docs/architecture.md). Serving (the HTTP
+// server, on Hummingbird) is linked by the executable only: the library product does not build it.
 import PackageDescription
 
 let package = Package(
@@ -12,6 +13,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `bertkit serve` (Sources/Serving) only
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // OpenBLAS: headers only. The engine dlopens the library itself so that it can choose the
@@ -37,7 +43,18 @@ let package = Package(
             "CKernels", "Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Tasks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "bertkit", dependencies: ["Runner", "Heads", "HeadsCRF"]),
+        // `bertkit serve`: the HTTP server with dynamic batching, limits and metrics (docs/serving.md).
+        .target(name: "Serving", dependencies: [
+            "Tensor", "Tokenizers", "Backbone", "Heads", "Tasks", "Runner",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            // swift-metrics (beneath Hummingbird) has a module named Metrics too: it is renamed here
+            .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "bertkit", dependencies: ["Runner", "Heads", "HeadsCRF", "Serving"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "BackboneTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads"]),
@@ -46,6 +63,11 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "TasksTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Tasks"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "TaskFile", "Metrics", "Tasks", "Heads", "Backbone", "Tensor"]),
+        .testTarget(name: "ServingTests", dependencies: [
+            "Serving", "Runner", "Tasks", "Backbone", "Tokenizers", "Tensor",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
