@@ -25,7 +25,7 @@ final class InferenceServer: Sendable {
         let batcher = Batcher(model: model, limits: limits, precision: settings.precision, metrics: metrics)
         batcher.start()
         let hasPooler = model.model.backbone.poolerDense != nil
-        let predict = PredictRoute(sessions: SessionPool(template: model, keep: 64), batcher: batcher, limits: limits,
+        let predict = PredictRoute(sessions: SessionPool(template: model, keep: 32), batcher: batcher, limits: limits,
                                    fields: InputFields.forTaskKind(model.taskKind))
         let embed = EmbedRoute(tokenizer: model.tokenizer, maxLength: model.model.backbone.config.maxPositionEmbeddings,
                                hasPooler: hasPooler, defaults: settings.embedding, batcher: batcher, limits: limits)

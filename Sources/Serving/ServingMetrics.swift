@@ -30,10 +30,10 @@ final class ServingMetrics: Sendable {
             namespace: "bertkit", metricName: "queue_depth", unitName: "inputs",
             helpText: "Inputs admitted and waiting for a forward pass."))
         batchSize = registry.makeValueHistogram(descriptor: MetricNameDescriptor(
-            namespace: "bertkit", metricName: "batch_size", unitName: "features",
+            namespace: "bertkit", metricName: "batch", unitName: "features",
             helpText: "Features per forward pass."), buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512])
         batchTokens = registry.makeValueHistogram(descriptor: MetricNameDescriptor(
-            namespace: "bertkit", metricName: "batch_tokens", unitName: "tokens",
+            namespace: "bertkit", metricName: "batch_padded", unitName: "tokens",
             helpText: "Padded tokens per forward pass (features x the longest)."),
             buckets: [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536])
         forwardDuration = registry.makeDurationHistogram(descriptor: MetricNameDescriptor(

@@ -55,9 +55,9 @@ final class ServingBatchingTests: XCTestCase {
         // the passes held more than one feature: fewer features ran in a pass of at most one
         // than ran in all
         let metrics = try await live.metrics()
-        let features = metrics["bertkit_batch_size_features_sum"] ?? 0
-        let inPassesOfOne = metrics[#"bertkit_batch_size_features_bucket{le="1.0"}"#] ?? 0
-        let passes = metrics["bertkit_batch_size_features_count"] ?? 0
+        let features = metrics["bertkit_batch_features_sum"] ?? 0
+        let inPassesOfOne = metrics[#"bertkit_batch_features_bucket{le="1.0"}"#] ?? 0
+        let passes = metrics["bertkit_batch_features_count"] ?? 0
         XCTAssertGreaterThan(passes, inPassesOfOne, "some forward pass held more than one feature")
         XCTAssertGreaterThan(features, passes)
         XCTAssertEqual(metrics[#"bertkit_requests_total{route="/v1/predict",status="200"}"#], 64)

@@ -98,7 +98,7 @@ final class ServingRoutesTests: XCTestCase {
         XCTAssertEqual(samples[#"bertkit_request_duration_seconds_count{route="/v1/predict"}"#], 2, metrics.text)
         XCTAssertEqual(samples[#"bertkit_request_duration_seconds_bucket{route="/v1/predict",le="10.0"}"#], 2)
         XCTAssertEqual(samples["bertkit_queue_depth_inputs"], 0)
-        XCTAssertGreaterThanOrEqual(samples["bertkit_batch_size_features_count"] ?? 0, 4)
+        XCTAssertGreaterThanOrEqual(samples["bertkit_batch_features_count"] ?? 0, 4)
         XCTAssertNotNil(samples["bertkit_forward_duration_seconds_count"])
 
         try await live.stop()
