@@ -1,15 +1,15 @@
 // swift-tools-version:6.0
 // BertKit: fine-tune and evaluate BERT models on Linux, in Swift.
 // Imports point down only: CBLAS/CYAML/CKernels/COneDNN -> Tensor, Tokenizers -> Backbone -> Heads,
-// TaskFile, Metrics -> Tasks -> Runner -> Serving -> bertkit (docs/architecture.md). Serving (the HTTP
-// server, on Hummingbird) is linked by the executable only: the library product does not build it.
+// TaskFile, TaskMetrics -> Tasks -> Runner -> Serving -> bertkit (docs/architecture.md). Serving (the
+// HTTP server, on Hummingbird) is linked by the executable only: the library product does not build it.
 import PackageDescription
 
 let package = Package(
     name: "BertKit",
     products: [
         .executable(name: "bertkit", targets: ["bertkit"]),
-        .library(name: "BertKit", targets: ["Tensor", "Tokenizers", "Backbone", "Heads", "HeadsCRF", "TaskFile", "Metrics", "Tasks", "Runner"]),
+        .library(name: "BertKit", targets: ["Tensor", "Tokenizers", "Backbone", "Heads", "HeadsCRF", "TaskFile", "TaskMetrics", "Tasks", "Runner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,9 +36,12 @@ let package = Package(
         .target(name: "Heads", dependencies: ["Tensor", "Backbone"]),
         // A head as a plugin: a linear-chain CRF for tagging, registered by the executable.
         .target(name: "HeadsCRF", dependencies: ["Tensor", "Backbone", "Heads"]),
-        .target(name: "Metrics"),
+        // Named so as not to clash with swift-metrics' Metrics module (beneath Hummingbird): SwiftPM
+        // wants module names unique across the whole graph, and its module aliases do not work
+        // reliably when BertKit is itself a dependency (swiftlang/swift-package-manager#6913).
+        .target(name: "TaskMetrics"),
         .target(name: "TaskFile", dependencies: ["CYAML", "Tensor", "Backbone"]),
-        .target(name: "Tasks", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Metrics"]),
+        .target(name: "Tasks", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "TaskMetrics"]),
         .target(name: "Runner", dependencies: [
             "CKernels", "Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Tasks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -47,8 +50,7 @@ let package = Package(
         .target(name: "Serving", dependencies: [
             "Tensor", "Tokenizers", "Backbone", "Heads", "Tasks", "Runner",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            // swift-metrics (beneath Hummingbird) has a module named Metrics too: it is renamed here
-            .product(name: "Hummingbird", package: "hummingbird", moduleAliases: ["Metrics": "SwiftMetrics"]),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -60,9 +62,9 @@ let package = Package(
         .testTarget(name: "BackboneTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads"]),
         .testTarget(name: "HeadsCRFTests", dependencies: ["Tensor", "Backbone", "Heads", "HeadsCRF"]),
         .testTarget(name: "TaskFileTests", dependencies: ["Tensor", "Backbone", "TaskFile"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "TaskMetricsTests", dependencies: ["TaskMetrics"]),
         .testTarget(name: "TasksTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Tasks"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "TaskFile", "Metrics", "Tasks", "Heads", "Backbone", "Tensor"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "TaskFile", "TaskMetrics", "Tasks", "Heads", "Backbone", "Tensor"]),
         .testTarget(name: "ServingTests", dependencies: [
             "Serving", "Runner", "Tasks", "Backbone", "Tokenizers", "Tensor",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -18,6 +18,7 @@ struct PredictRoute: Sendable {
             let inputs = try await RequestInputs.read(request, limits: limits)
             context.notes.inputs = inputs.count
             try fields?.check(inputs)
+            // admitted before tokenizing: an overloaded server refuses at once, for nothing
             try batcher.admit(inputs: inputs.count)
             let session: ServableModel
             do {
