@@ -99,7 +99,11 @@ public struct ServeCommand: ParsableCommand {
             let shown = host.contains(":") ? "[\(host)]" : host
             FileHandle.standardError.write(Data("listening on http://\(shown):\(port)\n".utf8))
         }
-        try waitForAsync { try await group.run() }
+        do {
+            try waitForAsync { try await group.run() }
+        } catch {
+            throw CLIError("cannot serve on \(host):\(port): \(error)")
+        }
     }
 }
 

@@ -20,7 +20,11 @@ struct ShutdownNotice: Service {
     let onShutdown: @Sendable () -> Void
 
     func run() async throws {
-        try? await gracefulShutdown()
+        do {
+            try await gracefulShutdown()
+        } catch {
+            return  // cancelled: another service failed (a port in use), nothing is shutting down gracefully
+        }
         onShutdown()
     }
 }

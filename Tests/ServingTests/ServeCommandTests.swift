@@ -110,6 +110,20 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertFalse(stderr.contains("listening on"), stderr)
     }
 
+    func testAPortInUseExitsNonZeroNamingTheAddress() throws {
+        let folder = try ServingFixtures.checkpoint(.classification)
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+        let first = try ServeProcess(["--model", folder.path, "--port", "0"])
+        let port = try first.port()
+        let second = try ServeProcess(["--model", folder.path, "--port", String(port)])
+        let (status, stderr) = second.wait()
+        XCTAssertEqual(status, 1, stderr)
+        XCTAssertTrue(stderr.contains("cannot serve on 127.0.0.1:\(port): "), stderr)
+        XCTAssertFalse(stderr.contains("shutting down"), "a failed start is no graceful shutdown: \(stderr)")
+        first.process.terminate()
+        XCTAssertEqual(first.wait().status, 0)
+    }
+
     func testOptionsThatCannotWorkAreRefused() throws {
         let folder = try ServingFixtures.checkpoint(.classification)
         defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
