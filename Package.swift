@@ -1,17 +1,23 @@
 // swift-tools-version:6.0
 // BertKit: fine-tune and evaluate BERT models on Linux, in Swift.
 // Imports point down only: CBLAS/CYAML/CKernels/COneDNN -> Tensor, Tokenizers -> Backbone -> Heads,
-// TaskFile, Metrics -> Tasks -> Runner -> bertkit (docs/architecture.md).
+// TaskFile, TaskMetrics -> Tasks -> Runner -> Serving -> bertkit (docs/architecture.md). Serving (the
+// HTTP server, on Hummingbird) is linked by the executable only: the library product does not build it.
 import PackageDescription
 
 let package = Package(
     name: "BertKit",
     products: [
         .executable(name: "bertkit", targets: ["bertkit"]),
-        .library(name: "BertKit", targets: ["Tensor", "Tokenizers", "Backbone", "Heads", "HeadsCRF", "TaskFile", "Metrics", "Tasks", "Runner"]),
+        .library(name: "BertKit", targets: ["Tensor", "Tokenizers", "Backbone", "Heads", "HeadsCRF", "TaskFile", "TaskMetrics", "Tasks", "Runner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `bertkit serve` (Sources/Serving) only
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // OpenBLAS: headers only. The engine dlopens the library itself so that it can choose the
@@ -30,22 +36,40 @@ let package = Package(
         .target(name: "Heads", dependencies: ["Tensor", "Backbone"]),
         // A head as a plugin: a linear-chain CRF for tagging, registered by the executable.
         .target(name: "HeadsCRF", dependencies: ["Tensor", "Backbone", "Heads"]),
-        .target(name: "Metrics"),
+        // Named so as not to clash with swift-metrics' Metrics module (beneath Hummingbird): SwiftPM
+        // wants module names unique across the whole graph, and its module aliases do not work
+        // reliably when BertKit is itself a dependency (swiftlang/swift-package-manager#6913).
+        .target(name: "TaskMetrics"),
         .target(name: "TaskFile", dependencies: ["CYAML", "Tensor", "Backbone"]),
-        .target(name: "Tasks", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Metrics"]),
+        .target(name: "Tasks", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "TaskMetrics"]),
         .target(name: "Runner", dependencies: [
             "CKernels", "Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Tasks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "bertkit", dependencies: ["Runner", "Heads", "HeadsCRF"]),
+        // `bertkit serve`: the HTTP server with dynamic batching, limits and metrics (docs/serving.md).
+        .target(name: "Serving", dependencies: [
+            "Tensor", "Tokenizers", "Backbone", "Heads", "Tasks", "Runner",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "bertkit", dependencies: ["Runner", "Heads", "HeadsCRF", "Serving"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "BackboneTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads"]),
         .testTarget(name: "HeadsCRFTests", dependencies: ["Tensor", "Backbone", "Heads", "HeadsCRF"]),
         .testTarget(name: "TaskFileTests", dependencies: ["Tensor", "Backbone", "TaskFile"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "TaskMetricsTests", dependencies: ["TaskMetrics"]),
         .testTarget(name: "TasksTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Tasks"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "TaskFile", "Metrics", "Tasks", "Heads", "Backbone", "Tensor"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "TaskFile", "TaskMetrics", "Tasks", "Heads", "Backbone", "Tensor"]),
+        .testTarget(name: "ServingTests", dependencies: [
+            "Serving", "Runner", "Tasks", "Backbone", "Tokenizers", "Tensor",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

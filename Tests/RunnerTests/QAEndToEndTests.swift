@@ -2,7 +2,7 @@ import Backbone
 import Foundation
 import XCTest
 @testable import Tasks
-import Metrics
+import TaskMetrics
 
 /// `bertkit run` and `bertkit predict` on a span-extraction task, through the executable: the tiny
 /// fixture model on a SQuAD v2.0-format set made from the Jacksonville article (paragraphs 0-13

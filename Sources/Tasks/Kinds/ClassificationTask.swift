@@ -3,7 +3,7 @@ import Foundation
 import Heads
 import Tokenizers
 import TaskFile
-import Metrics
+import TaskMetrics
 
 /// Sequence classification of single texts or text pairs: `[CLS] a [SEP] (b [SEP])`, type ids
 /// 0/1, longest-first truncation to max_seq_length; labels from strings or integers, the list

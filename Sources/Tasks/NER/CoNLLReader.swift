@@ -1,6 +1,6 @@
 import Foundation
 import TaskFile
-import Metrics
+import TaskMetrics
 
 // Reads CoNLL-style files: one word per line in columns, a blank line after each sentence,
 // `-DOCSTART-` lines between documents.

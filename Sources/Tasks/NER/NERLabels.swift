@@ -1,7 +1,7 @@
 // The label list of a token-classification task and the way predicted IOB2 tags are written back
 // in a file's own scheme.
 
-import Metrics
+import TaskMetrics
 
 
 enum NERLabels {

@@ -3,7 +3,7 @@ import Foundation
 import Heads
 import Tokenizers
 import TaskFile
-import Metrics
+import TaskMetrics
 
 /// Token classification (NER) on CoNLL files: words and tags from the file (converted to IOB2),
 /// the label on each word's first sub-token, sentences cut into overlapping windows instead of

@@ -3,7 +3,7 @@ import Foundation
 import Heads
 import Tokenizers
 import TaskFile
-import Metrics
+import TaskMetrics
 
 /// Extractive question answering on SQuAD v1.1 / v2.0 files, with transformers' run_qa.py +
 /// utils_qa.py semantics: windows of max_seq_length over the context sharing doc_stride tokens

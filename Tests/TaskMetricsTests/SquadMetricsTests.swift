@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Metrics
+@testable import TaskMetrics
 
 final class SquadMetricsTests: XCTestCase {
     private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

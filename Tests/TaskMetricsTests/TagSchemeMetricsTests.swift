@@ -1,5 +1,5 @@
 import XCTest
-@testable import Metrics
+@testable import TaskMetrics
 
 /// Hand-written cases for the tagging-scheme conversions used before NER scoring.
 final class TagSchemeMetricsTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Metrics
+@testable import TaskMetrics
 
 /// seqeval 1.2.2 reference values: Tests/Fixtures/metrics/seqeval.jsonl, written by
 /// seqeval (Tests/Fixtures/metrics/README.md): precision_score / recall_score / f1_score /

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Metrics
+@testable import TaskMetrics
 
 /// scikit-learn reference values: Tests/Fixtures/metrics/classification.jsonl, made with
 /// scikit-learn 1.9.1 (Tests/Fixtures/metrics/README.md).
