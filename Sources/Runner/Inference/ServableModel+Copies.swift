@@ -9,7 +9,9 @@ extension ServableModel {
     public func copySharingWeights() throws -> ServableModel {
         let kind = try TaskKindRegistry.make(taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer,
                                                                                  checkpointLabels: labels, warn: { _ in }))
-        return ServableModel(folder: folder, head: head, taskKind: taskKind, labels: labels, spec: spec,
-                             model: model, tokenizer: tokenizer, kind: kind)
+        let copy = ServableModel(folder: folder, head: head, taskKind: taskKind, labels: labels, spec: spec,
+                                 model: model, tokenizer: tokenizer, kind: kind)
+        copy.source = source
+        return copy
     }
 }

@@ -25,7 +25,7 @@ public final class ServableModel {
     public let model: TaskModel
     public let tokenizer: BertTokenizer
     /// Where the head, labels and limits came from: bertkit.json, or transformers' config.json.
-    public private(set) var source: CheckpointDescription.Source = .bertkitManifest
+    public internal(set) var source: CheckpointDescription.Source = .bertkitManifest
     let kind: TaskKind
 
     init(folder: ModelFolder, head: String, taskKind: String, labels: [String], spec: TaskSpec,
