@@ -21,7 +21,7 @@ public struct ServeCommand: ParsableCommand {
             to stderr. docs/serving.md has the details.
             """)
 
-    @Option(help: "A checkpoint folder written by bertkit run (with bertkit.json).")
+    @Option(help: "A checkpoint folder: written by bertkit run (with bertkit.json), or a BertFor* folder transformers wrote.")
     var model: String
 
     @Option(help: "Address to listen on (default: 127.0.0.1).")

@@ -8,8 +8,10 @@ struct ServingLimits: Sendable {
     /// A feature longer than this still runs, alone.
     var maxBatchTokens = 8192
     /// How long the batch thread waits for more work once it has some, counted from the oldest
-    /// waiting request's arrival; a batch that is already full runs at once.
-    var maxWaitMilliseconds = 2
+    /// waiting request's arrival; a batch that is already full runs at once. 0 by default:
+    /// requests that arrive while a pass runs form the next pass anyway, so waiting only adds
+    /// latency when the server is not busy (BENCHMARKS.md, sitting 11).
+    var maxWaitMilliseconds = 0
     /// Inputs admitted and not yet taken into a forward pass, at most; a request that would
     /// pass it is answered 503 with Retry-After.
     var maxQueue = 1024
