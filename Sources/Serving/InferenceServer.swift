@@ -62,6 +62,7 @@ final class InferenceServer: Sendable {
         quiet.logLevel = .warning  // Hummingbird's own start-up lines; the access log is ours
         let application = Application(
             responder: responder,
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.limits.idleTimeoutSeconds)))),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "bertkit"),
             onServerRunning: { channel in
                 onListening(channel.localAddress?.ipAddress ?? "", channel.localAddress?.port ?? 0)

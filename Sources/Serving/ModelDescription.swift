@@ -30,6 +30,7 @@ enum ModelDescription {
                 "max_queue": .number(Double(limits.maxQueue)),
                 "max_body_bytes": .number(Double(limits.maxBodyBytes)),
                 "max_inputs": .number(Double(limits.maxInputs)),
+                "idle_timeout_seconds": .number(Double(limits.idleTimeoutSeconds)),
             ]),
         ]
         if model.taskKind == "span-extraction" {

@@ -51,6 +51,9 @@ public struct ServeCommand: ParsableCommand {
     @Option(help: "Inputs per request at most; more get 413 (default: 64).")
     var maxInputs = ServingLimits().maxInputs
 
+    @Option(help: "Seconds a connection may sit idle (nothing sent or received) before it is closed (default: 60).")
+    var idleTimeoutSeconds = ServingLimits().idleTimeoutSeconds
+
     @Option(help: "fp32 or bf16: what the GEMMs compute in (default: fp32).")
     var precision: Precision = .fp32
 
@@ -70,6 +73,7 @@ public struct ServeCommand: ParsableCommand {
         if maxWaitMs < 0 { throw ValidationError("--max-wait-ms must be at least 0") }
         if maxInputs < 1 { throw ValidationError("--max-inputs must be at least 1") }
         if maxBodyBytes < 1 { throw ValidationError("--max-body-bytes must be at least 1") }
+        if idleTimeoutSeconds < 1 { throw ValidationError("--idle-timeout-seconds must be at least 1") }
         // a request of --max-inputs inputs must fit an empty queue, or it could never be served
         if maxQueue < maxInputs { throw ValidationError("--max-queue (\(maxQueue)) must be at least --max-inputs (\(maxInputs))") }
     }
@@ -77,7 +81,8 @@ public struct ServeCommand: ParsableCommand {
     var settings: ServerSettings {
         ServerSettings(host: host, port: port,
                        limits: ServingLimits(maxBatchSize: maxBatchSize, maxBatchTokens: maxBatchTokens, maxWaitMilliseconds: maxWaitMs,
-                                             maxQueue: maxQueue, maxBodyBytes: maxBodyBytes, maxInputs: maxInputs),
+                                             maxQueue: maxQueue, maxBodyBytes: maxBodyBytes, maxInputs: maxInputs,
+                                             idleTimeoutSeconds: idleTimeoutSeconds),
                        precision: precision, embedding: EmbeddingOptions(pooling: pooling, normalize: !noNormalize))
     }
 

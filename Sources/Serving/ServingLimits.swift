@@ -19,4 +19,7 @@ struct ServingLimits: Sendable {
     var maxBodyBytes = 1 << 20
     /// Inputs per request at most (413 beyond).
     var maxInputs = 64
+    /// A connection that neither sends nor receives for this long is closed, so that slow or
+    /// abandoned clients cannot hold the server's sockets.
+    var idleTimeoutSeconds = 60
 }

@@ -77,6 +77,20 @@ struct HTTPTestClient: Sendable {
         return try parse(received)
     }
 
+    /// Opens a connection, sends nothing, and returns how long the server took to close it
+    /// (nil if it still had not after `limit` seconds).
+    func secondsUntilIdleConnectionCloses(limit: Int) throws -> Double? {
+        let socket = try connect()
+        defer { close(socket) }
+        var timeout = timeval(tv_sec: limit, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let start = Date()
+        var byte: UInt8 = 0
+        let count = recv(socket, &byte, 1, 0)
+        // 0: the server closed the connection; -1 with EAGAIN: the wait ran out
+        return count == 0 ? Date().timeIntervalSince(start) : nil
+    }
+
     private func connect() throws -> Int32 {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw Failure(description: "socket: errno \(errno)") }

@@ -113,4 +113,22 @@ final class ServingBadInputTests: XCTestCase {
         XCTAssertEqual(metrics[#"bertkit_requests_total{route="/v1/predict",status="503"}"#], 1)
         try await live.stop()
     }
+
+    /// A connection that sends nothing is closed after --idle-timeout-seconds, and the server
+    /// goes on answering others.
+    func testIdleConnectionIsClosed() async throws {
+        let folder = try ServingFixtures.checkpoint(.classification)
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+        let live = try await LiveServer.start(folder, limits: ServingLimits(idleTimeoutSeconds: 1))
+        let client = live.client
+        let closedAfter = try await Task.detached { try client.secondsUntilIdleConnectionCloses(limit: 20) }.value
+        let seconds = try XCTUnwrap(closedAfter, "the idle connection was still open after 20 s")
+        XCTAssertGreaterThanOrEqual(seconds, 0.9)
+        XCTAssertLessThan(seconds, 10)
+        let model = try ServingFixtures.parse(try await client.get("/v1/model").text)
+        XCTAssertEqual(model["limits"]?["idle_timeout_seconds"]?.number, 1)
+        let health = try await client.get("/health")
+        XCTAssertEqual(health.status, 200)
+        try await live.stop()
+    }
 }
