@@ -26,7 +26,7 @@ final class InferenceServer: Sendable {
         batcher.start()
         let hasPooler = model.model.backbone.poolerDense != nil
         let predict = PredictRoute(sessions: SessionPool(template: model, keep: 32), batcher: batcher, limits: limits,
-                                   fields: InputFields.forTaskKind(model.taskKind))
+                                   fields: model.predictionFields.map(InputFields.init))
         let embed = EmbedRoute(tokenizer: model.tokenizer, maxLength: model.model.backbone.config.maxPositionEmbeddings,
                                hasPooler: hasPooler, defaults: settings.embedding, batcher: batcher, limits: limits)
         let description = ModelDescription.json(model, settings: settings, hasPooler: hasPooler)

@@ -1,19 +1,20 @@
 import Backbone
+import Tasks
 
-/// The fields an input carries for each built-in task kind (the JSON lines of `bertkit
-/// predict`), checked before encoding so that an error names the input and the field. A kind
-/// that a plugin registers is checked by its own encoder, whose message is passed on.
+/// The text fields an input carries (`TaskKind.predictionFields`), checked before encoding so
+/// that an error names the input and the field. A task kind that declares none is checked by its
+/// own encoder, whose message is passed on.
 struct InputFields {
     var required: [String]
     var optional: [String] = []
 
-    static func forTaskKind(_ name: String) -> InputFields? {
-        switch name {
-        case "classification": return InputFields(required: ["text"], optional: ["text_pair"])
-        case "token-classification": return InputFields(required: ["text"])
-        case "span-extraction": return InputFields(required: ["question", "context"])
-        default: return nil
-        }
+    init(required: [String], optional: [String] = []) {
+        self.required = required
+        self.optional = optional
+    }
+
+    init(_ fields: PredictionFields) {
+        self.init(required: fields.required, optional: fields.optional)
     }
 
     /// `/v1/embed`'s inputs.

@@ -77,6 +77,9 @@ public final class ServableModel {
         return servable
     }
 
+    /// The text fields an input carries, as the task kind declares them (nil: its encoder checks).
+    public var predictionFields: PredictionFields? { type(of: kind).predictionFields }
+
     /// The features of some inputs, in input order (NER and QA may make several per input).
     /// Throws, naming the field, on an input the task kind cannot read.
     public func features(for inputs: [JSONValue]) throws -> [EncodedFeature] {

@@ -120,6 +120,8 @@ final class ClassificationTask: TaskKind {
         return Evaluation(metrics: metrics, report: reportJSON, predictions: lines)
     }
 
+    public static let predictionFields: PredictionFields? = PredictionFields(required: ["text"], optional: ["text_pair"])
+
     public func predictionFeatures(for lines: [JSONValue]) throws -> [EncodedFeature] {
         let inputs: [(String, String?)] = try lines.enumerated().map { index, line in
             guard case .object(let object) = line, case .string(let text)? = object["text"] else {

@@ -51,6 +51,11 @@ public protocol TaskKind: AnyObject {
     /// files (`bertkit validate`, for a task whose format is one of `formats`). Default: none.
     static func checkData(_ data: DataSpec, fileExists: (URL) -> Bool) -> [DataProblem]
 
+    /// The text fields of one prediction input (a JSON line of `bertkit predict`, an input sent
+    /// to the server), so that a caller can check them and name the field before encoding.
+    /// Default nil: the kind's own encoder checks its inputs.
+    static var predictionFields: PredictionFields? { get }
+
     /// Class names in index order (saved in the checkpoint), or empty.
     var labels: [String] { get }
     /// The metric that picks the best checkpoint unless the task file names another.
@@ -76,12 +81,25 @@ public protocol TaskKind: AnyObject {
 
 extension TaskKind {
     public static func checkData(_ data: DataSpec, fileExists: (URL) -> Bool) -> [DataProblem] { [] }
+    public static var predictionFields: PredictionFields? { nil }
 
     public func evaluate(_ split: Split, outputs: [FeatureOutput], head: Head) throws -> Evaluation {
         try evaluate(split, outputs: outputs)
     }
     public func describePredictions(for lines: [JSONValue], outputs: [FeatureOutput], head: Head) throws -> [String] {
         try describePredictions(for: lines, outputs: outputs)
+    }
+}
+
+/// The text fields a prediction input carries: `required` ones must be non-empty strings,
+/// `optional` ones non-empty strings, null or absent.
+public struct PredictionFields: Sendable, Equatable {
+    public var required: [String]
+    public var optional: [String]
+
+    public init(required: [String], optional: [String] = []) {
+        self.required = required
+        self.optional = optional
     }
 }
 

@@ -130,6 +130,8 @@ final class TokenClassificationTask: TaskKind {
         return (tags, scores)
     }
 
+    public static let predictionFields: PredictionFields? = PredictionFields(required: ["text"])
+
     public func predictionFeatures(for lines: [JSONValue]) throws -> [EncodedFeature] {
         rawWords = try lines.enumerated().map { index, line in
             guard case .object(let object) = line, case .string(let text)? = object["text"] else {

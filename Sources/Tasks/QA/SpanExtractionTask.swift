@@ -141,6 +141,8 @@ final class SpanExtractionTask: TaskKind {
 
     // MARK: bertkit predict
 
+    public static let predictionFields: PredictionFields? = PredictionFields(required: ["question", "context"])
+
     public func predictionFeatures(for lines: [JSONValue]) throws -> [EncodedFeature] {
         let inputs = try lines.enumerated().map { index, line -> QAFeatureEncoder.Input in
             guard case .object(let object) = line, case .string(let question)? = object["question"],
