@@ -25,6 +25,7 @@
 #   THROUGHPUT_REGEX='...([0-9.]+)'    a Python regex whose last match's group 1 in the run's
 #                                      console output is reported instead
 #   REPORT_METRICS=accuracy,f1   the final metrics shown (default: all)
+#   YIELD_WHEN_IDLE=1  ranks waiting in MPI across the namespaces yield their core (see below)
 #   MPIRUN_ARGS="..."  more mpirun options for the MPI runs; TWO_HOSTS_PREFIX=bk23 names the
 #   namespaces (bk23a, bk23b) and their veth ends; TWO_HOSTS_SUBNET=10.23.0 their /24.
 set -euo pipefail
@@ -94,13 +95,18 @@ ip -n "$NS_B" link set "$PREFIX-veth-b" up
 printf '%s slots=1\n%s slots=1\n' "$ADDR_A" "$ADDR_B" > "$WORK/hostfile"
 echo "two-hosts.sh: namespaces $NS_A ($ADDR_A) and $NS_B ($ADDR_B) joined by a veth pair" >&2
 
-# mpirun in the first namespace; rank 0 there, rank 1 in the second (the agent starts its daemon)
+# mpirun in the first namespace; rank 0 there, rank 1 in the second (the agent starts its daemon).
+# Ranks waiting in MPI yield the core (mpi_yield_when_idle): a veth delivers what it receives
+# from ksoftirqd, an ordinary thread, and ranks that spin on every core would leave it the CPU
+# only at the next scheduler tick, some milliseconds per message (what a real NIC's interrupt
+# does not suffer). YIELD_WHEN_IDLE=0 measures that.
 across_namespaces() {
   # shellcheck disable=SC2086  # MPIRUN_ARGS is a list of words
   run_child ip netns exec "$NS_A" mpirun --allow-run-as-root --oversubscribe \
     --hostfile "$WORK/hostfile" -np 2 --map-by node \
     --mca plm_rsh_agent "$AGENT" \
     --mca btl tcp,self --mca btl_tcp_if_include "$SUBNET.0/24" --mca oob_tcp_if_include "$SUBNET.0/24" \
+    --mca mpi_yield_when_idle "${YIELD_WHEN_IDLE:-1}" \
     ${MPIRUN_ARGS:-} "$@"
 }
 
