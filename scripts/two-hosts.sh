@@ -25,6 +25,8 @@
 #   THROUGHPUT_REGEX='...([0-9.]+)'    a Python regex whose last match's group 1 in the run's
 #                                      console output is reported instead
 #   REPORT_METRICS=accuracy,f1   the final metrics shown (default: all)
+#   TWO_HOSTS_BIND=halves  rank 0 bound to the first half of the cores, rank 1 to the second
+#                          (as two machines would each have their own); none: not bound
 #   YIELD_WHEN_IDLE=1  ranks waiting in MPI across the namespaces yield their core (see below)
 #   MPIRUN_ARGS="..."  more mpirun options for the MPI runs; TWO_HOSTS_PREFIX=bk23 names the
 #   namespaces (bk23a, bk23b) and their veth ends; TWO_HOSTS_SUBNET=10.23.0 their /24.
@@ -93,6 +95,20 @@ done
 ip -n "$NS_A" link set "$PREFIX-veth-a" up
 ip -n "$NS_B" link set "$PREFIX-veth-b" up
 printf '%s slots=1\n%s slots=1\n' "$ADDR_A" "$ADDR_B" > "$WORK/hostfile"
+# Each namespace's Open MPI daemon sees the whole machine and would bind its one rank to core 0,
+# both ranks on the same core; a rank file gives each "host" its own half of the cores instead
+# (TWO_HOSTS_BIND=none leaves the placement to the kernel).
+HALF=$((CORES / 2 > 0 ? CORES / 2 : 1))
+if [ "$CORES" -ge 2 ]; then
+  printf 'rank 0=%s slot=0-%d\nrank 1=%s slot=%d-%d\n' "$ADDR_A" $((HALF - 1)) "$ADDR_B" "$HALF" $((2 * HALF - 1)) > "$WORK/rankfile"
+else
+  printf 'rank 0=%s slot=0\nrank 1=%s slot=0\n' "$ADDR_A" "$ADDR_B" > "$WORK/rankfile"
+fi
+case "${TWO_HOSTS_BIND:-halves}" in
+  halves) PLACEMENT=(--rankfile "$WORK/rankfile") ;;
+  none) PLACEMENT=(--map-by node --bind-to none) ;;
+  *) fail "TWO_HOSTS_BIND must be halves or none, found ${TWO_HOSTS_BIND}" ;;
+esac
 echo "two-hosts.sh: namespaces $NS_A ($ADDR_A) and $NS_B ($ADDR_B) joined by a veth pair" >&2
 
 # mpirun in the first namespace; rank 0 there, rank 1 in the second (the agent starts its daemon).
@@ -103,16 +119,18 @@ echo "two-hosts.sh: namespaces $NS_A ($ADDR_A) and $NS_B ($ADDR_B) joined by a v
 across_namespaces() {
   # shellcheck disable=SC2086  # MPIRUN_ARGS is a list of words
   run_child ip netns exec "$NS_A" mpirun --allow-run-as-root --oversubscribe \
-    --hostfile "$WORK/hostfile" -np 2 --map-by node \
+    --hostfile "$WORK/hostfile" -np 2 "${PLACEMENT[@]}" \
     --mca plm_rsh_agent "$AGENT" \
     --mca btl tcp,self --mca btl_tcp_if_include "$SUBNET.0/24" --mca oob_tcp_if_include "$SUBNET.0/24" \
     --mca mpi_yield_when_idle "${YIELD_WHEN_IDLE:-1}" \
     ${MPIRUN_ARGS:-} "$@"
 }
 
+# the same two ranks on the machine itself, each bound to its half of the cores as across the
+# namespaces (Open MPI's default binds each of 2 ranks to one core, whatever its threads)
 on_loopback() {
   # shellcheck disable=SC2086
-  run_child mpirun --allow-run-as-root --oversubscribe -np 2 ${MPIRUN_ARGS:-} "$@"
+  run_child mpirun --allow-run-as-root --oversubscribe -np 2 --map-by "slot:PE=$HALF" ${MPIRUN_ARGS:-} "$@"
 }
 
 compile_allreduce_time() {
