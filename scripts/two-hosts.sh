@@ -21,6 +21,9 @@
 #   RANK_THREADS=cores/2  threads of each rank (the namespaces share this machine's cores, so each
 #                         "host" must not take them all); ONE_PROCESS_THREADS=cores
 #   DEMO_SET="epochs=1"   more --set overrides for every run, space-separated
+#   RANK_SET="batch_size=16"   --set overrides for the 2-rank runs alone: by default half of
+#                         tasks.yaml's batch 32, so that their global batch (2 x 16) is the
+#                         one-process run's; set it to match another task file (or empty)
 #   THROUGHPUT_KEY=tokens_per_second   the train_log.jsonl key whose median is reported, or
 #   THROUGHPUT_REGEX='...([0-9.]+)'    a Python regex whose last match's group 1 in the run's
 #                                      console output is reported instead
@@ -146,6 +149,7 @@ import glob, json, math, os, re, statistics, sys
 out, key, regex, wanted, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 wanted = [w for w in wanted.split(",") if w]
 rows = {}  # (run, task) -> (throughput, wall, {split.metric: value})
+notes = []  # what each run said of its batches
 for run in runs:
     log_path = os.path.join(out, run + ".log")
     console = open(log_path, errors="replace").read() if os.path.exists(log_path) else ""
@@ -166,11 +170,15 @@ for run in runs:
         final = {f"{split}.{k}": v for split, m in metrics.get("final", {}).items() for k, v in m.items()
                  if not wanted or k in wanted}
         rows[(run, task)] = (throughput, metrics.get("wall_seconds", math.nan), final)
+        batch = re.findall(rf"\[{re.escape(task)}\] (\d+ ranks x batch \d+ = global batch \d+.*)", console)
+        notes.append(f"{run} [{task}]: {batch[-1] if batch else 'one process'}")
 print(f"throughput: {how}")
 print(f"{'run':12s} {'task':16s} {'throughput':>11s} {'wall s':>8s}  final metrics")
 for (run, task), (throughput, wall, final) in rows.items():
     shown = ", ".join(f"{k} {v:.4f}" for k, v in sorted(final.items()))
     print(f"{run:12s} {task:16s} {throughput:11.1f} {wall:8.1f}  {shown}")
+for note in notes:
+    print(note)
 reference = runs[-1]
 for (run, task), (throughput, _, final) in rows.items():
     if run == reference or (reference, task) not in rows:
@@ -194,16 +202,17 @@ demo() {
   [ -x "$BERTKIT" ] || fail "no executable at $BERTKIT (swift build -c release, or set BERTKIT)"
   [ -f "$TASKS" ] || fail "no task file at $TASKS (set TASKS)"
   mkdir -p "$OUT"
-  local sets=()
+  local sets=() rank_sets=()
   for s in ${DEMO_SET:-}; do sets+=(--set "$s"); done
+  for s in ${RANK_SET-batch_size=16}; do rank_sets+=(--set "$s"); done
   # the runs read the task file's relative paths (model, data) from where it lies
   cd "$(dirname "$TASKS")"
   for run in $RUNS; do
     rm -rf "${OUT:?}/$run"
     echo "two-hosts.sh: $run run -> $OUT/$run (console: $OUT/$run.log)" >&2
     case "$run" in
-      two-hosts) across_namespaces "$BERTKIT" run "$TASKS" --output "$OUT/$run" --set "threads=$RANK_THREADS" "${sets[@]}" ;;
-      loopback) on_loopback "$BERTKIT" run "$TASKS" --output "$OUT/$run" --set "threads=$RANK_THREADS" "${sets[@]}" ;;
+      two-hosts) across_namespaces "$BERTKIT" run "$TASKS" --output "$OUT/$run" --set "threads=$RANK_THREADS" "${sets[@]}" "${rank_sets[@]}" ;;
+      loopback) on_loopback "$BERTKIT" run "$TASKS" --output "$OUT/$run" --set "threads=$RANK_THREADS" "${sets[@]}" "${rank_sets[@]}" ;;
       one-process) run_child "$BERTKIT" run "$TASKS" --output "$OUT/$run" --set "threads=$ONE_PROCESS_THREADS" "${sets[@]}" ;;
       *) fail "RUNS may name two-hosts, loopback and one-process, found $run" ;;
     esac > "$OUT/$run.log" 2>&1 || { tail -20 "$OUT/$run.log" >&2; fail "the $run run failed (console: $OUT/$run.log)"; }
