@@ -30,7 +30,6 @@
 #   REPORT_METRICS=accuracy,f1   the final metrics shown (default: all)
 #   TWO_HOSTS_BIND=halves  rank 0 bound to the first half of the cores, rank 1 to the second
 #                          (as two machines would each have their own); none: not bound
-#   YIELD_WHEN_IDLE=1  ranks waiting in MPI across the namespaces yield their core (see below)
 #   MPIRUN_ARGS="..."  more mpirun options for the MPI runs; TWO_HOSTS_PREFIX=bk23 names the
 #   namespaces (bk23a, bk23b) and their veth ends; TWO_HOSTS_SUBNET=10.23.0 their /24.
 set -euo pipefail
@@ -99,8 +98,9 @@ ip -n "$NS_A" link set "$PREFIX-veth-a" up
 ip -n "$NS_B" link set "$PREFIX-veth-b" up
 printf '%s slots=1\n%s slots=1\n' "$ADDR_A" "$ADDR_B" > "$WORK/hostfile"
 # Each namespace's Open MPI daemon sees the whole machine and would bind its one rank to core 0,
-# both ranks on the same core; a rank file gives each "host" its own half of the cores instead
-# (TWO_HOSTS_BIND=none leaves the placement to the kernel).
+# both ranks on the same core, where each spins in MPI while the other waits for its time slice
+# (an allreduce of 100 floats took 8 ms so, 7 us on separate cores); a rank file gives each
+# "host" its own half of the cores instead (TWO_HOSTS_BIND=none leaves placement to the kernel).
 HALF=$((CORES / 2 > 0 ? CORES / 2 : 1))
 if [ "$CORES" -ge 2 ]; then
   printf 'rank 0=%s slot=0-%d\nrank 1=%s slot=%d-%d\n' "$ADDR_A" $((HALF - 1)) "$ADDR_B" "$HALF" $((2 * HALF - 1)) > "$WORK/rankfile"
@@ -114,18 +114,13 @@ case "${TWO_HOSTS_BIND:-halves}" in
 esac
 echo "two-hosts.sh: namespaces $NS_A ($ADDR_A) and $NS_B ($ADDR_B) joined by a veth pair" >&2
 
-# mpirun in the first namespace; rank 0 there, rank 1 in the second (the agent starts its daemon).
-# Ranks waiting in MPI yield the core (mpi_yield_when_idle): a veth delivers what it receives
-# from ksoftirqd, an ordinary thread, and ranks that spin on every core would leave it the CPU
-# only at the next scheduler tick, some milliseconds per message (what a real NIC's interrupt
-# does not suffer). YIELD_WHEN_IDLE=0 measures that.
+# mpirun in the first namespace; rank 0 there, rank 1 in the second (the agent starts its daemon)
 across_namespaces() {
   # shellcheck disable=SC2086  # MPIRUN_ARGS is a list of words
   run_child ip netns exec "$NS_A" mpirun --allow-run-as-root --oversubscribe \
     --hostfile "$WORK/hostfile" -np 2 "${PLACEMENT[@]}" \
     --mca plm_rsh_agent "$AGENT" \
     --mca btl tcp,self --mca btl_tcp_if_include "$SUBNET.0/24" --mca oob_tcp_if_include "$SUBNET.0/24" \
-    --mca mpi_yield_when_idle "${YIELD_WHEN_IDLE:-1}" \
     ${MPIRUN_ARGS:-} "$@"
 }
 
