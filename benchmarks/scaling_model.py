@@ -26,9 +26,10 @@ BERT configurations, whose parameters are counted here):
   --compute MODEL=torch:FILE    benchmarks/torch_ddp_step.py output: T_compute = the median
                                 forward_backward_no_sync, T_optimizer = the median optimizer
   --compute MODEL=COMPUTE,OPTIMIZER   seconds, typed in
-  --allreduce LABEL=FILE        benchmarks/allreduce_time.c outputs (repeatable): printed with the
-                                bandwidth and latency they imply, and, for each, the efficiency on a
-                                link of that measured speed ("link" column)
+  --allreduce LABEL=FILE[,FILE]  benchmarks/allreduce_time.c outputs (repeatable; several files of
+                                one label pool their samples): printed with the bandwidth they
+                                imply, and each label (or those --link names) a column of the
+                                tables: a link of that measured speed
 MODEL is base (bert-base, 109.5M parameters) or minilm (MiniLM-L12-H384, 33.4M), or
 NAME:path/to/config.json for another BERT.
 
@@ -102,7 +103,9 @@ def compute_times(spec):
         tokens = r["batch"] * r["sequenceLength"]
         step = tokens / r["throughput"]["median"]
         optimizer = r["breakdownSeconds"].get("optimizer", 0.0)
-        return step - optimizer, optimizer, f"bertkit bench train, {r['threads']} thread(s): {os.path.basename(path)}"
+        # under mpirun the step also holds the allreduce the backward did not hide: not compute
+        exposed = r["breakdownSeconds"].get("allreduce (exposed)", 0.0)
+        return step - optimizer - exposed, optimizer, f"bertkit bench train, {r['threads']} thread(s): {os.path.basename(path)}"
     if spec.startswith("torch:"):
         path = spec[len("torch:"):]
         r = read_json(path)
@@ -157,7 +160,9 @@ def exposed_seconds(bucket_list, layers, backward, ranks, bandwidth_bytes, laten
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--compute", action="append", default=[], metavar="MODEL=SOURCE")
-    ap.add_argument("--allreduce", action="append", default=[], metavar="LABEL=FILE")
+    ap.add_argument("--allreduce", action="append", default=[], metavar="LABEL=FILE[,FILE]")
+    ap.add_argument("--link", action="append", default=None, metavar="LABEL",
+                    help="the measured allreduces that become columns (default: all)")
     ap.add_argument("--ranks", default="2,4,8,16,32,64")
     ap.add_argument("--gbits", default="10,25,100", help="link speeds, Gbit/s (default 10,25,100)")
     ap.add_argument("--link-efficiency", type=float, default=0.9,
@@ -198,15 +203,21 @@ def main():
     if a.allreduce:
         print("Measured allreduce (benchmarks/allreduce_time.c), 2 ranks:")
         for spec in a.allreduce:
-            label, path = spec.split("=", 1)
-            r = read_json(path)
+            label, paths = spec.split("=", 1)
+            runs = [read_json(path) for path in paths.split(",")]
+            if len({r["bytes"] for r in runs}) != 1 or any(r["ranks"] != 2 for r in runs):
+                sys.exit(f"scaling_model.py: --allreduce {label}: its files must be 2-rank runs of one size")
+            samples = [x for r in runs for x in r["samples_s"]]
+            median, size = statistics.median(samples), runs[0]["bytes"]
             # 2 ranks: T = bytes / bandwidth + 2 latency
-            bandwidth = r["bytes"] / max(1e-12, r["median_s"] - 2 * latency)
-            links[label] = bandwidth
-            result["allreduce_measured"][label] = {"bytes": r["bytes"], "median_s": r["median_s"],
-                                                   "samples": len(r["samples_s"]), "implied_gbit_s": 8 * bandwidth / 1e9}
-            print(f"  {label:28s} {r['bytes'] / 1e6:7.1f} MB  median {1000 * r['median_s']:8.1f} ms "
-                  f"({len(r['samples_s'])} samples)  -> {8 * bandwidth / 1e9:6.2f} Gbit/s")
+            bandwidth = size / max(1e-12, median - 2 * latency)
+            if a.link is None or label in a.link:
+                links[label] = bandwidth
+            result["allreduce_measured"][label] = {"bytes": size, "median_s": median, "samples": len(samples),
+                                                   "implied_gbit_s": 8 * bandwidth / 1e9}
+            print(f"  {label:20s} {size / 1e6:7.1f} MB  median {1000 * median:8.1f} ms "
+                  f"[{1000 * min(samples):.1f}..{1000 * max(samples):.1f}] ({len(samples)} samples in {len(runs)} runs)"
+                  f"  -> {8 * bandwidth / 1e9:6.2f} Gbit/s")
         print()
 
     for spec in a.compute:
@@ -221,7 +232,7 @@ def main():
         backward = a.backward_fraction * compute
         alone = compute + optimizer
         columns = [(f"{g:g} Gbit/s", g * 1e9 / 8 * a.link_efficiency) for g in gbits]
-        columns += [(f"{label} link", bw) for label, bw in links.items() if "veth" in label or len(links) == 1]
+        columns += [(f"{label} ({8 * bw / 1e9:.1f} Gbit/s measured)", bw) for label, bw in links.items()]
         print(f"{name}: {total / 1e6:.1f}M parameters, {size / 1e6:.1f} MB of gradients in {len(bl)} buckets "
               f"(last {bl[-1][0] / 1e6:.1f} MB); T_compute {compute:.3f} s (backward {backward:.3f} s), "
               f"T_optimizer {optimizer:.3f} s per step" + (f" [divided by {a.speedup:g}]" if a.speedup != 1 else "")
