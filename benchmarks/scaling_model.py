@@ -20,9 +20,11 @@ the buckets fill in that order up to --bucket-mib (as BertKit's GradientBuckets 
 
 Inputs (each per model, every one of them a measurement you pass in; nothing is built in but the
 BERT configurations, whose parameters are counted here):
-  --compute MODEL=bertkit:FILE  `bertkit bench train --config CONFIG --threads T --json` output:
-                                T_optimizer = breakdownSeconds.optimizer, T_compute = the median
-                                step (tokens / median throughput) minus it
+  --compute MODEL=bertkit:FILE[,FILE]  (several files: the medians of their figures)
+                                `bertkit bench train --config CONFIG --threads T --json` output,
+                                alone or under mpirun: of the median step's breakdownSeconds,
+                                T_optimizer = "optimizer", T_compute = the rest but the exposed
+                                allreduce
   --compute MODEL=torch:FILE    benchmarks/torch_ddp_step.py output: T_compute = the median
                                 forward_backward_no_sync, T_optimizer = the median optimizer
   --compute MODEL=COMPUTE,OPTIMIZER   seconds, typed in
@@ -96,16 +98,31 @@ def read_json(path):
 
 
 def compute_times(spec):
-    """(T_compute, T_optimizer, where from) for one --compute value."""
+    """(T_compute, T_optimizer, where from) for one --compute value; of several files, the
+    medians."""
+    for kind in ("bertkit:", "torch:"):
+        if spec.startswith(kind) and "," in spec:
+            each = [one_compute_time(kind + path) for path in spec[len(kind):].split(",")]
+            return (statistics.median(c for c, _, _ in each), statistics.median(o for _, o, _ in each),
+                    f"the medians of {len(each)} files; the first: {each[0][2]}")
+    return one_compute_time(spec)
+
+
+def one_compute_time(spec):
     if spec.startswith("bertkit:"):
         path = spec[len("bertkit:"):]
         r = read_json(path)
-        tokens = r["batch"] * r["sequenceLength"]
-        step = tokens / r["throughput"]["median"]
-        optimizer = r["breakdownSeconds"].get("optimizer", 0.0)
+        # the breakdown is the median step's, whole: its sum is that step (under mpirun the
+        # throughput is the job's, N x the tokens of one rank's step)
+        breakdown = r["breakdownSeconds"]
+        step = sum(breakdown.values())
+        optimizer = breakdown.get("optimizer", 0.0)
         # under mpirun the step also holds the allreduce the backward did not hide: not compute
-        exposed = r["breakdownSeconds"].get("allreduce (exposed)", 0.0)
-        return step - optimizer - exposed, optimizer, f"bertkit bench train, {r['threads']} thread(s): {os.path.basename(path)}"
+        exposed = breakdown.get("allreduce (exposed)", 0.0)
+        ranks = r.get("dataParallel", {}).get("ranks", 1)
+        where = f"{ranks} rank(s) x " if ranks > 1 else ""
+        return (step - optimizer - exposed, optimizer,
+                f"bertkit bench train, {where}{r['threads']} thread(s): {os.path.basename(path)}")
     if spec.startswith("torch:"):
         path = spec[len("torch:"):]
         r = read_json(path)
