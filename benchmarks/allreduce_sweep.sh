@@ -26,7 +26,8 @@ mpicc -O2 -o "$binary" benchmarks/allreduce_time.c
 # the parameter counts, from the configurations (not typed in twice)
 declare -A COUNT
 while read -r model count; do COUNT[$model]=$count; done < <(python3 - <<'PY'
-import importlib.util
+import importlib.util, sys
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
 spec = importlib.util.spec_from_file_location("scaling_model", "benchmarks/scaling_model.py")
 m = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(m)

@@ -51,6 +51,7 @@ def load_peer(path):
     """torch_baseline.py as a module: its MODELS, build_model, param_counts, SEQ, TRAIN_BATCH."""
     if not os.path.exists(path):
         sys.exit(f"torch_ddp_step.py: the peer {path} is missing (set --peer or TORCH_BASELINE)")
+    sys.dont_write_bytecode = True  # no __pycache__ beside the peer
     spec = importlib.util.spec_from_file_location("torch_baseline", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
