@@ -34,6 +34,18 @@ public protocol Head: Module {
     /// kind gives its features, joined per batch (`HeadTargets`).
     func loss(_ output: HeadOutput, targets: any HeadTargets) throws -> Tensor
 
+    /// Data-parallel training (docs/distributed.md): what the loss of this batch averages over,
+    /// one count per averaged term (sequences, labelled tokens, the class weights of the labels),
+    /// so that the ranks can sum them. Default: one term, the batch's sequences.
+    func lossDenominators(_ output: HeadOutput, targets: any HeadTargets) throws -> [Double]
+
+    /// The loss with each term divided by `denominators` (the sums over all ranks of
+    /// `lossDenominators`) instead of this batch's own counts: the ranks' losses then add up to
+    /// the loss of the whole global batch, and so do their gradients. With this batch's own
+    /// counts it is `loss(_:targets:)`. Default: `loss(_:targets:)` times this batch's share of
+    /// the sequences, exact for a loss that is a mean over sequences.
+    func loss(_ output: HeadOutput, targets: any HeadTargets, denominators: [Double]) throws -> Tensor
+
     /// Decodes one whole sequence (a sentence's words, in order, after the task kind has merged
     /// its windows) from its per-position scores, `scores` (N, K) row-major: N class indices.
     /// nil means the task kind decodes each position on its own (argmax); a head with a joint
@@ -48,6 +60,15 @@ extension Head {
             throw HeadError.unexpectedTargets(head: name, expected: "\(T.self)", found: "\(Swift.type(of: targets))")
         }
         return typed
+    }
+
+    public func lossDenominators(_ output: HeadOutput, targets: any HeadTargets) throws -> [Double] {
+        [Double(output.batchSize)]
+    }
+
+    public func loss(_ output: HeadOutput, targets: any HeadTargets, denominators: [Double]) throws -> Tensor {
+        let share = Double(output.batchSize) / denominators[0]
+        return scale(try loss(output, targets: targets), by: Float(share))
     }
 
     public var readsPaddingPositions: Bool { true }
@@ -66,6 +87,8 @@ public struct HeadOutput {
         self.perToken = perToken
     }
     public subscript(name: String) -> Tensor? { tensors[name] }
+    /// The batch's sequences: every output's first dimension.
+    public var batchSize: Int { tensors.values.first?.shape.first ?? 0 }
 }
 
 public enum HeadError: Error, CustomStringConvertible, Equatable {

@@ -3,8 +3,10 @@ import Foundation
 /// Softmax cross-entropy, mean over the rows whose label is not `ignoreIndex`, as
 /// torch.nn.functional.cross_entropy: logits is (N, K), labels (N); optional class weights (K)
 /// make it Σ w[y]·(-log p[y]) / Σ w[y] over the kept rows. Returns a scalar; when every row is
-/// ignored the result is NaN (0/0), as in torch.
-public func crossEntropy(logits: Tensor, labels: [Int32], ignoreIndex: Int32 = -100, classWeights: [Float]? = nil) -> Tensor {
+/// ignored the result is NaN (0/0), as in torch. `denominator`, when given, replaces Σ w[y]
+/// (data-parallel training divides by the sum over all ranks, `crossEntropyDenominator`).
+public func crossEntropy(logits: Tensor, labels: [Int32], ignoreIndex: Int32 = -100, classWeights: [Float]? = nil,
+                         denominator: Double? = nil) -> Tensor {
     Profiler.measure(.loss) {
         let k = logits.shape.last!, n = logits.count / k
         precondition(labels.count == n, "crossEntropy: \(labels.count) labels for \(n) rows")
@@ -27,11 +29,20 @@ public func crossEntropy(logits: Tensor, labels: [Int32], ignoreIndex: Int32 = -
             lossSum += w * negativeLogLikelihood
             weightSum += w
         }
+        if let denominator { weightSum = denominator }
         let out = Tensor(scalar: Float(lossSum / weightSum))
         return Autograd.record(CrossEntropyOp(probabilities: probabilities, labels: labels, ignoreIndex: ignoreIndex,
                                               classWeights: classWeights, weightSum: Float(weightSum)),
                                inputs: [logits], output: out)
     }
+}
+
+/// What `crossEntropy` divides by: Σ w[y] over the rows whose label is not `ignoreIndex` (their
+/// count without class weights).
+public func crossEntropyDenominator(labels: [Int32], ignoreIndex: Int32 = -100, classWeights: [Float]? = nil) -> Double {
+    var sum = 0.0
+    for label in labels where label != ignoreIndex { sum += Double(classWeights?[Int(label)] ?? 1) }
+    return sum
 }
 
 struct CrossEntropyOp: BackwardOp {
