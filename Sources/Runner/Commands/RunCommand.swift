@@ -56,7 +56,7 @@ struct RunCommand: ParsableCommand {
         }
         // under mpirun or srun: one rank of a data-parallel job (docs/distributed.md)
         try DataParallelWorld.join()
-        Interrupt.install()
+        Interrupt.install(quiet: !DataParallelWorld.isWriter)
         var failures = 0
         for spec in taskFile.tasks {
             do {
