@@ -62,7 +62,8 @@ final class Trainer {
         schedule = LinearSchedule(baseLearningRate: s.learningRate, totalSteps: plan.totalSteps, warmup: .steps(plan.warmupSteps))
         state = TrainerState(globalStep: 0, epoch: 0, stepInEpoch: 0, totalSteps: plan.totalSteps,
                              streams: RandomStreams(seed: s.seed), optimizer: optimizer.state().metadata,
-                             best: nil, evaluationsWithoutImprovement: 0, history: [])
+                             best: nil, evaluationsWithoutImprovement: 0, history: [],
+                             ranks: dataParallel.map(\.size))
     }
 
     var metricName: String { spec.training.metricForBestModel ?? evaluator.kind.defaultMetric }
@@ -70,6 +71,10 @@ final class Trainer {
 
     /// Continues from last/: optimizer moments, step counters, random streams, history.
     func resume(from saved: TrainerState, optimizerState: AdamWState) throws {
+        let savedRanks = saved.ranks ?? 1, ranks = dataParallel?.size ?? 1
+        guard savedRanks == ranks else {
+            throw CLIError("[\(spec.name)] \(store.last.path) was written by a run on \(savedRanks) process\(savedRanks == 1 ? "" : "es"); resume it on as many (\(savedRanks == 1 ? "without mpirun" : "mpirun -np \(savedRanks)")), not \(ranks)")
+        }
         try optimizer.load(optimizerState)
         state = saved
         state.totalSteps = plan.totalSteps
