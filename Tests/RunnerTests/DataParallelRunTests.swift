@@ -47,18 +47,21 @@ final class DataParallelRunTests: XCTestCase {
         return head == "span-extraction" && (name == "qa_outputs.bias" || name == "bert.encoder.layer.1.output.LayerNorm.bias")
     }
 
-    struct Runs {
-        var oneProcess: URL
-        var twoRanks: URL
+    /// A task of a task file, as the comparisons need it: its head, how many training features
+    /// it has, and the prediction files its evaluation writes.
+    struct ComparedTask {
+        var name: String
+        var head: String
+        var features: Int
+        var predictionFiles: [String]
     }
 
-    /// Trains `taskFile`'s task `name` (of `features` training features) on 1 process x batch 16
-    /// and on 2 ranks x batch 8 with the same seed, data and `settings`, and checks the logged
-    /// losses of every step (`steps` of them) and the final weights (last/) agree, and that rank 0
-    /// alone reported.
-    func trainAlike(_ taskFile: URL, task name: String, head: String, features: Int, steps: Int, settings: [String]) throws -> Runs {
+    /// Trains `taskFile`'s `tasks` on 1 process x batch 16 (into one/) and on 2 ranks x batch 8
+    /// (into two/) with the same seed, data and `settings`, and checks for each task that the
+    /// logged losses of every step (`steps` of them) and the final weights (last/) agree, and that
+    /// rank 0 alone reported. Then `--eval-only` of the 2-rank run's best/ checkpoints.
+    func trainAlike(_ taskFile: URL, tasks: [ComparedTask], steps: Int, settings: [String] = []) throws {
         let launcher = try MPIRun.launcher()
-        let runs = Runs(oneProcess: folder.appendingPathComponent("one/\(name)"), twoRanks: folder.appendingPathComponent("two/\(name)"))
         let one = try BertKitProcess.run(["run", taskFile.path, "--output", folder.appendingPathComponent("one").path,
                                           "--set", "batch_size=16"] + Self.common + settings)
         XCTAssertEqual(one.status, 0, one.stderr)
@@ -69,45 +72,51 @@ final class DataParallelRunTests: XCTestCase {
                                          environment: ["BERTKIT_BUCKET_MIB": "0.05"], launcher: launcher)
         XCTAssertEqual(two.status, 0, two.stderr)
 
-        try RunComparison.assertLossesAgree(runs.oneProcess, runs.twoRanks, steps: steps, relative: 1e-5)
-        let compared = try RunComparison.assertWeightsAgree(
-            runs.oneProcess.appendingPathComponent("last/model.safetensors"), runs.twoRanks.appendingPathComponent("last/model.safetensors"),
-            relative: 1e-4, absolute: 1e-6, roundOffOnly: { Self.roundOffOnly($0, head: head) })
-        XCTAssertGreaterThan(compared.count, 30, "all but a few of the tiny model's tensors are compared closely")
+        for task in tasks {
+            let oneProcess = folder.appendingPathComponent("one/\(task.name)"), twoRanks = folder.appendingPathComponent("two/\(task.name)")
+            try RunComparison.assertLossesAgree(oneProcess, twoRanks, steps: steps, relative: 1e-5)
+            let compared = try RunComparison.assertWeightsAgree(
+                oneProcess.appendingPathComponent("last/model.safetensors"), twoRanks.appendingPathComponent("last/model.safetensors"),
+                relative: 1e-4, absolute: 1e-6, roundOffOnly: { Self.roundOffOnly($0, head: task.head) })
+            XCTAssertGreaterThan(compared.count, 30, "all but a few of the tiny model's tensors are compared closely")
 
-        // metrics.json says how the run was split; the other rank printed and logged nothing
-        let single = try RunComparison.metrics(runs.oneProcess), split = try RunComparison.metrics(runs.twoRanks)
-        XCTAssertEqual(single.outcome, "finished")
-        XCTAssertEqual(split.outcome, "finished")
-        XCTAssertEqual([single.ranks, single.global_batch_size], [1, 16])
-        XCTAssertEqual([split.ranks, split.global_batch_size], [2, 16])
-        XCTAssertEqual(two.stdout.components(separatedBy: "[\(name)] finished: ").count, 2, "one result line:\n\(two.stdout)")
-        XCTAssertEqual(two.stderr.components(separatedBy: "[\(name)] 2 ranks x batch 8 = global batch 16, 1 thread per rank\n").count, 2,
-                       two.stderr)
-        XCTAssertEqual(two.stderr.components(separatedBy: "[\(name)] done: \(steps) steps").count, 2, two.stderr)
-        XCTAssertTrue(one.stderr.contains("[\(name)] \(features) training features, "), one.stderr)
-        XCTAssertTrue(two.stderr.contains("[\(name)] \(features) training features, "), two.stderr)
-        return runs
+            // metrics.json says how the run was split; the other rank printed and logged nothing
+            let single = try RunComparison.metrics(oneProcess), split = try RunComparison.metrics(twoRanks)
+            XCTAssertEqual(single.outcome, "finished")
+            XCTAssertEqual(split.outcome, "finished")
+            XCTAssertEqual([single.ranks, single.global_batch_size], [1, 16])
+            XCTAssertEqual([split.ranks, split.global_batch_size], [2, 16])
+            XCTAssertEqual(two.stdout.components(separatedBy: "[\(task.name)] finished: ").count, 2, "one result line:\n\(two.stdout)")
+            XCTAssertEqual(two.stderr.components(separatedBy: "[\(task.name)] 2 ranks x batch 8 = global batch 16, 1 thread per rank\n").count, 2,
+                           two.stderr)
+            XCTAssertEqual(two.stderr.components(separatedBy: "[\(task.name)] done: \(steps) steps").count, 2, two.stderr)
+            XCTAssertTrue(one.stderr.contains("[\(task.name)] \(task.features) training features, "), one.stderr)
+            XCTAssertTrue(two.stderr.contains("[\(task.name)] \(task.features) training features, "), two.stderr)
+        }
+        try assertEvaluationsAgree(taskFile, tasks: tasks)
     }
 
-    /// `--eval-only` of `checkpoint` on 1 process and on 2 ranks, with the same evaluation
-    /// batches (`eval_batch_size` is per rank; each rank predicts every other batch): the same
-    /// final metrics, and the same prediction files byte for byte.
-    func assertEvaluationsAgree(_ taskFile: URL, task name: String, checkpoint: URL, files: [String]) throws {
-        let settings = ["run", taskFile.path, "--eval-only", "--set", "tasks.\(name).model=\(checkpoint.path)", "--set", "eval_batch_size=5"] + Self.common
+    /// `--eval-only` of the 2-rank run's best/ of each task, on 1 process and on 2 ranks, with the
+    /// same evaluation batches (`eval_batch_size` is per rank; each rank predicts every other
+    /// batch): the same final metrics, and the same prediction files byte for byte.
+    func assertEvaluationsAgree(_ taskFile: URL, tasks: [ComparedTask]) throws {
+        let models = tasks.flatMap { ["--set", "tasks.\($0.name).model=\(folder.appendingPathComponent("two/\($0.name)/best").path)"] }
+        let settings = ["run", taskFile.path, "--eval-only", "--set", "eval_batch_size=5"] + models + Self.common
         let one = try BertKitProcess.run(settings + ["--output", folder.appendingPathComponent("eval-one").path])
         XCTAssertEqual(one.status, 0, one.stderr)
         let two = try BertKitProcess.run(settings + ["--output", folder.appendingPathComponent("eval-two").path], launcher: try MPIRun.launcher())
         XCTAssertEqual(two.status, 0, two.stderr)
-        let single = folder.appendingPathComponent("eval-one/\(name)"), split = folder.appendingPathComponent("eval-two/\(name)")
-        XCTAssertEqual(try RunComparison.metrics(split).ranks, 2)
-        XCTAssertEqual(try RunComparison.metrics(split).outcome, "evaluated")
-        XCTAssertFalse(try XCTUnwrap(try RunComparison.metrics(single).final["eval"]).isEmpty)
-        try RunComparison.assertFinalMetricsAgree(single, split, absolute: 1e-9)
-        for file in files {
-            let expected = try Data(contentsOf: single.appendingPathComponent(file))
-            XCTAssertFalse(expected.isEmpty, file)
-            XCTAssertEqual(try Data(contentsOf: split.appendingPathComponent(file)), expected, file)
+        for task in tasks {
+            let single = folder.appendingPathComponent("eval-one/\(task.name)"), split = folder.appendingPathComponent("eval-two/\(task.name)")
+            XCTAssertEqual(try RunComparison.metrics(split).ranks, 2)
+            XCTAssertEqual(try RunComparison.metrics(split).outcome, "evaluated")
+            XCTAssertFalse(try XCTUnwrap(try RunComparison.metrics(single).final["eval"]).isEmpty)
+            try RunComparison.assertFinalMetricsAgree(single, split, absolute: 1e-9)
+            for file in task.predictionFiles {
+                let expected = try Data(contentsOf: single.appendingPathComponent(file))
+                XCTAssertFalse(expected.isEmpty, file)
+                XCTAssertEqual(try Data(contentsOf: split.appendingPathComponent(file)), expected, "\(task.name): \(file)")
+            }
         }
     }
 
@@ -122,17 +131,16 @@ final class DataParallelRunTests: XCTestCase {
         XCTAssertTrue(yaml.contains("    metrics: [accuracy, f1]\n"))
         try Data(yaml.replacingOccurrences(of: "    metrics: [accuracy, f1]\n", with: "    metrics: [accuracy, f1]\n    class_weights: [1, 3]\n").utf8)
             .write(to: taskFile)
-        let runs = try trainAlike(taskFile, task: "has-z", head: "sequence-classification", features: 309, steps: 20,
-                                  settings: ["--set", "epochs=1", "--set", "model=\(try tinyBertWithoutDropout().path)"])
-        XCTAssertEqual(try RunComparison.metrics(runs.twoRanks).final["eval"]?.isEmpty, false)
-        try assertEvaluationsAgree(taskFile, task: "has-z", checkpoint: runs.twoRanks.appendingPathComponent("best"),
-                                   files: ["predictions.jsonl"])
+        try trainAlike(taskFile, tasks: [ComparedTask(name: "has-z", head: "sequence-classification", features: 309,
+                                                      predictionFiles: ["predictions.jsonl"])],
+                       steps: 20, settings: ["--set", "epochs=1", "--set", "model=\(try tinyBertWithoutDropout().path)"])
     }
 
     /// Token classification averages over the labelled tokens of the global batch, not the
-    /// sequences. 305 = 19 x 16 + 1 sentences, one feature each: the 20th step's global batch is
+    /// sequences; the CRF head (a plugin the executable registers) over the sequences with a
+    /// labelled token. 305 = 19 x 16 + 1 sentences, one feature each: the 20th step's global batch is
     /// one feature, and rank 1 has nothing to train on (it still sums its zero gradients).
-    func testTokenClassificationTrainsAsOneProcess() throws {
+    func testTokenClassificationAndItsCRFTrainAsOneProcess() throws {
         try Data(NEREndToEndTests.conll(sentences: 305, seed: 1).utf8).write(to: folder.appendingPathComponent("train.txt"))
         try Data(NEREndToEndTests.conll(sentences: 24, seed: 2).utf8).write(to: folder.appendingPathComponent("dev.txt"))
         let yaml = """
@@ -144,12 +152,17 @@ final class DataParallelRunTests: XCTestCase {
                 head: token-classification
                 data: {format: conll, train: train.txt, eval: dev.txt, token_column: 0, tag_column: -1, scheme: iob2}
                 metrics: [seqeval]
+              - name: zeds-crf
+                head: token-classification-crf
+                data: {format: conll, train: train.txt, eval: dev.txt, token_column: 0, tag_column: -1, scheme: iob2}
+                metrics: [seqeval]
             """
         let taskFile = folder.appendingPathComponent("tasks.yaml")
         try Data(yaml.utf8).write(to: taskFile)
-        let runs = try trainAlike(taskFile, task: "zeds", head: "token-classification", features: 305, steps: 20, settings: [])
-        try assertEvaluationsAgree(taskFile, task: "zeds", checkpoint: runs.twoRanks.appendingPathComponent("best"),
-                                   files: ["predictions.jsonl", "predictions.conll"])
+        let files = ["predictions.jsonl", "predictions.conll"]
+        try trainAlike(taskFile, tasks: [ComparedTask(name: "zeds", head: "token-classification", features: 305, predictionFiles: files),
+                                         ComparedTask(name: "zeds-crf", head: "token-classification-crf", features: 305, predictionFiles: files)],
+                       steps: 20)
     }
 
     /// Span extraction on the Jacksonville SQuAD fixture (its 467 windows of 64 tokens, training
@@ -177,9 +190,9 @@ final class DataParallelRunTests: XCTestCase {
             """
         let taskFile = folder.appendingPathComponent("tasks.yaml")
         try Data(yaml.utf8).write(to: taskFile)
-        let runs = try trainAlike(taskFile, task: "squad", head: "span-extraction", features: 467, steps: 20, settings: [])
-        try assertEvaluationsAgree(taskFile, task: "squad", checkpoint: runs.twoRanks.appendingPathComponent("best"),
-                                   files: ["predictions.jsonl", "predictions.json"])
+        try trainAlike(taskFile, tasks: [ComparedTask(name: "squad", head: "span-extraction", features: 467,
+                                                      predictionFiles: ["predictions.jsonl", "predictions.json", "nbest_predictions.json"])],
+                       steps: 20)
     }
 
     // MARK: - dropout, resume
