@@ -92,6 +92,9 @@ final class DataParallelRunTests: XCTestCase {
             XCTAssertEqual(two.stderr.components(separatedBy: "[\(task.name)] done: \(steps) steps").count, 2, two.stderr)
             XCTAssertTrue(one.stderr.contains("[\(task.name)] \(task.features) training features, "), one.stderr)
             XCTAssertTrue(two.stderr.contains("[\(task.name)] \(task.features) training features, "), two.stderr)
+            // no checkpoint half written by a second writer left beside best/ and last/
+            let hidden = try FileManager.default.contentsOfDirectory(atPath: twoRanks.path).filter { $0.hasPrefix(".") }
+            XCTAssertEqual(hidden, [], twoRanks.path)
         }
         try assertEvaluationsAgree(taskFile, tasks: tasks)
     }
@@ -238,7 +241,7 @@ final class DataParallelRunTests: XCTestCase {
         let whole = try runTwoRanks(taskFile, output: "whole")
         XCTAssertEqual(whole.status, 0, whole.stderr)
         let interrupted = try runTwoRanks(taskFile, output: "parts", ["--interrupt-after-steps", "7"])
-        XCTAssertNotEqual(interrupted.status, 0, "an interrupted run exits with 130 on rank 0")
+        XCTAssertEqual(interrupted.status, 130, "mpirun passes on the ranks' exit status of an interrupted run")
         XCTAssertTrue(interrupted.stdout.contains("[has-z] interrupted: "), interrupted.stdout)
         XCTAssertEqual(try RunComparison.log(folder.appendingPathComponent("parts/has-z")).map(\.step), Array(1...7))
         let resumed = try runTwoRanks(taskFile, output: "parts", ["--resume"])
