@@ -279,15 +279,15 @@ final class DataParallelRunTests: XCTestCase {
         process.standardOutput = output
         process.standardError = output
         try process.run()
+        var ranks: [Int: pid_t] = [:]
         // whatever happens below, nothing of this job outlives the test
         defer {
-            for (_, pid) in MPIRun.ranks(of: process.processIdentifier) { kill(pid, SIGKILL) }
+            for pid in ranks.values where !MPIRun.hasEnded(pid) { kill(pid, SIGKILL) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
 
         // both ranks started, and the first epoch's last/ written
         let last = task.appendingPathComponent("last")
-        var ranks: [Int: pid_t] = [:]
         let started = Date()
         while Date().timeIntervalSince(started) < 120, process.isRunning,
               ranks.count < 2 || !FileManager.default.fileExists(atPath: last.appendingPathComponent("model.safetensors").path) {
