@@ -257,6 +257,23 @@ final class DataParallelRunTests: XCTestCase {
         XCTAssertEqual(partsLog.map(\.loss), wholeLog.map(\.loss))
     }
 
+    /// last/ written by one process cannot be resumed on 2 ranks (the global batches, slices and
+    /// dropout streams depend on the count): refused on every rank, naming both counts.
+    func testResumeOnAnotherNumberOfRanksIsRefused() throws {
+        let taskFile = try dropoutTask()
+        let output = folder.appendingPathComponent("one").path
+        let alone = try BertKitProcess.run(["run", taskFile.path, "--output", output, "--set", "batch_size=16", "--set", "epochs=3",
+                                            "--interrupt-after-steps", "3"] + Self.common)
+        XCTAssertEqual(alone.status, 130, alone.stderr)
+        let resumed = try runTwoRanks(taskFile, output: "one", ["--resume"])
+        XCTAssertNotEqual(resumed.status, 0)
+        XCTAssertTrue(resumed.stderr.contains("was written by a run on 1 process; resume it on as many (without mpirun), not 2"), resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("bertkit: rank "), "the message names the rank: \(resumed.stderr)")
+        // last/ is the interrupted run's, untouched
+        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("one/has-z/last/trainer_state/state.json"))) as? [String: Any]
+        XCTAssertEqual(state?["globalStep"] as? Int, 3)
+    }
+
     // MARK: - faults
 
     /// SIGKILL to rank 1 while the job trains: mpirun and rank 0 end within 10 s, mpirun with a
