@@ -32,6 +32,11 @@ public final class Communicator: @unchecked Sendable {
             return (status, Int(rank), Int(size))
         }
         guard status == 0 else { throw DistributedError.initFailed(errorText(status)) }
+        // another MPI's launcher: Open MPI starts alone (a singleton) and each rank would train
+        // by itself into the same output
+        guard size == launch.size else {
+            throw DistributedError.worldMismatch(launcher: launch.launcher, launched: launch.size, joined: size)
+        }
         return Communicator(launch: launch, rank: rank, size: size, thread: thread)
     }
 
@@ -146,6 +151,7 @@ private func errorText(_ status: Int32) -> String {
 public enum DistributedError: Error, CustomStringConvertible {
     case libraryUnavailable(launcher: String, reason: String)
     case initFailed(String)
+    case worldMismatch(launcher: String, launched: Int, joined: Int)
 
     public var description: String {
         switch self {
@@ -153,6 +159,8 @@ public enum DistributedError: Error, CustomStringConvertible {
             return "started by \(launcher) as one rank of a job, but Open MPI's library cannot be loaded (\(reason)); install openmpi-bin and libopenmpi-dev (Open MPI 4.x), or run without \(launcher)"
         case .initFailed(let reason):
             return "MPI_Init_thread failed: \(reason)"
+        case .worldMismatch(let launcher, let launched, let joined):
+            return "\(launcher) started \(launched) ranks, but Open MPI sees a job of \(joined): BertKit joins jobs of Open MPI's mpirun (or srun with PMIx), not another MPI's launcher"
         }
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 
 /// What the launcher says about this process's place in the job, read from its environment
 /// before MPI is loaded: Open MPI's `mpirun` sets OMPI_COMM_WORLD_*, Slurm's `srun` sets
-/// SLURM_* (and PMIx's PMIX_RANK when it starts an MPI job). No launcher, no world: the process
+/// SLURM_* (and PMIx's PMIX_RANK when it starts an MPI job), MPICH's `mpiexec` PMI_SIZE and
+/// PMI_RANK. No launcher, no world: the process
 /// runs alone, exactly as without MPI.
 public struct LaunchEnvironment: Equatable, Sendable {
     public var launcher: String
@@ -28,6 +29,13 @@ public struct LaunchEnvironment: Equatable, Sendable {
             let localSize = environment["SLURM_TASKS_PER_NODE"].flatMap(Self.firstTaskCount) ?? 1
             return LaunchEnvironment(launcher: "srun", size: size, rank: rank, localSize: localSize,
                                      localRank: number("SLURM_LOCALID") ?? 0)
+        }
+        // MPICH's and Intel MPI's mpiexec (Hydra): BertKit cannot join their jobs (it binds to
+        // Open MPI's ABI), but it must know it is in one, to refuse rather than run N copies
+        // that each train alone into the same output folder
+        if let size = number("PMI_SIZE"), let rank = number("PMI_RANK") {
+            return LaunchEnvironment(launcher: "mpiexec", size: size, rank: rank,
+                                     localSize: number("MPI_LOCALNRANKS") ?? 1, localRank: number("MPI_LOCALRANKID") ?? 0)
         }
         return nil
     }

@@ -20,6 +20,13 @@ final class LaunchEnvironmentTests: XCTestCase {
         XCTAssertEqual(launch, LaunchEnvironment(launcher: "srun", size: 8, rank: 5, localSize: 4, localRank: 1))
     }
 
+    /// MPICH's mpiexec: detected, so that joining fails with Open MPI's name instead of N copies
+    /// training alone.
+    func testMPICHsMpiexecIsSeen() {
+        let launch = LaunchEnvironment.detect(["PMI_SIZE": "2", "PMI_RANK": "1", "MPI_LOCALNRANKS": "2", "MPI_LOCALRANKID": "1"])
+        XCTAssertEqual(launch, LaunchEnvironment(launcher: "mpiexec", size: 2, rank: 1, localSize: 2, localRank: 1))
+    }
+
     func testNoLauncherMeansNoJob() {
         XCTAssertNil(LaunchEnvironment.detect([:]))
         XCTAssertNil(LaunchEnvironment.detect(["PATH": "/usr/bin", "HOME": "/root"]))

@@ -274,6 +274,17 @@ final class DataParallelRunTests: XCTestCase {
         XCTAssertEqual(state?["globalStep"] as? Int, 3)
     }
 
+    /// Started by another MPI's mpiexec (PMI_SIZE, PMI_RANK): Open MPI would see a job of one, and
+    /// each rank would train alone into the same folder; refused instead, before any file.
+    func testAnotherMPIsLauncherIsRefused() throws {
+        let taskFile = try dropoutTask()
+        let result = try BertKitProcess.run(["run", taskFile.path, "--output", folder.appendingPathComponent("mpich").path],
+                                            environment: ["PMI_SIZE": "2", "PMI_RANK": "0"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("mpiexec started 2 ranks, but Open MPI sees a job of 1"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("mpich").path))
+    }
+
     // MARK: - faults
 
     /// SIGKILL to rank 1 while the job trains: mpirun and rank 0 end within 10 s, mpirun with a
