@@ -30,6 +30,17 @@ public protocol Head: Module {
     /// `TaskModel.load` refuses a checkpoint without a pooler. Default: false.
     var readsPooledOutput: Bool { get }
 
+    /// Whether pre-training trained this head (a masked LM's `cls.predictions.*`), so that a
+    /// checkpoint without its tensors is worth a warning when `TaskModel.load` starts it fresh: it
+    /// predicts noise until trained. Default: false (a new classifier on a pre-trained backbone
+    /// is the usual start).
+    var expectsPretrainedWeights: Bool { get }
+
+    /// Other names a checkpoint may hold a parameter of this head under, as transformers reads
+    /// them: parameter name -> aliases, tried in order when the name itself is absent
+    /// (BertForMaskedLM's `cls.predictions.decoder.bias` is `cls.predictions.bias`). Default: none.
+    var checkpointAliases: [String: [String]] { get }
+
     /// The training loss of `output` against `targets` (a scalar): the targets the head's task
     /// kind gives its features, joined per batch (`HeadTargets`).
     func loss(_ output: HeadOutput, targets: any HeadTargets) throws -> Tensor
@@ -73,6 +84,8 @@ extension Head {
 
     public var readsPaddingPositions: Bool { true }
     public var readsPooledOutput: Bool { false }
+    public var expectsPretrainedWeights: Bool { false }
+    public var checkpointAliases: [String: [String]] { [:] }
     public func decode(sequenceScores scores: [Float], classes: Int) -> [Int]? { nil }
 }
 
