@@ -57,6 +57,13 @@ public protocol Head: Module {
     /// the sequences, exact for a loss that is a mean over sequences.
     func loss(_ output: HeadOutput, targets: any HeadTargets, denominators: [Double]) throws -> Tensor
 
+    /// What an evaluation or a prediction keeps of a batch's outputs, given the batch's targets
+    /// when its features have them (nil otherwise). Default: `output` itself. A head whose work
+    /// depends on the targets computes here what its task kind reads (the masked LM: each
+    /// labelled position's loss and best token; for fill-mask, the logits at the asked positions),
+    /// so that nothing vocabulary-sized is kept per position.
+    func predictionOutputs(_ output: HeadOutput, targets: (any HeadTargets)?) throws -> HeadOutput
+
     /// Decodes one whole sequence (a sentence's words, in order, after the task kind has merged
     /// its windows) from its per-position scores, `scores` (N, K) row-major: N class indices.
     /// nil means the task kind decodes each position on its own (argmax); a head with a joint
@@ -85,6 +92,7 @@ extension Head {
     public var readsPaddingPositions: Bool { true }
     public var readsPooledOutput: Bool { false }
     public var expectsPretrainedWeights: Bool { false }
+    public func predictionOutputs(_ output: HeadOutput, targets: (any HeadTargets)?) throws -> HeadOutput { output }
     public var checkpointAliases: [String: [String]] { [:] }
     public func decode(sequenceScores scores: [Float], classes: Int) -> [Int]? { nil }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Backbone
 import Tensor
 
@@ -32,6 +33,13 @@ public final class MaskedLMHead: Head {
 
     /// The output that carries the backbone's states, (B, T, C).
     public static let statesOutput = "last_hidden_state"
+    /// Evaluation outputs, (B, T) each: the cross-entropy of each labelled position's label (0
+    /// elsewhere) and the token the head ranks first there (-1 elsewhere).
+    public static let maskedLossOutput = "masked_loss"
+    public static let predictedTokenOutput = "predicted_token"
+    /// Prediction output, (B, M, V): the logits at each sequence's asked positions (`MaskedPositions`),
+    /// M the most any sequence of the batch asks; a sequence with fewer has zero rows after its own.
+    public static let maskLogitsOutput = "mask_logits"
 
     /// - wordEmbeddings: the backbone's `embeddings.word_embeddings.weight` (V, C), which becomes
     ///   the decoder's weight (tied, not copied).
@@ -88,6 +96,57 @@ public final class MaskedLMHead: Head {
         let rows = labels.indices.filter { labels[$0] != TokenLabels.ignored }
         guard !rows.isEmpty else { return Tensor(scalar: 0) }
         return crossEntropy(logits: logits(output, rows: rows), labels: rows.map { labels[$0] }, denominator: denominator)
+    }
+
+    /// With `TokenLabels` (an evaluation): at each labelled position, its loss and the best
+    /// token (`maskedLossOutput`, `predictedTokenOutput`). With `MaskedPositions` (fill-mask):
+    /// the logits there (`maskLogitsOutput`).
+    public func predictionOutputs(_ output: HeadOutput, targets: (any HeadTargets)?) throws -> HeadOutput {
+        guard let targets else { return output }
+        if let asked = targets as? MaskedPositions { return maskLogits(output, asked: asked.positions) }
+        let labels = try requireTargets(TokenLabels.self, in: targets).labels
+        let states = output[Self.statesOutput]!
+        let shape = Array(states.shape.dropLast())
+        let losses = Tensor(zeros: shape), predicted = Tensor(zeros: shape)
+        predicted.fill(-1)
+        let rows = labels.indices.filter { labels[$0] != TokenLabels.ignored }
+        if !rows.isEmpty {
+            let logits = Autograd.noGrad { self.logits(output, rows: rows) }
+            let v = logits.shape[1]
+            Parallel.forEachRange(rows.count, minimumChunk: max(1, 65536 / v)) { range in
+                for m in range {
+                    let row = UnsafeBufferPointer(start: logits.data + m * v, count: v)
+                    var best = 0, top = row[0]
+                    for j in 1..<v where row[j] > top { (best, top) = (j, row[j]) }
+                    // -log softmax at the label, from the log-sum-exp in Double
+                    var sum = 0.0
+                    for x in row { sum += exp(Double(x - top)) }
+                    losses.data[rows[m]] = Float(Double(top) + log(sum) - Double(row[Int(labels[rows[m]])]))
+                    predicted.data[rows[m]] = Float(best)
+                }
+            }
+        }
+        return HeadOutput([Self.maskedLossOutput: losses, Self.predictedTokenOutput: predicted],
+                          perToken: [Self.maskedLossOutput, Self.predictedTokenOutput])
+    }
+
+    /// (B, M, V): each sequence's asked positions' logits first, zeros after.
+    private func maskLogits(_ output: HeadOutput, asked: [[Int]]) -> HeadOutput {
+        let states = output[Self.statesOutput]!
+        let t = states.shape[1], v = decoderWeight.shape[0], most = asked.map(\.count).max() ?? 0
+        let rows = asked.enumerated().flatMap { b, positions in positions.map { b * t + $0 } }
+        let out = Tensor(zeros: [asked.count, most, v])
+        if !rows.isEmpty {
+            let logits = Autograd.noGrad { self.logits(output, rows: rows) }                 // (M, V)
+            var m = 0
+            for (b, positions) in asked.enumerated() {
+                for i in positions.indices {
+                    (out.data + (b * most + i) * v).update(from: logits.data + m * v, count: v)
+                    m += 1
+                }
+            }
+        }
+        return HeadOutput([Self.maskLogitsOutput: out])
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
