@@ -95,6 +95,18 @@ final class LossDenominatorTests: XCTestCase {
                              cut: 1)
     }
 
+    func testMaskedLanguageModelWithUnevenlySpreadMasks() throws {
+        // 3 sequences of 4 positions, C 4, V 6; the head's weights drawn so that every gradient is alive
+        let config = BertConfig(vocabSize: 6, hiddenSize: 4, numHiddenLayers: 1, numAttentionHeads: 1, intermediateSize: 8)
+        let head = MaskedLMHead(config: config, wordEmbeddings: logits([6, 4], seed: 7))
+        var stream = RandomStream(key: 8)
+        for (_, tensor) in head.namedParameters { fillNormal(tensor, standardDeviation: 0.5, stream: &stream) }
+        let labels: [Int32] = [-100, 5, 0, -100,  -100, -100, -100, -100,  2, 2, -100, 1]
+        try assertPartsAddUp(head: head, outputs: [MaskedLMHead.statesOutput: logits([3, 4, 4], seed: 9)], perToken: [MaskedLMHead.statesOutput],
+                             targets: { range in TokenLabels(Array(labels[(range.map { ($0.lowerBound * 4)..<($0.upperBound * 4) } ?? 0..<12)])) },
+                             cut: 2)
+    }
+
     /// A head that keeps the protocol's default: its loss scaled by its share of the sequences.
     func testDefaultForAHeadWhoseLossIsAMeanOverSequences() throws {
         final class MeanSquaredHead: Head {

@@ -14,8 +14,8 @@ struct Evaluator {
     let batchSize: Int
     var ranks: Communicator? = nil
 
-    /// The kind's metrics (with the mean loss, "loss", when every feature has targets), its
-    /// report and its predictions.
+    /// The kind's metrics (with the mean loss, "loss", when every feature has targets and the kind
+    /// gives no loss of its own), its report and its predictions.
     func evaluate(_ split: Split, features: [EncodedFeature]) throws -> Evaluation {
         let predictor = Predictor(model: model, padID: padID, batchSize: batchSize, ranks: ranks)
         let (outputs, loss) = try predictor.run(features)
@@ -30,7 +30,7 @@ struct Evaluator {
 
     private func score(_ split: Split, outputs: [FeatureOutput], loss: Double?) throws -> Evaluation {
         var evaluation = try kind.evaluate(split, outputs: outputs, head: model.head)
-        if let loss, !evaluation.metrics.isEmpty { evaluation.metrics["loss"] = loss }
+        if let loss, !evaluation.metrics.isEmpty, evaluation.metrics["loss"] == nil { evaluation.metrics["loss"] = loss }
         return evaluation
     }
 }

@@ -21,17 +21,18 @@ struct Predictor {
         // batches are sorted by length: every N-th one gives each rank a like share of the work
         let batches = ranks.map { ranks in allBatches.enumerated().filter { $0.offset % ranks.size == ranks.rank }.map(\.element) } ?? allBatches
         // the weights do not change while predicting: bf16 copies once for all the batches
-        BF16Weights.reusingConversions {
+        try BF16Weights.reusingConversions {
             for (number, indices) in batches.enumerated() {
                 let batch = FeatureBatch(features: features, indices: indices, padID: padID)
-                Autograd.noGrad {
-                    let output = model.predict(batch.tokens)
-                    if lossAvailable, let targets = batch.targets, let loss = try? model.head.loss(output, targets: targets), loss.item.isFinite {
+                try Autograd.noGrad {
+                    let predicted = model.predict(batch.tokens)
+                    if lossAvailable, let targets = batch.targets, let loss = try? model.head.loss(predicted, targets: targets), loss.item.isFinite {
                         lossSum += Double(loss.item) * Double(indices.count)
                         lossCount += indices.count
                     } else {
                         lossAvailable = false
                     }
+                    let output = try model.head.predictionOutputs(predicted, targets: batch.targets)
                     let t = batch.tokens.sequenceLength
                     for (row, featureIndex) in indices.enumerated() {
                         var values: [String: [Float]] = [:]

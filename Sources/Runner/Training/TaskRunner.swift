@@ -36,6 +36,11 @@ struct TaskRunner {
         // Resume loads the weights from last/; otherwise the task's model folder.
         let ranks = DataParallelWorld.ranks
         let modelFolder = ModelFolder(resume ? store0.last : spec.model)
+        if let reference = spec.modelReference, !resume,
+           !FileManager.default.fileExists(atPath: spec.model.appendingPathComponent("config.json").path) {
+            throw CLIError("\(spec.position(of: "model")): task `\(spec.name)`: `model` \(reference.written) is \(spec.model.path), "
+                           + "which does not exist: task `\(reference.task)` writes it; run it first (it comes earlier in the file)")
+        }
         if resume {
             // rank 0 repairs an interrupted write of last/ before any rank reads it
             if ranks?.isRoot ?? true { try AtomicDirectory.recover(final: store0.last) }

@@ -16,7 +16,10 @@ final class Trainer {
     let model: TaskModel
     let descriptor: HeadDescriptor
     let evaluator: Evaluator
-    let train: [EncodedFeature]
+    /// The training features as the task kind encoded them, and the current epoch's
+    /// (`TaskKind.trainingFeatures`: the same, unless the kind draws them anew each epoch).
+    let encodedTrain: [EncodedFeature]
+    private(set) var train: [EncodedFeature]
     let eval: [EncodedFeature]
     let padID: Int32
     let store: CheckpointStore
@@ -46,6 +49,7 @@ final class Trainer {
         self.model = model
         self.descriptor = descriptor
         self.evaluator = evaluator
+        encodedTrain = train
         self.train = train
         self.eval = eval
         self.padID = padID
@@ -67,7 +71,7 @@ final class Trainer {
     }
 
     var metricName: String { spec.training.metricForBestModel ?? evaluator.kind.defaultMetric }
-    var greaterIsBetter: Bool { spec.training.greaterIsBetter ?? !metricName.contains("loss") }
+    var greaterIsBetter: Bool { spec.training.greaterIsBetter ?? !(metricName.contains("loss") || metricName.contains("perplexity")) }
 
     /// Continues from last/: optimizer moments, step counters, random streams, history.
     func resume(from saved: TrainerState, optimizerState: AdamWState) throws {
@@ -88,6 +92,16 @@ final class Trainer {
                                           groupByLength: spec.training.groupByLength, stream: &stream)
     }
 
+    /// The training features of `epoch`, drawn by the task kind from a key of their own (the
+    /// masks of masked language modelling): the same again after a resume, on any number of ranks.
+    func features(ofEpoch epoch: Int) -> [EncodedFeature] {
+        let key = RandomStreams.derivedKey(state.streams.dataOrder.key, Self.epochFeaturesPurpose, UInt64(epoch))
+        return evaluator.kind.trainingFeatures(encodedTrain, epoch: epoch, key: key)
+    }
+
+    /// Separates the epoch features' key from the data order's.
+    static let epochFeaturesPurpose: UInt64 = 0x6D61_736B    // "mask"
+
     /// Trains to the end of the plan, or until early stopping or Ctrl-C.
     func run() throws -> Outcome {
         let s = spec.training
@@ -98,6 +112,7 @@ final class Trainer {
         progress.message("[\(spec.name)] \(train.count) training features, \(plan.stepsPerEpoch) steps per epoch, \(plan.totalSteps) steps, warmup \(plan.warmupSteps)")
         var windowTokens = 0, windowStart = now()
         while state.globalStep < plan.totalSteps {
+            train = features(ofEpoch: state.epoch)
             let epochBatches = batches(ofEpoch: state.epoch)
             let groups = stride(from: 0, to: epochBatches.count, by: s.gradientAccumulationSteps).map {
                 Array(epochBatches[$0..<min($0 + s.gradientAccumulationSteps, epochBatches.count)])
