@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // BertKit: fine-tune and evaluate BERT models on Linux, in Swift.
-// Imports point down only: CBLAS/CYAML/CKernels/COneDNN -> Tensor, Tokenizers -> Backbone -> Heads,
-// TaskFile, TaskMetrics -> Tasks -> Runner -> Serving -> bertkit (docs/architecture.md). Serving (the
+// Imports point down only: CBLAS/CYAML/CKernels/COneDNN/CMPI -> Tensor, Tokenizers -> Distributed,
+// Backbone -> Heads, TaskFile, TaskMetrics -> Tasks -> Runner -> Serving -> bertkit (docs/architecture.md). Serving (the
 // HTTP server, on Hummingbird) is linked by the executable only: the library product does not build it.
 import PackageDescription
 
@@ -9,7 +9,7 @@ let package = Package(
     name: "BertKit",
     products: [
         .executable(name: "bertkit", targets: ["bertkit"]),
-        .library(name: "BertKit", targets: ["Tensor", "Tokenizers", "Backbone", "Heads", "HeadsCRF", "TaskFile", "TaskMetrics", "Tasks", "Runner"]),
+        .library(name: "BertKit", targets: ["Tensor", "Tokenizers", "Backbone", "Heads", "HeadsCRF", "TaskFile", "TaskMetrics", "Tasks", "Distributed", "Runner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,6 +31,10 @@ let package = Package(
         // library itself dlopened at the first bf16 GEMM, so an fp32 run needs none of it.
         .target(name: "COneDNN", path: "Sources/COneDNN", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Tensor", dependencies: ["CBLAS", "CKernels", "COneDNN"], linkerSettings: [.linkedLibrary("dl")]),
+        // Open MPI for data-parallel training (docs/distributed.md): no headers needed to build,
+        // the library dlopened only when a launcher (mpirun, srun) started the process.
+        .target(name: "CMPI", path: "Sources/CMPI", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "Distributed", dependencies: ["CMPI", "Tensor"]),
         .target(name: "Tokenizers"),
         .target(name: "Backbone", dependencies: ["Tensor", "Tokenizers"]),
         .target(name: "Heads", dependencies: ["Tensor", "Backbone"]),
@@ -43,7 +47,7 @@ let package = Package(
         .target(name: "TaskFile", dependencies: ["CYAML", "Tensor", "Backbone"]),
         .target(name: "Tasks", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "TaskMetrics"]),
         .target(name: "Runner", dependencies: [
-            "CKernels", "Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Tasks",
+            "CKernels", "Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Tasks", "Distributed",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // `bertkit serve`: the HTTP server with dynamic batching, limits and metrics (docs/serving.md).
@@ -59,6 +63,7 @@ let package = Package(
         .executableTarget(name: "bertkit", dependencies: ["Runner", "Heads", "HeadsCRF", "Serving"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
         .testTarget(name: "BackboneTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads"]),
         .testTarget(name: "HeadsCRFTests", dependencies: ["Tensor", "Backbone", "Heads", "HeadsCRF"]),
         .testTarget(name: "TaskFileTests", dependencies: ["Tensor", "Backbone", "TaskFile"]),

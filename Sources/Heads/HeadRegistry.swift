@@ -8,10 +8,14 @@ public struct HeadContext {
     /// Class names, in index order (empty for heads without classes).
     public var labels: [String]
     public var options: [String: JSONValue]
-    public init(config: BertConfig, labels: [String], options: [String: JSONValue] = [:]) {
+    /// The backbone the head will sit on, for a head that shares its tensors (the masked LM's
+    /// decoder is the word-embedding matrix itself); `TaskModel.load` gives it.
+    public var backbone: BertModel?
+    public init(config: BertConfig, labels: [String], options: [String: JSONValue] = [:], backbone: BertModel? = nil) {
         self.config = config
         self.labels = labels
         self.options = options
+        self.backbone = backbone
     }
 
     /// transformers' classifier dropout: classifier_dropout when set, else hidden_dropout_prob.
@@ -97,8 +101,20 @@ public enum BuiltInHeads {
             SpanExtractionHead(hiddenSize: context.config.hiddenSize)
         }
 
-    public static let all = [sequenceClassification, tokenClassification, spanExtraction]
+    public static let maskedLM = HeadDescriptor(
+        name: "masked-lm", architecture: "BertForMaskedLM", taskKind: "language-modeling",
+        summary: "masked language modelling (continued pre-training, fill-mask): transform -> decoder tied to the word embeddings, at the masked tokens") { context in
+            guard let backbone = context.backbone else {
+                throw HeadError.invalidConfig(head: "masked-lm", "its decoder is the backbone's word-embedding matrix: build it with TaskModel.load, which gives the backbone")
+            }
+            if case .bool(false)? = context.config.raw["tie_word_embeddings"] {
+                throw HeadError.invalidConfig(head: "masked-lm", "config.json sets `tie_word_embeddings` to false; BertKit's masked-LM decoder is always the word-embedding matrix")
+            }
+            return MaskedLMHead(config: context.config, wordEmbeddings: backbone.embeddings.wordEmbeddings.weight)
+        }
 
-    /// Registers the three built-in heads.
+    public static let all = [sequenceClassification, tokenClassification, spanExtraction, maskedLM]
+
+    /// Registers the built-in heads.
     public static func register() { all.forEach(HeadRegistry.register) }
 }

@@ -54,6 +54,18 @@ public struct SpanPositions: HeadTargets, Equatable {
     }
 }
 
+/// The positions a prediction asks the vocabulary distribution of (fill-mask: the [MASK]
+/// tokens), per sequence in order: (B) lists of positions within their sequence. No loss reads
+/// them; a masked-LM head's `predictionOutputs` computes its logits there.
+public struct MaskedPositions: HeadTargets, Equatable {
+    public var positions: [[Int]]
+    public init(_ positions: [[Int]]) { self.positions = positions }
+
+    public static func batch(_ rows: [MaskedPositions], sequenceLength: Int) -> MaskedPositions {
+        MaskedPositions(rows.flatMap(\.positions))
+    }
+}
+
 /// Targets that are class indices, as a cross-entropy loss reads them: what
 /// `class_weights: balanced` counts (`BalancedClassWeights`).
 public protocol ClassIndexTargets: HeadTargets {

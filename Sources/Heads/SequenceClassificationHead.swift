@@ -53,5 +53,19 @@ public final class SequenceClassificationHead: ClassWeightedHead {
         return crossEntropy(logits: logits, labels: labels, classWeights: classWeights)
     }
 
+    /// The sequences (regression), or the class weights of their labels (1 each without weights).
+    public func lossDenominators(_ output: HeadOutput, targets: any HeadTargets) throws -> [Double] {
+        let labels = try requireTargets(SequenceLabels.self, in: targets).labels
+        if labelCount == 1 { return [Double(labels.count)] }
+        return [crossEntropyDenominator(labels: labels, classWeights: classWeights)]
+    }
+
+    public func loss(_ output: HeadOutput, targets: any HeadTargets, denominators: [Double]) throws -> Tensor {
+        let logits = output["logits"]!
+        let labels = try requireTargets(SequenceLabels.self, in: targets).labels
+        if labelCount == 1 { return meanSquaredError(prediction: logits, target: labels.map(Float.init), denominator: denominators[0]) }
+        return crossEntropy(logits: logits, labels: labels, classWeights: classWeights, denominator: denominators[0])
+    }
+
     public var namedParameters: [(name: String, tensor: Tensor)] { prefixed("classifier", classifier.namedParameters) }
 }

@@ -23,13 +23,33 @@ public final class SpanExtractionHead: Head {
     }
 
     public func loss(_ output: HeadOutput, targets: any HeadTargets) throws -> Tensor {
-        let positions = try requireTargets(SpanPositions.self, in: targets)
-        let start = output["start_logits"]!, end = output["end_logits"]!
-        let ignored = Int32(start.shape[1])
-        func clamped(_ positions: [Int32]) -> [Int32] { positions.map { min(max($0, 0), ignored) } }
-        let startLoss = crossEntropy(logits: start, labels: clamped(positions.starts), ignoreIndex: ignored)
-        let endLoss = crossEntropy(logits: end, labels: clamped(positions.ends), ignoreIndex: ignored)
+        try loss(output, targets: targets, dividingBy: nil)
+    }
+
+    /// The starts and the ends that fall inside the sequences (those outside are ignored).
+    public func lossDenominators(_ output: HeadOutput, targets: any HeadTargets) throws -> [Double] {
+        let (starts, ends, ignored) = try clampedPositions(output, targets: targets)
+        return [crossEntropyDenominator(labels: starts, ignoreIndex: ignored), crossEntropyDenominator(labels: ends, ignoreIndex: ignored)]
+    }
+
+    public func loss(_ output: HeadOutput, targets: any HeadTargets, denominators: [Double]) throws -> Tensor {
+        try loss(output, targets: targets, dividingBy: denominators)
+    }
+
+    /// (CE(start) + CE(end)) / 2, each a mean over its positions inside the sequences.
+    private func loss(_ output: HeadOutput, targets: any HeadTargets, dividingBy denominators: [Double]?) throws -> Tensor {
+        let (starts, ends, ignored) = try clampedPositions(output, targets: targets)
+        let startLoss = crossEntropy(logits: output["start_logits"]!, labels: starts, ignoreIndex: ignored, denominator: denominators?[0])
+        let endLoss = crossEntropy(logits: output["end_logits"]!, labels: ends, ignoreIndex: ignored, denominator: denominators?[1])
         return scale(add(startLoss, endLoss), by: 0.5)
+    }
+
+    /// Positions outside 0..<T become T, the ignored index, as transformers clamps them.
+    private func clampedPositions(_ output: HeadOutput, targets: any HeadTargets) throws -> (starts: [Int32], ends: [Int32], ignored: Int32) {
+        let positions = try requireTargets(SpanPositions.self, in: targets)
+        let ignored = Int32(output["start_logits"]!.shape[1])
+        func clamped(_ positions: [Int32]) -> [Int32] { positions.map { min(max($0, 0), ignored) } }
+        return (clamped(positions.starts), clamped(positions.ends), ignored)
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] { prefixed("qa_outputs", qaOutputs.namedParameters) }

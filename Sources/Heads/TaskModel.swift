@@ -51,20 +51,30 @@ public final class TaskModel: Module {
         if !labelNames.isEmpty { config.id2label = Dictionary(uniqueKeysWithValues: labelNames.enumerated().map { ($0.offset, $0.element) }) }
         config.architectures = [descriptor.architecture]
         let backbone = BertModel(config: config, withPooler: hasPooler)
-        let head = try descriptor.make(HeadContext(config: config, labels: labelNames, options: options))
+        let head = try descriptor.make(HeadContext(config: config, labels: labelNames, options: options, backbone: backbone))
         if head.readsPooledOutput && !hasPooler {
             throw HeadError.invalidConfig(head: descriptor.name, "it reads the pooled output, which needs a checkpoint with pooler.dense.*; \(folder.weightsURL.path) has none")
         }
         let model = TaskModel(backbone: backbone, head: head)
         // The head's tensors are optional (a fresh head on a pre-trained backbone); the
         // backbone's are not. Tensors of another head or of pre-training (cls.*) are ignored.
+        // A head tensor the file holds only under one of its aliases is read from there.
         let headNames = Set(head.namedParameters.map(\.name))
-        let missingHead = try loader.load(model.namedParameters.map { (name: $0.name.hasPrefix("bert.") ? String($0.name.dropFirst(5)) : $0.name, tensor: $0.tensor) },
+        let parameters = model.namedParameters.map { parameter -> (name: String, tensor: Tensor) in
+            let name = parameter.name.hasPrefix("bert.") ? String(parameter.name.dropFirst(5)) : parameter.name
+            guard loader.fileNames[name] == nil,
+                  let alias = head.checkpointAliases[name]?.first(where: { loader.fileNames[$0] != nil }) else { return (name, parameter.tensor) }
+            return (alias, parameter.tensor)
+        }
+        let missingHead = try loader.load(parameters,
                                           optional: { headNames.contains($0) },
                                           acceptUnexpected: { !$0.hasPrefix("embeddings.") && !$0.hasPrefix("encoder.") && !$0.hasPrefix("pooler.") })
         if !missingHead.isEmpty {
             if missingHead.count != headNames.count {
                 throw BackboneError.checkpointMismatch(path: folder.weightsURL.path, missing: missingHead, unexpected: [], misshapen: [])
+            }
+            if head.expectsPretrainedWeights {
+                warn("\(folder.weightsURL.path) has no \(missingHead.sorted().joined(separator: ", ")): head `\(descriptor.name)` starts fresh, initialised as transformers does, and predicts noise until trained")
             }
             WeightInitialization.apply(to: head.namedParameters, initializerRange: config.initializerRange, stream: &stream)
         }

@@ -30,5 +30,16 @@ public final class TokenClassificationHead: ClassWeightedHead {
         return crossEntropy(logits: output["logits"]!, labels: labels, classWeights: classWeights)
     }
 
+    /// The labelled tokens (their class weights when weighted).
+    public func lossDenominators(_ output: HeadOutput, targets: any HeadTargets) throws -> [Double] {
+        let labels = try requireTargets(TokenLabels.self, in: targets).labels
+        return [crossEntropyDenominator(labels: labels, classWeights: classWeights)]
+    }
+
+    public func loss(_ output: HeadOutput, targets: any HeadTargets, denominators: [Double]) throws -> Tensor {
+        let labels = try requireTargets(TokenLabels.self, in: targets).labels
+        return crossEntropy(logits: output["logits"]!, labels: labels, classWeights: classWeights, denominator: denominators[0])
+    }
+
     public var namedParameters: [(name: String, tensor: Tensor)] { prefixed("classifier", classifier.namedParameters) }
 }

@@ -8,9 +8,11 @@ import Tensor
 /// sequence's chain is its labelled positions in order; transitions (K, K) [from, to]; start (K);
 /// end (K). `allowedTransition` (K·K, [from·K + to]) masks transitions to -inf (a gold path must
 /// not take one). Sequences without a labelled position are left out of the mean; a batch
-/// without any gives 0. Computed in Double (CRFChain); returns a scalar.
+/// without any gives 0. Computed in Double (CRFChain); returns a scalar. `denominator`, when
+/// given, replaces the number of sequences in the mean (data-parallel training divides by the
+/// sum over all ranks).
 public func crfNegativeLogLikelihood(emissions: Tensor, tags: [Int32], transitions: Tensor, start: Tensor, end: Tensor,
-                                     allowedTransition: [Bool]? = nil) -> Tensor {
+                                     allowedTransition: [Bool]? = nil, denominator: Double? = nil) -> Tensor {
     Profiler.measure(.loss) {
         precondition(emissions.rank == 3, "crfNegativeLogLikelihood: emissions must be (B, T, K), got \(emissions.shape)")
         let (b, t, k) = (emissions.shape[0], emissions.shape[1], emissions.shape[2])
@@ -32,8 +34,9 @@ public func crfNegativeLogLikelihood(emissions: Tensor, tags: [Int32], transitio
             total += nll
             sequences.append(.init(row: row, positions: positions, path: path, emissions: e, alpha: alpha, logPartition: logPartition))
         }
-        let out = Tensor(scalar: sequences.isEmpty ? 0 : Float(total / Double(sequences.count)))
-        return Autograd.record(CRFNegativeLogLikelihoodOp(chain: chain, sequences: sequences, sequenceLength: t),
+        let divisor = denominator ?? Double(sequences.count)
+        let out = Tensor(scalar: sequences.isEmpty ? 0 : Float(total / divisor))
+        return Autograd.record(CRFNegativeLogLikelihoodOp(chain: chain, sequences: sequences, sequenceLength: t, divisor: divisor),
                                inputs: [emissions, transitions, start, end], output: out)
     }
 }
@@ -82,13 +85,15 @@ struct CRFNegativeLogLikelihoodOp: BackwardOp {
     let chain: CRFChain
     let sequences: [Sequence]
     let sequenceLength: Int
+    /// What the mean divides by: the sequences with a labelled position (or the given denominator).
+    let divisor: Double
     var name: String { "crf_negative_log_likelihood" }
     var category: Profiler.Category { .loss }
 
     func backward(gradOutput: Tensor, inputs: [Tensor], output: Tensor) {
         guard !sequences.isEmpty else { return }
         let k = chain.classes, t = sequenceLength
-        let factor = Double(gradOutput.item) / Double(sequences.count)
+        let factor = Double(gradOutput.item) / divisor
         var dStart = [Double](repeating: 0, count: k), dEnd = dStart
         var dTransitions = [Double](repeating: 0, count: k * k)
         let dEmissions: UnsafeMutablePointer<Float>? = inputs[0].requiresGrad ? inputs[0].gradBuffer().data : nil

@@ -53,6 +53,22 @@ public final class CRFTokenClassificationHead: Head {
     }
 
     public func loss(_ output: HeadOutput, targets: any HeadTargets) throws -> Tensor {
+        try loss(output, targets: targets, denominator: nil)
+    }
+
+    /// The windows with a labelled position (the others are left out of the mean).
+    public func lossDenominators(_ output: HeadOutput, targets: any HeadTargets) throws -> [Double] {
+        let tokenLabels = try requireTargets(TokenLabels.self, in: targets).labels
+        let logits = output["logits"]!
+        let (b, t) = (logits.shape[0], logits.shape[1])
+        return [Double((0..<b).filter { row in (0..<t).contains { tokenLabels[row * t + $0] != -100 } }.count)]
+    }
+
+    public func loss(_ output: HeadOutput, targets: any HeadTargets, denominators: [Double]) throws -> Tensor {
+        try loss(output, targets: targets, denominator: denominators[0])
+    }
+
+    private func loss(_ output: HeadOutput, targets: any HeadTargets, denominator: Double?) throws -> Tensor {
         let tokenLabels = try requireTargets(TokenLabels.self, in: targets).labels
         let logits = output["logits"]!
         let (b, t) = (logits.shape[0], logits.shape[1])
@@ -64,7 +80,7 @@ public final class CRFTokenClassificationHead: Head {
             for (position, tag) in zip(positions, repaired) { tags[row * t + position] = Int32(tag) }
         }
         return crfNegativeLogLikelihood(emissions: logits, tags: tags, transitions: transitions, start: startTransitions,
-                                        end: endTransitions, allowedTransition: constraint.allowedTransition)
+                                        end: endTransitions, allowedTransition: constraint.allowedTransition, denominator: denominator)
     }
 
     /// Viterbi over one sentence's word-level emission scores (N, K).

@@ -10,6 +10,7 @@ extension DataSpec {
         "text", "text_pair", "label", "id", "header", "labels", "max_train_examples", "max_eval_examples", "skip_eval_examples",
         "token_column", "tag_column", "scheme",
         "skip_invalid",
+        "line_by_line",
     ]
 
     /// The tag schemes a conll file may be written in.
@@ -58,6 +59,7 @@ extension DataSpec {
         }
 
         skipInvalid = try map.optional("skip_invalid", default: skipInvalid)
+        lineByLine = try map.optional("line_by_line", default: lineByLine)
     }
 
     /// "`format` must be one of tsv, csv, ...; did you mean `tsv`?"

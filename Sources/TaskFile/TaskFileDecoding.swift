@@ -81,6 +81,7 @@ extension TaskFile {
                                     + "names must be unique, each becomes a folder under `output`")
             }
             try Self.checkCrossSettings(task)
+            try Self.checkModelReference(task, earlier: tasks)
             tasks.append(task)
         }
 
@@ -88,6 +89,30 @@ extension TaskFile {
         for entry in map.entries { positions[entry.key] = entry.value.position.description }
         self.init(url: url, model: model.url, output: output.url, tasks: tasks, positions: positions,
                   pathsAsWritten: ["model": model.written, "output": output.written])
+    }
+
+    /// `model: {task: NAME, ...}` names a task declared before this one (tasks run in file order)
+    /// that writes the checkpoint: `last/` needs `save_checkpoints`, `best/` evaluations too.
+    private static func checkModelReference(_ task: TaskSpec, earlier: [TaskSpec]) throws {
+        guard let reference = task.modelReference else { return }
+        let at = task.position(of: "model")
+        guard let source = earlier.first(where: { $0.name == reference.task }) else {
+            let names = earlier.map(\.name)
+            let hint = reference.task == task.name ? "a task cannot start from its own checkpoint"
+                : names.isEmpty ? "no task comes before it" : "the tasks before it: " + names.joined(separator: ", ")
+            throw TaskFileError(.invalidValue(key: "model"), at: at,
+                                "task `\(task.name)`: `model` names task `\(reference.task)`, which is not declared before it in the file (\(hint))")
+        }
+        if !source.training.saveCheckpoints {
+            throw TaskFileError(.invalidValue(key: "model"), at: at,
+                                "task `\(task.name)`: `model` is task `\(source.name)`'s \(reference.checkpoint.rawValue)/ checkpoint, but that task "
+                                + "sets `save_checkpoints: false` (at \(source.position(of: "save_checkpoints")))")
+        }
+        if reference.checkpoint == .best && source.data.eval == nil {
+            throw TaskFileError(.invalidValue(key: "model"), at: at,
+                                "task `\(task.name)`: `model` is task `\(source.name)`'s best/ checkpoint, which only evaluations write, "
+                                + "and that task has no `data.eval`; use `checkpoint: last`")
+        }
     }
 
     /// Settings that are fine alone but not together, once defaults and the task's own keys

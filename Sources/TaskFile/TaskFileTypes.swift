@@ -11,8 +11,9 @@ public struct TaskFile: Sendable {
     var url: URL
     /// The model folder (resolved against the task file's folder; `${VAR}` expanded).
     public var model: URL
-    /// Where `<output>/<task>/` folders go (default `runs`, resolved likewise).
-    public var output: URL
+    /// Where `<output>/<task>/` folders go (default `runs`, resolved likewise). Changing it
+    /// moves the model folders that name an earlier task's checkpoint along.
+    public var output: URL { didSet { resolveModelReferences() } }
     public var tasks: [TaskSpec]
     /// Where each top-level key was written (`model`, `output`, `defaults`, `tasks`):
     /// key -> `path:line:column` (or `--set ...`), for messages after decoding.
@@ -28,6 +29,14 @@ public struct TaskFile: Sendable {
         self.tasks = tasks
         self.positions = positions
         self.pathsAsWritten = pathsAsWritten
+        resolveModelReferences()
+    }
+
+    /// Points each task whose `model` names an earlier task's checkpoint at that folder under `output`.
+    mutating func resolveModelReferences() {
+        for i in tasks.indices {
+            if let reference = tasks[i].modelReference { tasks[i].model = reference.folder(in: output) }
+        }
     }
 }
 
@@ -44,6 +53,9 @@ public struct TaskSpec: Sendable {
     public var training: TrainingSettings
     /// The model folder for this task (the file's `model` unless the task sets its own).
     public var model: URL
+    /// Set when the task's `model` names an earlier task's checkpoint (`model: {task: NAME,
+    /// checkpoint: last}`): `model` is then `<output>/<NAME>/<checkpoint>`, which that task writes.
+    public var modelReference: ModelReference?
     /// Where the task is declared, for messages that concern the whole task.
     var location: String
     /// Where each key that applies to this task was written: key -> `path:line:column` (or
@@ -73,9 +85,34 @@ public struct TaskSpec: Sendable {
     public func position(of key: String) -> String { positions[key] ?? location }
 }
 
+/// A task's `model` given as an earlier task's checkpoint: continued pre-training, then
+/// fine-tuning from it, in one file.
+public struct ModelReference: Sendable, Equatable {
+    public enum Checkpoint: String, Sendable, CaseIterable { case last, best }
+    /// The earlier task's name.
+    public var task: String
+    public var checkpoint: Checkpoint
+    /// Where `task` was written, for messages.
+    public var position: String
+
+    public init(task: String, checkpoint: Checkpoint, position: String = "") {
+        self.task = task
+        self.checkpoint = checkpoint
+        self.position = position
+    }
+
+    /// `<output>/<task>/<checkpoint>`.
+    public func folder(in output: URL) -> URL {
+        output.appendingPathComponent(task).appendingPathComponent(checkpoint.rawValue)
+    }
+
+    /// As the task file writes it.
+    public var written: String { "{task: \(task), checkpoint: \(checkpoint.rawValue)}" }
+}
+
 /// Dataset formats the readers know.
 public enum DataFormat: String, Sendable, CaseIterable {
-    case tsv, csv, jsonl, conll, squad
+    case tsv, csv, jsonl, conll, squad, text
 }
 
 /// A column by header name or by 0-based index.
@@ -127,6 +164,10 @@ public struct DataSpec: Sendable {
 
     // Span extraction (squad): skip malformed questions with a warning instead of stopping.
     public var skipInvalid: Bool = false
+
+    // Language modelling (text, jsonl): one feature per line, truncated, instead of the lines
+    // concatenated and cut into blocks of max_seq_length (run_mlm.py's `--line_by_line`).
+    public var lineByLine: Bool = false
 
     /// Where the `data:` block is, for messages about the block as a whole.
     public var location: String = ""
@@ -199,6 +240,14 @@ public struct TrainingSettings: Sendable, Equatable {
     public var nBestSize: Int = 20
     public var nullScoreDiffThreshold: Double = 0
     public var versionTwoWithNegative: Bool?
+
+    // Language modelling
+    /// The share of tokens chosen for prediction (DataCollatorForLanguageModeling's mlm_probability).
+    public var mlmProbability: Double = 0.15
+    /// Choose whole words (a token and the `##` pieces after it) instead of single tokens.
+    public var wholeWordMasking: Bool = false
+    /// Fill-mask: the tokens `bertkit predict` lists per [MASK] (its `--top-k`; no task-file key).
+    public var topK: Int = 5
 
     public init() {}
 

@@ -36,7 +36,7 @@ extension TaskFile {
                 checkModel(task, fileExists: fileExists, report: report)
             }
             checkDataFiles(task, fileExists: fileExists, report: report)
-            checkColumns(task, report: report)
+            checkColumns(task, kindKeys: headTaskKinds[task.head]?.dataKeys ?? [], report: report)
             if let rules = headTaskKinds[task.head], rules.formats.contains(task.data.format) {
                 for problem in rules.checkData(task.data, fileExists) { report(task.data.position(of: problem.key), problem.message) }
             }
@@ -66,6 +66,8 @@ extension TaskFile {
     /// model.safetensors, and the vocabulary as vocab.txt or tokenizer.json (transformers 5
     /// writes only the latter).
     private func checkModel(_ task: TaskSpec, fileExists: (URL) -> Bool, report: Report) {
+        // an earlier task's checkpoint: that task writes it, and the runner checks it when this task starts
+        if task.modelReference != nil { return }
         let position = task.position(of: "model")
         let shown = task.modelAsWritten == task.model.path ? "\"\(task.model.path)\""
             : "\"\(task.modelAsWritten)\" (resolved: \(task.model.path))"
@@ -100,8 +102,9 @@ extension TaskFile {
         }
     }
 
-    /// Keys that mean nothing for the format, and column choices the format cannot honour.
-    private func checkColumns(_ task: TaskSpec, report: Report) {
+    /// Keys that mean nothing for the format (or for the head's task kind, which may read
+    /// `kindKeys` beside them), and column choices the format cannot honour.
+    private func checkColumns(_ task: TaskSpec, kindKeys: Set<String>, report: Report) {
         let data = task.data
         var problems: [(key: String, message: String)] = []
         let keysByFormat: [DataFormat: Set<String>] = [
@@ -110,9 +113,10 @@ extension TaskFile {
             .jsonl: ["text", "text_pair", "label", "id", "labels"],
             .conll: ["token_column", "tag_column", "scheme", "labels"],
             .squad: ["skip_invalid"],
+            .text: [],
         ]
         let common: Set<String> = ["format", "train", "eval", "test", "max_train_examples", "max_eval_examples", "skip_eval_examples"]
-        let allowed = common.union(keysByFormat[data.format] ?? [])
+        let allowed = common.union(keysByFormat[data.format] ?? []).union(kindKeys)
         for key in data.positions.keys.sorted() where !allowed.contains(key) {
             problems.append((key, "`data.\(key)` has no meaning for format \(data.format.rawValue)"))
         }
@@ -139,10 +143,10 @@ extension TaskFile {
             } else if data.tagColumn == data.tokenColumn {
                 problems.append(("tag_column", "`tag_column` and `token_column` are both \(data.tagColumn)"))
             }
-        case .squad:
+        case .squad, .text:
             break
         }
-        if data.format != .conll && data.format != .squad, let pair = data.textPair, pair == data.text {
+        if [.tsv, .csv, .jsonl].contains(data.format), let pair = data.textPair, pair == data.text {
             problems.append(("text_pair", "`data.text_pair` is the same column as `data.text` (\(pair))"))
         }
         for problem in problems { report(data.position(of: problem.key), problem.message) }

@@ -6,14 +6,18 @@ import Foundation
 public struct TaskKindRules {
     public var kind: String
     public var formats: [DataFormat]
+    /// `data:` keys the kind reads beyond those of its format (`line_by_line`), which validation
+    /// then accepts for this kind's tasks.
+    public var dataKeys: Set<String>
     /// Problems in the `data:` block found without loading the model or reading whole files;
     /// `fileExists` is validation's own (replaceable for tests).
     public var checkData: (_ data: DataSpec, _ fileExists: (URL) -> Bool) -> [DataProblem]
 
-    public init(kind: String, formats: [DataFormat],
+    public init(kind: String, formats: [DataFormat], dataKeys: Set<String> = [],
                 checkData: @escaping (_ data: DataSpec, _ fileExists: (URL) -> Bool) -> [DataProblem] = { _, _ in [] }) {
         self.kind = kind
         self.formats = formats
+        self.dataKeys = dataKeys
         self.checkData = checkData
     }
 }

@@ -31,7 +31,11 @@ extension TaskSpec {
         if let configMap = try map.optionalNestedMapping("head_config") {
             for entry in configMap.entries { headConfig[entry.key] = try JSONValue(yamlNode: entry.value) }
         }
-        let model = try map.optionalResolvedPath("model", environment: inherited.environment, folder: inherited.folder)
+        // `model: {task: NAME, checkpoint: last}` names an earlier task's checkpoint (resolved
+        // against `output` by TaskFile); otherwise a path
+        let reference = try Self.modelReference(map)
+        let model = try reference.map { TaskFilePath(written: $0.written, url: inherited.model.url, position: map["model"]!.position) }
+            ?? map.optionalResolvedPath("model", environment: inherited.environment, folder: inherited.folder)
             ?? inherited.model
         let (training, ownTrainingPositions) = try inherited.training.applying(map)
 
@@ -42,6 +46,26 @@ extension TaskSpec {
         self.init(name: name, head: head, headConfig: headConfig, data: data,
                   metrics: try map.optional("metrics", default: []), training: training, model: model.url,
                   location: map.position.description, positions: positions, modelAsWritten: model.written)
+        modelReference = reference
+    }
+
+    static let referenceKeys: Set<String> = ["task", "checkpoint"]
+
+    /// `model: {task: NAME, checkpoint: last|best}` (checkpoint default `last`), or nil for a path.
+    private static func modelReference(_ map: YAMLMapping) throws -> ModelReference? {
+        guard let node = map["model"], node.mappingEntries != nil else { return nil }
+        let reference = try node.mapping()
+        try reference.rejectUnknownKeys(allowed: referenceKeys)
+        let task: String = try reference.required("task")
+        var checkpoint = ModelReference.Checkpoint.last
+        if let checkpointNode = reference["checkpoint"], !checkpointNode.isNull {
+            let name: String = try reference.required("checkpoint")
+            guard let found = ModelReference.Checkpoint(rawValue: name) else {
+                throw DataSpec.notOneOf(ModelReference.Checkpoint.allCases.map(\.rawValue), key: "checkpoint", found: name, at: checkpointNode)
+            }
+            checkpoint = found
+        }
+        return ModelReference(task: task, checkpoint: checkpoint, position: reference["task"]!.position.description)
     }
 
     /// A task name becomes a folder name under `output`: `[A-Za-z0-9._-]+`, and not `.` or `..`.

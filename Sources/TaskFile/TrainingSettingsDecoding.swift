@@ -60,6 +60,8 @@ extension TrainingSettings {
         "n_best_size": { $0.nBestSize = try $1.int(atLeast: 1) },
         "null_score_diff_threshold": { $0.nullScoreDiffThreshold = try $1.finiteDouble() },
         "version_2_with_negative": { $0.versionTwoWithNegative = try $1.optionalBool() },
+        "mlm_probability": { $0.mlmProbability = try $1.double(above: 0, atMost: 1) },
+        "whole_word_masking": { $0.wholeWordMasking = try $1.bool() },
     ]
 }
 
@@ -110,6 +112,15 @@ private struct TrainingValue {
     func double(atLeast minimum: Double) throws -> Double {
         let value = try finiteDouble()
         guard value >= minimum else { throw outOfRange("at least \(minimum.yamlText)", value.yamlText) }
+        return value
+    }
+
+    /// minimum < value <= limit.
+    func double(above minimum: Double, atMost limit: Double) throws -> Double {
+        let value = try finiteDouble()
+        guard value > minimum && value <= limit else {
+            throw outOfRange("greater than \(minimum.yamlText) and at most \(limit.yamlText)", value.yamlText)
+        }
         return value
     }
 

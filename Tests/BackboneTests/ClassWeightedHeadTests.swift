@@ -85,9 +85,9 @@ final class ClassWeightedHeadTests: XCTestCase {
     /// the runner the other.
     func testBuiltInDescriptorsSayWhetherTheirHeadTakesWeights() throws {
         let config = try ModelFolder(Fixtures.tinyBert).config()
-        let expected = ["sequence-classification": true, "token-classification": true, "span-extraction": false]
+        let expected = ["sequence-classification": true, "token-classification": true, "span-extraction": false, "masked-lm": false]
         for descriptor in BuiltInHeads.all {
-            let head = try descriptor.make(HeadContext(config: config, labels: ["a", "b", "c"]))
+            let head = try descriptor.make(HeadContext(config: config, labels: ["a", "b", "c"], backbone: BertModel(config: config)))
             XCTAssertEqual(descriptor.acceptsClassWeights, expected[descriptor.name], descriptor.name)
             XCTAssertEqual(head is any ClassWeightedHead, expected[descriptor.name], descriptor.name)
         }

@@ -18,12 +18,13 @@ enum BertKitProcess {
         var stderr: String
     }
 
-    /// Runs `bertkit arguments...` with `input` on standard input.
+    /// Runs `bertkit arguments...` with `input` on standard input; with a `launcher` (a program
+    /// and its arguments, e.g. mpirun's) runs `launcher... bertkit arguments...` instead.
     static func run(_ arguments: [String], input: String = "", environment: [String: String]? = nil,
-                    currentDirectory: URL? = nil) throws -> Result {
+                    currentDirectory: URL? = nil, launcher: [String] = []) throws -> Result {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        process.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? executable
+        process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [executable.path] + arguments
         if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()

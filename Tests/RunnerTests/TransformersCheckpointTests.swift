@@ -247,11 +247,11 @@ final class TransformersCheckpointTests: XCTestCase {
 
     func testAnArchitectureWithoutAHeadIsRefusedByName() throws {
         let folder = try copy("sequence-classification")
-        try editConfig(folder) { $0["architectures"] = .array([.string("BertForMaskedLM")]) }
+        try editConfig(folder) { $0["architectures"] = .array([.string("BertForNextSentencePrediction")]) }
         let message = loadError(folder)
-        XCTAssertTrue(message.contains("architecture `BertForMaskedLM` has no head in BertKit"), message)
-        for known in ["BertForQuestionAnswering (span-extraction)", "BertForSequenceClassification (sequence-classification)",
-                      "BertForTokenClassification (token-classification)"] {
+        XCTAssertTrue(message.contains("architecture `BertForNextSentencePrediction` has no head in BertKit"), message)
+        for known in ["BertForMaskedLM (masked-lm)", "BertForQuestionAnswering (span-extraction)",
+                      "BertForSequenceClassification (sequence-classification)", "BertForTokenClassification (token-classification)"] {
             XCTAssertTrue(message.contains(known), message)
         }
         try editConfig(folder) { $0["architectures"] = .array([.string("BertModel")]) }

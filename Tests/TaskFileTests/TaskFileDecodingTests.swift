@@ -75,6 +75,62 @@ final class TaskFileDecodingTests: XCTestCase {
         XCTAssertTrue(runQA.padToMaxLength)
     }
 
+    /// Language modelling: `format: text`, `line_by_line`, `mlm_probability`, `whole_word_masking`.
+    func testLanguageModelingKeys() throws {
+        let yaml = """
+            model: m
+            defaults: {mlm_probability: 0.2}
+            tasks:
+              - name: dapt
+                head: masked-lm
+                data: {format: text, train: train.txt, line_by_line: true}
+                whole_word_masking: true
+              - name: plain
+                head: masked-lm
+                data: {format: jsonl, train: train.jsonl}
+            """
+        let file = try TaskFile(yaml: YAMLParser.parse(yaml, path: "t.yaml"), url: URL(fileURLWithPath: "/p/t.yaml"), environment: [:])
+        let (dapt, plain) = (file.tasks[0], file.tasks[1])
+        XCTAssertEqual(dapt.data.format, .text)
+        XCTAssertTrue(dapt.data.lineByLine)
+        XCTAssertEqual(dapt.training.mlmProbability, 0.2)
+        XCTAssertTrue(dapt.training.wholeWordMasking)
+        XCTAssertFalse(plain.data.lineByLine)
+        XCTAssertFalse(plain.training.wholeWordMasking)
+        XCTAssertEqual(TrainingSettings().mlmProbability, 0.15)
+    }
+
+    /// `model: {task: NAME, checkpoint: ...}`: an earlier task's checkpoint under `output`,
+    /// which follows a changed `output`.
+    func testModelNamesAnEarlierTasksCheckpoint() throws {
+        let yaml = """
+            model: m
+            output: out
+            tasks:
+              - name: dapt
+                head: masked-lm
+                data: {format: text, train: a.txt, eval: b.txt}
+              - name: ner
+                head: token-classification
+                model: {task: dapt, checkpoint: best}
+                data: {format: conll, train: c.txt, tag_column: 3}
+              - name: ner-last
+                head: token-classification
+                model: {task: dapt}
+                data: {format: conll, train: c.txt, tag_column: 3}
+            """
+        var file = try TaskFile(yaml: YAMLParser.parse(yaml, path: "t.yaml"), url: URL(fileURLWithPath: "/p/t.yaml"), environment: [:])
+        XCTAssertNil(file.tasks[0].modelReference)
+        XCTAssertEqual(file.tasks[1].modelReference, ModelReference(task: "dapt", checkpoint: .best, position: "t.yaml:9:19"))
+        XCTAssertEqual(file.tasks[1].model.path, "/p/out/dapt/best")
+        XCTAssertEqual(file.tasks[2].model.path, "/p/out/dapt/last", "checkpoint: last by default")
+        file.output = URL(fileURLWithPath: "/elsewhere")
+        XCTAssertEqual(file.tasks[1].model.path, "/elsewhere/dapt/best")
+        XCTAssertEqual(file.tasks[0].model.path, "/p/m")
+        // validation does not look for the folder: the earlier task writes it
+        XCTAssertEqual(try file.selecting(names: ["ner"]).validate(knownHeads: ["masked-lm", "token-classification"]) { $0.path.hasPrefix("/p/") }, [])
+    }
+
     func testHeadConfigBecomesJSONValues() throws {
         let sst2 = try loadGlue().tasks[0]
         XCTAssertEqual(sst2.headConfig, [

@@ -39,6 +39,26 @@ final class TaskFileErrorTests: XCTestCase {
                        "t.yaml:6:20: `class_weights`: expected `balanced` or a list of numbers, found a mapping")
     }
 
+    func testAModelReferenceNamesAnEarlierTaskThatWritesTheCheckpoint() throws {
+        func file(_ first: String, _ reference: String) -> String {
+            "model: m\ntasks:\n  - name: a\n    head: h\n    data: {format: text, train: x.txt}\n\(first)"
+                + "  - name: b\n    head: h\n    model: \(reference)\n    data: {format: tsv, train: x.tsv}\n"
+        }
+        XCTAssertEqual(decodeError(file("", "{task: c}")),
+                       "t.yaml:8:12: task `b`: `model` names task `c`, which is not declared before it in the file (the tasks before it: a)")
+        XCTAssertEqual(decodeError(file("", "{task: b}")),
+                       "t.yaml:8:12: task `b`: `model` names task `b`, which is not declared before it in the file (a task cannot start from its own checkpoint)")
+        XCTAssertEqual(decodeError(file("", "{task: a, checkpoint: best}")),
+                       "t.yaml:8:12: task `b`: `model` is task `a`'s best/ checkpoint, which only evaluations write, and that task has no `data.eval`; use `checkpoint: last`")
+        XCTAssertEqual(decodeError(file("    save_checkpoints: false\n", "{task: a}")),
+                       "t.yaml:9:12: task `b`: `model` is task `a`'s last/ checkpoint, but that task sets `save_checkpoints: false` (at t.yaml:6:23)")
+        XCTAssertEqual(decodeError(file("", "{task: a, checkpoint: first}")),
+                       "t.yaml:8:34: `checkpoint` must be one of last, best, found `first`")
+        XCTAssertEqual(decodeError(file("", "{task: a, chekpoint: last}")),
+                       "t.yaml:8:22: unknown key `chekpoint`; did you mean `checkpoint`?")
+        XCTAssertEqual(decodeError(file("", "{checkpoint: last}")), "t.yaml:8:12: missing required key `task` in this mapping")
+    }
+
     func testOutOfRangeValues() throws {
         let (message, path) = loadError("out-of-range.yaml")
         XCTAssertEqual(message, path + ":2:37: `warmup_ratio` must be at least 0 and less than 1, found 1.5")
@@ -56,6 +76,14 @@ final class TaskFileErrorTests: XCTestCase {
                        "t.yaml:6:24: `class_weights`: each weight must be a finite number at least 0, found -2")
         XCTAssertEqual(decodeError("model: m\ntasks:\n  - name: a\n    head: h\n    data: {format: tsv, max_train_examples: 0}\n"),
                        "t.yaml:5:45: `max_train_examples` must be at least 1, found 0")
+        XCTAssertEqual(decodeError(task("    mlm_probability: 0\n")),
+                       "t.yaml:6:22: `mlm_probability` must be greater than 0 and at most 1, found 0")
+        XCTAssertEqual(decodeError(task("    mlm_probability: 1.5\n")),
+                       "t.yaml:6:22: `mlm_probability` must be greater than 0 and at most 1, found 1.5")
+        XCTAssertEqual(decodeError(task("    whole_word_masking: some\n")),
+                       "t.yaml:6:25: `whole_word_masking`: expected a boolean (true or false), found `some`")
+        XCTAssertEqual(decodeError("model: m\ntasks:\n  - name: a\n    head: h\n    data: {format: txt, train: a}\n"),
+                       "t.yaml:5:20: `format` must be one of tsv, csv, jsonl, conll, squad, text, found `txt`; did you mean `text`?")
     }
 
     func testDocStrideMustBeBelowMaxSeqLengthForSquad() throws {
@@ -96,7 +124,7 @@ final class TaskFileErrorTests: XCTestCase {
 
     func testInvalidWordsAndNames() throws {
         XCTAssertEqual(decodeError("model: m\ntasks:\n  - name: a\n    head: h\n    data: {format: tvs}\n"),
-                       "t.yaml:5:20: `format` must be one of tsv, csv, jsonl, conll, squad, found `tvs`; did you mean `tsv`?")
+                       "t.yaml:5:20: `format` must be one of tsv, csv, jsonl, conll, squad, text, found `tvs`; did you mean `tsv`?")
         XCTAssertEqual(decodeError("model: m\ntasks:\n  - name: a\n    head: h\n    data: {format: conll, scheme: iob}\n"),
                        "t.yaml:5:35: `scheme` must be one of iob1, iob2, bioes, found `iob`; did you mean `iob1`?")
         XCTAssertEqual(decodeError("model: m\ntasks:\n  - name: glue/sst2\n    head: h\n    data: {format: tsv}\n"),

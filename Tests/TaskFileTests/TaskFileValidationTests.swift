@@ -19,6 +19,26 @@ final class TaskFileValidationTests: XCTestCase {
         ])
     }
 
+    /// A kind's own data keys (`line_by_line`) are accepted for its tasks only.
+    func testKindDataKeys() throws {
+        let yaml = """
+            model: m
+            tasks:
+              - name: lm
+                head: masked-lm
+                data: {format: text, train: a.txt, line_by_line: true}
+              - name: cls
+                head: sequence-classification
+                data: {format: jsonl, train: a.jsonl, line_by_line: true}
+            """
+        let file = try TaskFile(yaml: YAMLParser.parse(yaml, path: "t.yaml"), url: URL(fileURLWithPath: "/p/t.yaml"), environment: [:])
+        let rules = ["masked-lm": TaskKindRules(kind: "language-modeling", formats: [.text, .jsonl], dataKeys: ["line_by_line"]),
+                     "sequence-classification": TaskKindRules(kind: "classification", formats: [.tsv, .csv, .jsonl])]
+        XCTAssertEqual(file.validate(knownHeads: ["masked-lm", "sequence-classification"], headTaskKinds: rules) { _ in true }, [
+            "t.yaml:8:57: task `cls`: `data.line_by_line` has no meaning for format jsonl",
+        ])
+    }
+
     func testModelFilesAndHeadKinds() throws {
         var file = try TaskFile.load(url: url, environment: [:])
         file.tasks = [file.tasks[0]]

@@ -62,6 +62,18 @@ final class GatherAndPoolingTests: XCTestCase {
         XCTAssertEqual(y.grad?.values, [40, 60])
     }
 
+    func testGatherRowsInAnyOrderAddsRepeatedRowsGradients() {
+        let x = GradientCheck.random([5, 3], seed: 48)
+        let rows = [3, 0, 3, 4]
+        GradientCheck().run([x], forward: { gatherRows($0[0], rows: rows) }, reference: { (v: [[Double]]) -> [Double] in
+            rows.flatMap { row in (0..<3).map { v[0][row * 3 + $0] } }
+        })
+        // rows nobody reads get a zero gradient
+        let y = GradientCheck.random([3, 2], seed: 49)
+        gatherRows(y, rows: [2]).backward(gradient: Tensor(shape: [1, 2], values: [5, 7]))
+        XCTAssertEqual(y.grad?.values, [0, 0, 0, 0, 5, 7])
+    }
+
     func testReshapeTransposeAndSliceColumns() {
         let x = GradientCheck.random([2, 3, 4], seed: 44)
         GradientCheck().run([x], forward: { sliceColumns(transpose($0[0].reshaped([6, 4])), 1..<4) }, reference: { (v: [[Double]]) -> [Double] in

@@ -16,6 +16,29 @@ final class LossTests: XCTestCase {
         return total / weightSum
     }
 
+    /// Vocabulary-wide rows (a masked LM's) are split over the cores: the loss and the gradient
+    /// have the same bits on one thread and on several.
+    func testCrossEntropyOverWideRowsHasTheSameBitsOnAnyThreadCount() {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let labels: [Int32] = (0..<64).map { $0 % 7 == 3 ? -100 : Int32(($0 * 977) % 3000) }
+        var results: [(loss: UInt32, gradient: [UInt32])] = []
+        for threads in [1, 2, 4] {
+            Parallel.threadCount = threads
+            let logits = GradientCheck.random([64, 3000], scale: 4, seed: 53)
+            let loss = crossEntropy(logits: logits, labels: labels)
+            loss.backward()
+            results.append((loss.item.bitPattern, logits.grad!.values.map(\.bitPattern)))
+        }
+        for result in results.dropFirst() {
+            XCTAssertEqual(result.loss, results[0].loss)
+            XCTAssertTrue(result.gradient == results[0].gradient)
+        }
+        let logits = GradientCheck.random([64, 3000], scale: 4, seed: 53)
+        let expected = referenceCrossEntropy(logits.values.map(Double.init), labels: labels, classes: 3000, weights: nil)
+        XCTAssertEqual(Double(Float(bitPattern: results[0].loss)), expected, accuracy: 1e-5 * expected)
+    }
+
     func testCrossEntropyIgnoresMinus100() {
         let logits = GradientCheck.random([6, 5], scale: 3, seed: 51)
         let labels: [Int32] = [2, -100, 0, 4, -100, 1]

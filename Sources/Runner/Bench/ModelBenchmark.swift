@@ -1,4 +1,5 @@
 import Backbone
+import Distributed
 import Foundation
 import Heads
 import Tensor
@@ -28,6 +29,11 @@ struct ModelBenchmark {
     struct Sample: Codable {
         var seconds: [Double]
         var breakdown: [String: Double]
+        /// On several ranks, per measured step: the seconds the gradient sums took on the
+        /// communication thread, and the part of them the training thread waited for after its
+        /// backward (the rest was hidden behind the backward).
+        var communicationSeconds: [Double] = []
+        var exposedCommunicationSeconds: [Double] = []
     }
 
     let model: TaskModel
@@ -44,24 +50,42 @@ struct ModelBenchmark {
     }
 
     /// Seconds per training step, and the step's breakdown (seconds per category, median step).
-    func train() throws -> Sample {
-        let (batch, targets) = randomBatch(seed: 1, batch: batchSize)
+    /// On several ranks (`ranks`), each takes a batch of its own and the step is the trainer's
+    /// data-parallel one: counts summed, gradients summed in buckets during the backward.
+    func train(ranks: Communicator? = nil) throws -> Sample {
+        let (batch, targets) = randomBatch(seed: 1 + UInt64(ranks?.rank ?? 0), batch: batchSize)
         let parameters = model.namedParameters
         let optimizer = AdamW(parameters: parameters, weightDecay: 0.01)
-        var streams = RandomStreams(seed: 42)
-        return try timeSteps {
+        var streams = RandomStreams(seed: 42 + UInt64(ranks?.rank ?? 0))
+        let buckets = ranks.map { GradientBuckets(parameters: parameters.map(\.tensor), communicator: $0, capacityBytes: GradientBuckets.defaultCapacityBytes) }
+        var communication: [Double] = [], exposed: [Double] = []
+        var sample = try timeSteps {
             model.releaseGradients()
+            buckets?.resetTimes()
             // as the trainer: bf16 copies of the weights once per step
             try BF16Weights.reusingConversions {
                 let output = model(batch, training: true, stream: &streams.dropout)
-                let loss = try model.head.loss(output, targets: targets)
-                loss.backward()
+                if let ranks, let buckets {
+                    let counts = try model.head.lossDenominators(output, targets: targets)
+                    let loss = try model.head.loss(output, targets: targets, denominators: ranks.sum(counts))
+                    buckets.startStep()
+                    loss.backward(leafGradientIsFinal: { buckets.gradientIsFinal($0) })
+                    Profiler.measure(.allreduce) { buckets.finish() }
+                    communication.append(buckets.communicationSeconds)
+                    exposed.append(buckets.exposedSeconds)
+                } else {
+                    let loss = try model.head.loss(output, targets: targets)
+                    loss.backward()
+                }
             }
             Profiler.measure(.optimizer) {
                 let (_, clip) = GradientClipping.clipCoefficient(of: parameters.map(\.tensor), maxNorm: 1.0)
                 optimizer.step(learningRate: 2e-5, gradientScale: clip)
             }
         }
+        sample.communicationSeconds = Array(communication.suffix(steps))
+        sample.exposedCommunicationSeconds = Array(exposed.suffix(steps))
+        return sample
     }
 
     /// Seconds per inference batch (no graph, no dropout).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backbone
+import Distributed
 import Foundation
 import Heads
 import Tensor
@@ -49,8 +50,12 @@ enum ModelBenchCommand {
     }
 
     private static func runInPrecision(_ mode: Mode, _ options: Options) throws {
+        // under mpirun: `bench train` measures the data-parallel step (docs/distributed.md)
+        if mode == .train { try DataParallelWorld.join() }
+        let ranks = DataParallelWorld.ranks
+        defer { DataParallelWorld.finish() }
         let blas = OpenBLAS.shared
-        let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let threads = options.threads ?? (ranks == nil ? ProcessInfo.processInfo.activeProcessorCount : DataParallelWorld.defaultThreadCount)
         blas.threads = threads
         Parallel.threadCount = threads
         var stream = RandomStream(key: 7)
@@ -89,10 +94,12 @@ enum ModelBenchCommand {
         let oneDNN = options.precision == .bf16 ? try OneDNN.load() : nil
         let bf16Before = oneDNN.map { dnnl in GemmBenchmark.combinedRate(shapes.map { library.runBF16($0, oneDNN: dnnl) }) }
 
-        let sample = mode == .train ? try benchmark.train() : benchmark.infer(batch: batch)
-        let tokens = Double(batch * options.seq)
+        let sample = mode == .train ? try benchmark.train(ranks: ranks) : benchmark.infer(batch: batch)
+        // on several ranks: the whole job's tokens per step
+        let tokens = Double(batch * options.seq * (ranks?.size ?? 1))
         let perSecond = sample.seconds.map { (mode == .train ? tokens : Double(batch)) / $0 }
-        let gflops = sample.seconds.map { flopsPerToken * tokens / $0 / 1e9 }
+        // the model's rate per process, what each process's GEMM ceiling compares with
+        let gflops = sample.seconds.map { flopsPerToken * tokens / Double(ranks?.size ?? 1) / $0 / 1e9 }
         var latency: Summary?
         if mode == .infer {
             let single = ModelBenchmark(model: model, batchSize: 1, sequenceLength: options.seq, steps: max(options.steps, 11), warmup: 3)
@@ -113,6 +120,16 @@ enum ModelBenchCommand {
                             mfuVersusEngineGEMM: Summary(gflops).median / engineRate,
                             latencyMilliseconds: latency, peakRSSMiB: peakRSS,
                             breakdownSeconds: sample.breakdown, precision: options.precision)
+        if let ranks {
+            let buckets = GradientBuckets(parameters: model.namedParameters.map(\.tensor), communicator: ranks,
+                                          capacityBytes: GradientBuckets.defaultCapacityBytes)
+            report.dataParallel = DataParallelFigures(ranks: ranks.size, launcher: ranks.launch.launcher, buckets: buckets.bucketCount,
+                                                      gradientMiB: Double(buckets.byteCount) / 1_048_576,
+                                                      communicationSeconds: Summary(sample.communicationSeconds),
+                                                      exposedCommunicationSeconds: Summary(sample.exposedCommunicationSeconds),
+                                                      stepSeconds: Summary(sample.seconds))
+            guard ranks.isRoot else { return }
+        }
         if let oneDNN, let bf16Before, let bf16After {
             let rate = (bf16Before + bf16After) / 2
             let largest = shapes.max { $0.m * $0.n * $0.k < $1.m * $1.n * $1.k }!
@@ -156,6 +173,9 @@ enum ModelBenchCommand {
         var precision: Precision
         /// With --precision bf16: oneDNN's bf16 GEMM rate on the same shapes, the MFU reference.
         var bf16: BF16Ceiling?
+        /// Under mpirun: the ranks and the gradient sums' share of a step (rank 0's figures;
+        /// throughput is the whole job's tokens, the GEMM ceiling one process's).
+        var dataParallel: DataParallelFigures?
 
         func printText() {
             machine.lines.forEach { print($0) }
@@ -170,6 +190,12 @@ enum ModelBenchCommand {
                              bf16.oneDNNVersion, bf16.implementation, bf16.gemmGFLOPs, bf16.gemmGFLOPsBeforeAndAfter[0],
                              bf16.gemmGFLOPsBeforeAndAfter[1], bf16.mfuVersusBF16GEMM))
             }
+            if let dataParallel {
+                let d = dataParallel
+                print(String(format: "%d ranks (%@), %d buckets, %.0f MiB of gradients per step: sums %.3f s on the communication thread, %.3f s exposed after the backward (%.0f%% hidden), %.1f%% of the %.3f s step",
+                             d.ranks, d.launcher, d.buckets, d.gradientMiB, d.communicationSeconds.median, d.exposedCommunicationSeconds.median,
+                             100 * d.hiddenFraction, 100 * d.exposedCommunicationSeconds.median / d.stepSeconds.median, d.stepSeconds.median))
+            }
             if let latencyMilliseconds {
                 print(String(format: "batch-1 latency ms: median %.1f [%.1f .. %.1f]", latencyMilliseconds.median, latencyMilliseconds.min, latencyMilliseconds.max))
             }
@@ -181,6 +207,23 @@ enum ModelBenchCommand {
                       + String(format: " %7.3f s  %5.1f%%", seconds, 100 * seconds / max(total, 1e-12)))
             }
         }
+    }
+}
+
+/// The gradient sums of a data-parallel training step.
+struct DataParallelFigures: Codable {
+    var ranks: Int
+    var launcher: String
+    var buckets: Int
+    var gradientMiB: Double
+    /// Seconds the sums took on the communication thread, per step.
+    var communicationSeconds: Summary
+    /// Seconds the training thread waited for them after its backward, per step.
+    var exposedCommunicationSeconds: Summary
+    var stepSeconds: Summary
+    /// The part of the sums' time the backward hid (medians).
+    var hiddenFraction: Double {
+        communicationSeconds.median > 0 ? max(0, 1 - exposedCommunicationSeconds.median / communicationSeconds.median) : 0
     }
 }
 

@@ -54,7 +54,9 @@ struct RunCommand: ParsableCommand {
             // the refusal names what asked for bf16: the option, or the key (file:line:column)
             try requireBF16(for: precision != nil ? "--precision bf16" : "\(task.position(of: "precision")): task `\(task.name)`")
         }
-        Interrupt.install()
+        // under mpirun or srun: one rank of a data-parallel job (docs/distributed.md)
+        try DataParallelWorld.join()
+        Interrupt.install(quiet: !DataParallelWorld.isWriter)
         var failures = 0
         for spec in taskFile.tasks {
             do {
@@ -64,15 +66,21 @@ struct RunCommand: ParsableCommand {
                 for (split, metrics) in result.finalMetrics.sorted(by: { $0.key < $1.key }) {
                     line += "\n  \(split): " + metrics.keys.sorted().map { String(format: "%@ %.4f", $0, metrics[$0]!) }.joined(separator: ", ")
                 }
-                print(line)
-                if result.outcome == .interrupted { throw ExitCode(130) }
+                if DataParallelWorld.isWriter { print(line) }
+                if result.outcome == .interrupted {
+                    DataParallelWorld.finish()
+                    throw ExitCode(130)
+                }
             } catch let exit as ExitCode {
                 throw exit
             } catch {
+                // on a rank of a job, any error stops every rank: the others would wait for it
+                DataParallelWorld.abortIfRanked(error)
                 failures += 1
                 FileHandle.standardError.write(Data("error: [\(spec.name)] \(error)\n".utf8))
             }
         }
+        DataParallelWorld.finish()
         if failures > 0 { throw ExitCode.failure }
     }
 }

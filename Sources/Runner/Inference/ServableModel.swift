@@ -50,8 +50,9 @@ public final class ServableModel {
     }
 
     /// As `load(_:warn:)`, with the length limit `maxSeqLength` instead of the checkpoint's (at
-    /// most the model's max_position_embeddings).
-    public static func load(_ url: URL, maxSeqLength: Int?, warn: @escaping (String) -> Void = standardErrorWarning) throws -> ServableModel {
+    /// most the model's max_position_embeddings), and for fill-mask `topK` tokens per [MASK]
+    /// (default 5, the fill-mask pipeline's).
+    public static func load(_ url: URL, maxSeqLength: Int?, topK: Int? = nil, warn: @escaping (String) -> Void = standardErrorWarning) throws -> ServableModel {
         let folder = ModelFolder(url)
         let description = try CheckpointDescription(of: folder, maxSeqLength: maxSeqLength)
         let limit = try folder.config().maxPositionEmbeddings
@@ -66,6 +67,7 @@ public final class ServableModel {
         if let stride = description.docStride { spec.training.docStride = stride }
         if let length = description.maxAnswerLength { spec.training.maxAnswerLength = length }
         if let size = description.nBestSize { spec.training.nBestSize = size }
+        if let topK { spec.training.topK = topK }
         let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: description.labels, warn: warn))
         // the kind keeps the labels its head has classes for (none for span extraction)
         let labels = kind.labels

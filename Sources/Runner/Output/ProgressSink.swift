@@ -41,3 +41,10 @@ public final class StandardErrorSink: ProgressSink {
 public func monotonicSeconds() -> Double {
     Double(DispatchTime.now().uptimeNanoseconds) / 1e9
 }
+
+/// Shows nothing: the ranks of a data-parallel run other than 0, whose progress rank 0 shows.
+public final class SilentSink: ProgressSink {
+    public init() {}
+    public var isTerminal: Bool { false }
+    public func write(_ text: String) {}
+}

@@ -8,12 +8,13 @@ import TaskFile
 /// best/ and last/ checkpoints of a task: a Hugging Face folder (config.json with architectures
 /// and id2label, model.safetensors, the tokenizer files), `bertkit.json`, and `trainer_state/`
 /// (optimizer moments and TrainerState) for an exact resume. Written to a temporary folder and
-/// renamed into place.
+/// renamed into place. On a data-parallel run only rank 0 writes (`writes`); every rank reads.
 struct CheckpointStore {
     let taskDirectory: URL
     let sourceModel: URL
     let spec: TaskSpec
     let labels: [String]
+    var writes = true
 
     var last: URL { taskDirectory.appendingPathComponent("last") }
     var best: URL { taskDirectory.appendingPathComponent("best") }
@@ -37,6 +38,7 @@ struct CheckpointStore {
     }
 
     func write(to folder: URL, model: TaskModel, descriptor: HeadDescriptor, optimizer: AdamW?, state: TrainerState?) throws {
+        guard writes else { return }
         try AtomicDirectory.write(to: folder) { directory in
             try model.save(to: directory)
             // tokenizer.json too: a folder transformers 5 wrote has no vocab.txt

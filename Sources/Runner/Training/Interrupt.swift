@@ -7,7 +7,8 @@ import CKernels
 enum Interrupt {
     static var requested: Bool { bk_interrupt_requested() != 0 }
 
-    static func install() {
-        bk_interrupt_install("\nbertkit: stopping after this step and writing last/ (press Ctrl-C again to quit at once)\n")
+    /// `quiet`: the ranks of a data-parallel run other than 0, whose notice rank 0 prints.
+    static func install(quiet: Bool = false) {
+        bk_interrupt_install(quiet ? "" : "\nbertkit: stopping after this step and writing last/ (press Ctrl-C again to quit at once)\n")
     }
 }

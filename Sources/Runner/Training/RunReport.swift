@@ -19,6 +19,8 @@ struct RunReport {
     let best: TrainerState.BestCheckpoint?
     let log: [TrainLogEntry]
     let totalSteps: Int?
+    /// The processes of a data-parallel run (1 alone): the global batch is ranks x batch_size.
+    var ranks = 1
 
     struct MetricsFile: Encodable {
         var task: String
@@ -27,6 +29,10 @@ struct RunReport {
         var wallSeconds: Double
         /// The engine's threads (and OpenBLAS's) the task ran on: its `threads`, or every core.
         var threads: Int
+        /// The data-parallel ranks (1 for one process), and the batch of an optimizer step over
+        /// all of them (ranks x batch_size x gradient_accumulation_steps).
+        var ranks: Int
+        var globalBatchSize: Int
         /// label -> its weight in the loss (`class_weights`); absent when the task set none.
         var classWeights: [String: Float]?
         var final: [String: [String: Double]]
@@ -35,7 +41,8 @@ struct RunReport {
         var history: [EvaluationRecord]
 
         enum CodingKeys: String, CodingKey {
-            case task, head, outcome, threads, final, reports, best, history
+            case task, head, outcome, threads, ranks, final, reports, best, history
+            case globalBatchSize = "global_batch_size"
             case wallSeconds = "wall_seconds"
             case classWeights = "class_weights"
         }
@@ -43,7 +50,9 @@ struct RunReport {
 
     func write(to directory: URL) throws {
         try JSONFile.write(MetricsFile(task: spec.name, head: spec.head, outcome: outcome, wallSeconds: (seconds * 100).rounded() / 100,
-                                       threads: Parallel.threadCount, classWeights: classWeights,
+                                       threads: Parallel.threadCount, ranks: ranks,
+                                       globalBatchSize: ranks * spec.training.batchSize * spec.training.gradientAccumulationSteps,
+                                       classWeights: classWeights,
                                        final: final, reports: reports, best: best, history: history),
                            to: directory.appendingPathComponent("metrics.json"))
         if !log.isEmpty {
@@ -70,7 +79,8 @@ struct RunReport {
         if let totalSteps, let last = log.last { text += " (\(last.step) of \(totalSteps) steps)" }
         text += "\n"
         let s = spec.training
-        text += "- settings: epochs \(s.epochs), batch \(s.batchSize), learning rate \(s.learningRate), warmup ratio \(s.warmupRatio), weight decay \(s.weightDecay), max_seq_length \(s.maxSeqLength), seed \(s.seed)\n"
+        let batch = ranks > 1 ? "\(s.batchSize) per rank x \(ranks) ranks" : "\(s.batchSize)"
+        text += "- settings: epochs \(s.epochs), batch \(batch), learning rate \(s.learningRate), warmup ratio \(s.warmupRatio), weight decay \(s.weightDecay), max_seq_length \(s.maxSeqLength), seed \(s.seed)\n"
         if let best { text += "- best: \(best.metric) \(String(format: "%.4f", best.value)) at step \(best.step)\n" }
         for split in ["eval", "test"] {
             guard let metrics = final[split], !metrics.isEmpty else { continue }

@@ -1,4 +1,5 @@
 import Backbone
+import Distributed
 import Foundation
 import Heads
 import Tasks
@@ -33,8 +34,18 @@ struct TaskRunner {
         let directory = output.appendingPathComponent(spec.name)
         let store0 = CheckpointStore(taskDirectory: directory, sourceModel: spec.model, spec: spec, labels: [])
         // Resume loads the weights from last/; otherwise the task's model folder.
+        let ranks = DataParallelWorld.ranks
         let modelFolder = ModelFolder(resume ? store0.last : spec.model)
-        if resume { try AtomicDirectory.recover(final: store0.last) }
+        if let reference = spec.modelReference, !resume,
+           !FileManager.default.fileExists(atPath: spec.model.appendingPathComponent("config.json").path) {
+            throw CLIError("\(spec.position(of: "model")): task `\(spec.name)`: `model` \(reference.written) is \(spec.model.path), "
+                           + "which does not exist: task `\(reference.task)` writes it; run it first (it comes earlier in the file)")
+        }
+        if resume {
+            // rank 0 repairs an interrupted write of last/ before any rank reads it
+            if ranks?.isRoot ?? true { try AtomicDirectory.recover(final: store0.last) }
+            ranks?.barrier()
+        }
         let tokenizer = try BertTokenizer(modelFolder: modelFolder.url)
         let config = try modelFolder.config()
         let checkpointLabels = config.architectures.contains(descriptor.architecture) ? config.labelNames : nil
@@ -50,26 +61,32 @@ struct TaskRunner {
             throw CLIError("task `\(spec.name)`: features of \(longest) tokens exceed the model's max_position_embeddings \(config.maxPositionEmbeddings); lower max_seq_length")
         }
         // Every task sets the thread counts: its own `threads`, or all cores (what the process
-        // started with), so that a task never inherits the count an earlier task asked for.
-        Parallel.threadCount = spec.training.threads ?? Parallel.defaultThreadCount
-        OpenBLAS.shared.threads = spec.training.threads ?? OpenBLAS.shared.defaultThreads
+        // started with; on a data-parallel run, shared by the ranks on the host), so that a task
+        // never inherits the count an earlier task asked for.
+        Parallel.threadCount = spec.training.threads ?? (ranks == nil ? Parallel.defaultThreadCount : DataParallelWorld.defaultThreadCount)
+        OpenBLAS.shared.threads = spec.training.threads ?? (ranks == nil ? OpenBLAS.shared.defaultThreads : DataParallelWorld.defaultThreadCount)
         var initialization = RandomStreams(seed: spec.training.seed).initialization
         let model = try TaskModel.load(from: modelFolder, descriptor: descriptor, labels: kind.labels,
                                        options: spec.headConfig, stream: &initialization, warn: warn)
         // before anything is written: a `class_weights` that does not fit the labels stops here
         let classWeights = evalOnly || train.isEmpty ? nil
             : try TaskClassWeights.apply(spec, labels: kind.labels, train: train, to: model.head)
-        let store = CheckpointStore(taskDirectory: directory, sourceModel: spec.model, spec: spec, labels: kind.labels)
-        let outputs = try RunOutputs(directory: directory, appendToLog: resume)
+        let writes = ranks?.isRoot ?? true
+        let store = CheckpointStore(taskDirectory: directory, sourceModel: spec.model, spec: spec, labels: kind.labels, writes: writes)
+        let outputs = try RunOutputs(directory: directory, appendToLog: resume, writes: writes)
+        if let ranks {
+            try ParameterAgreement.check(model.namedParameters.map(\.tensor), on: ranks, when: "at the start")
+            outputs.progress.message("[\(spec.name)] \(ranks.size) ranks x batch \(spec.training.batchSize) = global batch \(ranks.size * spec.training.batchSize), \(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s") per rank")
+        }
         if let classWeights { outputs.progress.message("[\(spec.name)] \(classWeights.summary)") }
         let padID = Int32(tokenizer.padId)
         let evaluator = Evaluator(model: model, kind: kind, padID: padID,
-                                  batchSize: spec.training.evalBatchSize ?? spec.training.batchSize)
+                                  batchSize: spec.training.evalBatchSize ?? spec.training.batchSize, ranks: ranks)
         var outcome = Outcome.evaluated
         var trainer: Trainer?
         if !evalOnly && !train.isEmpty {
             let t = Trainer(spec: spec, model: model, descriptor: descriptor, evaluator: evaluator, train: train, eval: eval,
-                            padID: padID, store: store, outputs: outputs)
+                            padID: padID, store: store, outputs: outputs, dataParallel: ranks)
             t.interruptAfterSteps = interruptAfterSteps
             if resume {
                 let (state, moments) = try store.readResumeState()
@@ -83,6 +100,7 @@ struct TaskRunner {
                 return Result(directory: directory, outcome: outcome, finalMetrics: [:])
             }
             _ = try t.restoreBest()
+            if let ranks { try ParameterAgreement.check(model.namedParameters.map(\.tensor), on: ranks, when: "after training") }
         }
         var final: [String: [String: Double]] = [:]
         var reports: [String: JSONValue] = [:]
@@ -105,9 +123,10 @@ struct TaskRunner {
 
     func writeReports(outputs: RunOutputs, trainer: Trainer?, classWeights: TaskClassWeights?, final: [String: [String: Double]],
                       reports: [String: JSONValue] = [:], outcome: Outcome, seconds: Double) throws {
+        guard outputs.writes else { return }
         try RunReport(spec: spec, outcome: outcome, seconds: seconds, classWeights: classWeights?.byLabel, final: final, reports: reports,
                       history: trainer?.state.history ?? [], best: trainer?.state.best,
-                      log: outputs.trainLogEntries, totalSteps: trainer?.plan.totalSteps)
+                      log: outputs.trainLogEntries, totalSteps: trainer?.plan.totalSteps, ranks: DataParallelWorld.ranks?.size ?? 1)
             .write(to: outputs.directory)
     }
 }

@@ -1,4 +1,5 @@
 import Backbone
+import Distributed
 import Foundation
 import Heads
 import Tasks
@@ -15,7 +16,10 @@ final class Trainer {
     let model: TaskModel
     let descriptor: HeadDescriptor
     let evaluator: Evaluator
-    let train: [EncodedFeature]
+    /// The training features as the task kind encoded them, and the current epoch's
+    /// (`TaskKind.trainingFeatures`: the same, unless the kind draws them anew each epoch).
+    let encodedTrain: [EncodedFeature]
+    private(set) var train: [EncodedFeature]
     let eval: [EncodedFeature]
     let padID: Int32
     let store: CheckpointStore
@@ -33,44 +37,70 @@ final class Trainer {
     /// once a step or `restoreBest` has changed them): the final report reuses it instead of
     /// predicting the split again.
     private(set) var currentEvaluation: Evaluation?
+    /// The other ranks of a data-parallel run (nil for one process), and the buckets its
+    /// gradients are summed in.
+    let dataParallel: Communicator?
+    let gradientBuckets: GradientBuckets?
 
     init(spec: TaskSpec, model: TaskModel, descriptor: HeadDescriptor, evaluator: Evaluator,
-         train: [EncodedFeature], eval: [EncodedFeature], padID: Int32, store: CheckpointStore, outputs: RunOutputs) {
+         train: [EncodedFeature], eval: [EncodedFeature], padID: Int32, store: CheckpointStore, outputs: RunOutputs,
+         dataParallel: Communicator? = nil) {
         self.spec = spec
         self.model = model
         self.descriptor = descriptor
         self.evaluator = evaluator
+        encodedTrain = train
         self.train = train
         self.eval = eval
         self.padID = padID
         self.store = store
         self.outputs = outputs
         let s = spec.training
-        plan = TrainingPlan(trainingExamples: train.count, settings: s)
+        self.dataParallel = dataParallel
+        gradientBuckets = dataParallel.map {
+            GradientBuckets(parameters: model.namedParameters.map(\.tensor), communicator: $0, capacityBytes: GradientBuckets.defaultCapacityBytes)
+        }
+        plan = TrainingPlan(trainingExamples: train.count, settings: s, ranks: dataParallel?.size ?? 1)
         optimizer = AdamW(parameters: model.namedParameters, weightDecay: s.weightDecay,
                           beta1: s.adamBeta1, beta2: s.adamBeta2, epsilon: s.adamEpsilon)
         schedule = LinearSchedule(baseLearningRate: s.learningRate, totalSteps: plan.totalSteps, warmup: .steps(plan.warmupSteps))
         state = TrainerState(globalStep: 0, epoch: 0, stepInEpoch: 0, totalSteps: plan.totalSteps,
                              streams: RandomStreams(seed: s.seed), optimizer: optimizer.state().metadata,
-                             best: nil, evaluationsWithoutImprovement: 0, history: [])
+                             best: nil, evaluationsWithoutImprovement: 0, history: [],
+                             ranks: dataParallel.map(\.size))
     }
 
     var metricName: String { spec.training.metricForBestModel ?? evaluator.kind.defaultMetric }
-    var greaterIsBetter: Bool { spec.training.greaterIsBetter ?? !metricName.contains("loss") }
+    var greaterIsBetter: Bool { spec.training.greaterIsBetter ?? !(metricName.contains("loss") || metricName.contains("perplexity")) }
 
     /// Continues from last/: optimizer moments, step counters, random streams, history.
     func resume(from saved: TrainerState, optimizerState: AdamWState) throws {
+        let savedRanks = saved.ranks ?? 1, ranks = dataParallel?.size ?? 1
+        guard savedRanks == ranks else {
+            throw CLIError("[\(spec.name)] \(store.last.path) was written by a run on \(savedRanks) process\(savedRanks == 1 ? "" : "es"); resume it on as many (\(savedRanks == 1 ? "without mpirun" : "mpirun -np \(savedRanks)")), not \(ranks)")
+        }
         try optimizer.load(optimizerState)
         state = saved
         state.totalSteps = plan.totalSteps
     }
 
-    /// The data order of `epoch`: a stream of its own, so a resumed run reproduces it.
+    /// The data order of `epoch`: a stream of its own, so a resumed run reproduces it. On N
+    /// ranks the batches are global ones, of N x batch_size features, which the ranks split.
     func batches(ofEpoch epoch: Int) -> [[Int]] {
         var stream = RandomStream(key: state.streams.dataOrder.key &+ UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15)
-        return BatchOrder.trainingBatches(lengths: train.map(\.length), batchSize: spec.training.batchSize,
+        return BatchOrder.trainingBatches(lengths: train.map(\.length), batchSize: spec.training.batchSize * (dataParallel?.size ?? 1),
                                           groupByLength: spec.training.groupByLength, stream: &stream)
     }
+
+    /// The training features of `epoch`, drawn by the task kind from a key of their own (the
+    /// masks of masked language modelling): the same again after a resume, on any number of ranks.
+    func features(ofEpoch epoch: Int) -> [EncodedFeature] {
+        let key = RandomStreams.derivedKey(state.streams.dataOrder.key, Self.epochFeaturesPurpose, UInt64(epoch))
+        return evaluator.kind.trainingFeatures(encodedTrain, epoch: epoch, key: key)
+    }
+
+    /// Separates the epoch features' key from the data order's.
+    static let epochFeaturesPurpose: UInt64 = 0x6D61_736B    // "mask"
 
     /// Trains to the end of the plan, or until early stopping or Ctrl-C.
     func run() throws -> Outcome {
@@ -82,6 +112,7 @@ final class Trainer {
         progress.message("[\(spec.name)] \(train.count) training features, \(plan.stepsPerEpoch) steps per epoch, \(plan.totalSteps) steps, warmup \(plan.warmupSteps)")
         var windowTokens = 0, windowStart = now()
         while state.globalStep < plan.totalSteps {
+            train = features(ofEpoch: state.epoch)
             let epochBatches = batches(ofEpoch: state.epoch)
             let groups = stride(from: 0, to: epochBatches.count, by: s.gradientAccumulationSteps).map {
                 Array(epochBatches[$0..<min($0 + s.gradientAccumulationSteps, epochBatches.count)])
@@ -89,24 +120,8 @@ final class Trainer {
             while state.stepInEpoch < groups.count && state.globalStep < plan.totalSteps {
                 let group = groups[state.stepInEpoch]
                 model.releaseGradients()
-                var lossSum = 0.0
-                // the weights change only at the optimizer step: bf16 copies once per step
-                try BF16Weights.reusingConversions {
-                    for micro in group {
-                        let batch = FeatureBatch(features: train, indices: micro, padID: padID, padTo: s.padToMaxLength ? s.maxSeqLength : nil)
-                        guard let targets = batch.targets else {
-                            throw CLIError("[\(spec.name)] task kind `\(descriptor.taskKind)` gave training features without targets")
-                        }
-                        let output = model(batch.tokens, training: true, stream: &state.streams.dropout)
-                        let loss = try model.head.loss(output, targets: targets)
-                        lossSum += Double(loss.item)
-                        (group.count > 1 ? scale(loss, by: 1 / Float(group.count)) : loss).backward()
-                        windowTokens += batch.tokens.tokenCount
-                    }
-                }
-                // torch gives every parameter a gradient (zeros where unused), so the weight decay
-                // of AdamW reaches them all
-                for (_, p) in parameters { _ = p.gradBuffer() }
+                let step = try dataParallel.map { try dataParallelStep(group, on: $0) } ?? localStep(group)
+                windowTokens += step.tokens
                 let tensors = parameters.map(\.tensor)
                 // clipping is applied by AdamW as it reads the gradients (same bits, one pass less)
                 let (gradNorm, clip) = s.maxGradNorm > 0
@@ -117,7 +132,7 @@ final class Trainer {
                 currentEvaluation = nil
                 state.globalStep += 1
                 state.stepInEpoch += 1
-                let loss = lossSum / Double(group.count)
+                let loss = step.loss
                 let epochProgress = Double(state.epoch) + Double(state.stepInEpoch) / Double(groups.count)
                 let elapsed = now() - windowStart
                 let tokensPerSecond = elapsed > 0 ? Double(windowTokens) / elapsed : 0
@@ -134,7 +149,8 @@ final class Trainer {
                 if let every = s.evalSteps, state.globalStep % every == 0, state.globalStep < plan.totalSteps {
                     if try evaluateAndKeepBest(epoch: epochProgress) { return .stoppedEarly }
                 }
-                if Interrupt.requested || interruptAfterSteps == state.globalStep {
+                // on several ranks, only what they agreed on: every rank stops after the same step
+                if (dataParallel == nil ? Interrupt.requested : step.interrupted) || interruptAfterSteps == state.globalStep {
                     try saveLast()
                     progress.message("[\(spec.name)] interrupted at step \(state.globalStep): wrote \(store.last.path); continue with --resume")
                     return .interrupted
@@ -151,6 +167,45 @@ final class Trainer {
             if stop { return .stoppedEarly }
         }
         return .finished
+    }
+
+    /// What one optimizer step's forward and backward passes gave.
+    struct StepResult {
+        /// The mean loss over the step's batch (the global batch, on several ranks).
+        var loss: Double
+        /// The tokens it read (on all ranks).
+        var tokens: Int
+        /// Whether Ctrl-C (SIGINT or SIGTERM) asked to stop after this step (on any rank).
+        var interrupted: Bool
+    }
+
+    /// One process's step: the micro-batches' forward and backward passes, gradients left in
+    /// the parameters (a gradient for every parameter, zeros where unused: torch gives every
+    /// parameter one, so the weight decay of AdamW reaches them all).
+    private func localStep(_ group: [[Int]]) throws -> StepResult {
+        let s = spec.training
+        var lossSum = 0.0, tokens = 0
+        // the weights change only at the optimizer step: bf16 copies once per step
+        try BF16Weights.reusingConversions {
+            for micro in group {
+                let batch = FeatureBatch(features: train, indices: micro, padID: padID, padTo: s.padToMaxLength ? s.maxSeqLength : nil)
+                let targets = try requireTargets(batch)
+                let output = model(batch.tokens, training: true, stream: &state.streams.dropout)
+                let loss = try model.head.loss(output, targets: targets)
+                lossSum += Double(loss.item)
+                (group.count > 1 ? scale(loss, by: 1 / Float(group.count)) : loss).backward()
+                tokens += batch.tokens.tokenCount
+            }
+        }
+        for (_, p) in model.namedParameters { _ = p.gradBuffer() }
+        return StepResult(loss: lossSum / Double(group.count), tokens: tokens, interrupted: Interrupt.requested)
+    }
+
+    func requireTargets(_ batch: FeatureBatch) throws -> any HeadTargets {
+        guard let targets = batch.targets else {
+            throw CLIError("[\(spec.name)] task kind `\(descriptor.taskKind)` gave training features without targets")
+        }
+        return targets
     }
 
     /// Evaluates on the eval split (when there is one), records the history, writes best/ when

@@ -14,6 +14,9 @@ struct TrainerState: Codable {
     var best: BestCheckpoint?
     var evaluationsWithoutImprovement: Int
     var history: [EvaluationRecord]
+    /// The data-parallel ranks that wrote it (absent: one process). A resume must use as many:
+    /// the global batches, the slices and the dropout streams depend on it.
+    var ranks: Int?
 
     struct BestCheckpoint: Codable {
         var step: Int

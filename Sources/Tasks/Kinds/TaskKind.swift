@@ -47,6 +47,10 @@ public protocol TaskKind: AnyObject {
     /// The data formats this kind reads (`bertkit validate` checks `data.format` against them).
     static var formats: [DataFormat] { get }
 
+    /// `data:` keys this kind reads beyond those of its formats (`bertkit validate` accepts them
+    /// for its tasks). Default: none.
+    static var dataKeys: Set<String> { get }
+
     /// Problems in a task's `data:` block that show without loading the model or reading whole
     /// files (`bertkit validate`, for a task whose format is one of `formats`). Default: none.
     static func checkData(_ data: DataSpec, fileExists: (URL) -> Bool) -> [DataProblem]
@@ -63,6 +67,13 @@ public protocol TaskKind: AnyObject {
 
     /// The features of a split (empty when the task file has no such split).
     func features(_ split: Split) throws -> [EncodedFeature]
+
+    /// The training features of epoch `epoch` (0-based), from those `features(.train)` gave.
+    /// Default: the same features every epoch. A kind whose inputs are drawn anew each epoch (the
+    /// masks of masked language modelling) draws them here from `key` alone, a key the trainer
+    /// derives from the run's seed and the epoch, so that a resumed run draws the same; a
+    /// feature's count and lengths must not change.
+    func trainingFeatures(_ features: [EncodedFeature], epoch: Int, key: UInt64) -> [EncodedFeature]
 
     /// Metrics and predictions from the outputs of every feature of the split, in feature order.
     func evaluate(_ split: Split, outputs: [FeatureOutput]) throws -> Evaluation
@@ -81,6 +92,8 @@ public protocol TaskKind: AnyObject {
 
 extension TaskKind {
     public static func checkData(_ data: DataSpec, fileExists: (URL) -> Bool) -> [DataProblem] { [] }
+    public static var dataKeys: Set<String> { [] }
+    public func trainingFeatures(_ features: [EncodedFeature], epoch: Int, key: UInt64) -> [EncodedFeature] { features }
     public static var predictionFields: PredictionFields? { nil }
 
     public func evaluate(_ split: Split, outputs: [FeatureOutput], head: Head) throws -> Evaluation {
@@ -142,7 +155,9 @@ public enum TaskKindRegistry {
     /// What `bertkit validate` checks of a `data:` block for the kind `name` (nil if none is
     /// registered under it).
     public static func rules(for name: String) -> TaskKindRules? {
-        kinds[name].map { kind in TaskKindRules(kind: name, formats: kind.formats, checkData: { kind.checkData($0, fileExists: $1) }) }
+        kinds[name].map { kind in
+            TaskKindRules(kind: name, formats: kind.formats, dataKeys: kind.dataKeys, checkData: { kind.checkData($0, fileExists: $1) })
+        }
     }
 
     /// Registers the kinds this module implements.
@@ -150,6 +165,7 @@ public enum TaskKindRegistry {
         register("classification", ClassificationTask.self)
         register("token-classification", TokenClassificationTask.self)
         register("span-extraction", SpanExtractionTask.self)
+        register("language-modeling", LanguageModelingTask.self)
     }
 }
 

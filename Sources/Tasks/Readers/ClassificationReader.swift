@@ -30,7 +30,7 @@ enum ClassificationReader {
             case .jsonl:
                 return try JSONLClassificationReader.read(bytes: bytes, spec: spec, limit: limit,
                                                           requireLabels: requireLabels, path: path)
-            case .conll, .squad:
+            case .conll, .squad, .text:
                 throw DatasetError.unsupportedFormat(path: path, format: spec.format.rawValue)
             }
         }

@@ -82,7 +82,7 @@ enum JSONLClassificationReader {
         return examples
     }
 
-    private static func parseObject(_ lineBytes: UnsafeBufferPointer<UInt8>, decoder: JSONDecoder,
+    static func parseObject(_ lineBytes: UnsafeBufferPointer<UInt8>, decoder: JSONDecoder,
                                     line: Int, path: String) throws -> [String: JSONValue] {
         let value: JSONValue
         do {
@@ -110,7 +110,7 @@ enum JSONLClassificationReader {
         }
     }
 
-    private static func describe(_ value: JSONValue) -> String {
+    static func describe(_ value: JSONValue) -> String {
         switch value {
         case .null: return "null"
         case .bool(let flag): return "the bool \(flag)"

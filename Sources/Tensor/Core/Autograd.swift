@@ -63,7 +63,12 @@ extension Tensor {
     /// Back-propagates from this tensor (a scalar loss, or any tensor with `gradient` given).
     /// Frees the graph as it goes: intermediate gradients and nodes are dropped once used, so
     /// only leaves (parameters) keep `grad`.
-    public func backward(gradient: Tensor? = nil) {
+    ///
+    /// `leafGradientIsFinal`, when given, is called for each leaf that requires a gradient as soon
+    /// as the last op that reads it has run its backward: from then on this backward adds nothing
+    /// to the leaf's `grad`, so data-parallel training can start summing it over the ranks while
+    /// the rest of the backward runs.
+    public func backward(gradient: Tensor? = nil, leafGradientIsFinal: ((Tensor) -> Void)? = nil) {
         if let g = gradient {
             precondition(g.shape == shape, "backward gradient \(g.shape) for tensor \(shape)")
             gradBuffer().copyValues(from: g)
@@ -71,7 +76,9 @@ extension Tensor {
             precondition(count == 1, "backward() without a gradient needs a scalar, got \(shape)")
             gradBuffer().fill(1)
         }
-        for tensor in topologicalOrder().reversed() {
+        let order = Array(topologicalOrder().reversed())
+        let finalAfter = leafGradientIsFinal == nil ? [:] : Self.leavesFinishedByPosition(order)
+        for (position, tensor) in order.enumerated() {
             guard let node = tensor.node else { continue }
             if let gradOutput = tensor.grad {
                 Profiler.measure(node.operation.category) {
@@ -80,7 +87,21 @@ extension Tensor {
             }
             tensor.node = nil
             tensor.grad = nil
+            if let leaves = finalAfter[position] { for leaf in leaves { leafGradientIsFinal!(leaf) } }
         }
+    }
+
+    /// For each position of `order` (the backward's), the leaves whose last reader sits there.
+    private static func leavesFinishedByPosition(_ order: [Tensor]) -> [Int: [Tensor]] {
+        var lastReader: [ObjectIdentifier: (position: Int, leaf: Tensor)] = [:]
+        for (position, tensor) in order.enumerated() {
+            for input in tensor.node?.inputs ?? [] where input.node == nil && input.requiresGrad {
+                lastReader[ObjectIdentifier(input)] = (position, input)
+            }
+        }
+        var byPosition: [Int: [Tensor]] = [:]
+        for (position, leaf) in lastReader.values { byPosition[position, default: []].append(leaf) }
+        return byPosition
     }
 
     /// Every tensor with a node reachable from this one, inputs before outputs (iterative DFS).

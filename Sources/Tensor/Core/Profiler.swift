@@ -14,6 +14,9 @@ public enum Profiler {
         case embedding
         case loss
         case optimizer
+        /// Data-parallel training: the wait for the gradient sums after the backward (what the
+        /// backward did not hide).
+        case allreduce = "allreduce (exposed)"
         case other
     }
 

@@ -67,6 +67,14 @@ public struct RandomStreams: Codable, Equatable, Sendable {
         dataOrder = RandomStream(key: RandomStreams.key(seed: seed, purpose: 3))
     }
 
+    /// A key derived from `key` and two numbers (a rank and a step, say), through SplitMix64's
+    /// mixer: streams for parties that must draw independently of each other and of the past.
+    public static func derivedKey(_ key: UInt64, _ first: UInt64, _ second: UInt64) -> UInt64 {
+        var mixer = SplitMix64(seed: key ^ (first &* 0x9E37_79B9_7F4A_7C15))
+        var mixed = SplitMix64(seed: mixer.next() ^ (second &* 0xBF58_476D_1CE4_E5B9))
+        return mixed.next()
+    }
+
     /// A stream key from the seed and a purpose number, through SplitMix64's mixer.
     static func key(seed: UInt64, purpose: UInt64) -> UInt64 {
         var mixer = SplitMix64(seed: seed ^ (purpose &* 0xA076_1D64_78BD_642F))
