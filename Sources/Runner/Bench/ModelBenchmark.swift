@@ -34,6 +34,9 @@ struct ModelBenchmark {
         /// backward (the rest was hidden behind the backward).
         var communicationSeconds: [Double] = []
         var exposedCommunicationSeconds: [Double] = []
+        /// The buckets the gradients were summed in, and their bytes (0 for one process).
+        var bucketCount = 0
+        var gradientBytes = 0
     }
 
     let model: TaskModel
@@ -85,6 +88,8 @@ struct ModelBenchmark {
         }
         sample.communicationSeconds = Array(communication.suffix(steps))
         sample.exposedCommunicationSeconds = Array(exposed.suffix(steps))
+        sample.bucketCount = buckets?.bucketCount ?? 0
+        sample.gradientBytes = buckets?.byteCount ?? 0
         return sample
     }
 

@@ -121,10 +121,8 @@ enum ModelBenchCommand {
                             latencyMilliseconds: latency, peakRSSMiB: peakRSS,
                             breakdownSeconds: sample.breakdown, precision: options.precision)
         if let ranks {
-            let buckets = GradientBuckets(parameters: model.namedParameters.map(\.tensor), communicator: ranks,
-                                          capacityBytes: GradientBuckets.defaultCapacityBytes)
-            report.dataParallel = DataParallelFigures(ranks: ranks.size, launcher: ranks.launch.launcher, buckets: buckets.bucketCount,
-                                                      gradientMiB: Double(buckets.byteCount) / 1_048_576,
+            report.dataParallel = DataParallelFigures(ranks: ranks.size, launcher: ranks.launch.launcher, buckets: sample.bucketCount,
+                                                      gradientMiB: Double(sample.gradientBytes) / 1_048_576,
                                                       communicationSeconds: Summary(sample.communicationSeconds),
                                                       exposedCommunicationSeconds: Summary(sample.exposedCommunicationSeconds),
                                                       stepSeconds: Summary(sample.seconds))

@@ -37,7 +37,11 @@ enum GatheredOutputs {
                         let name = String(decoding: raw[cursor..<(cursor + nameLength)], as: UTF8.self)
                         cursor += nameLength
                         let n = Int(take(Int64.self))
-                        values[name] = (0..<n).map { i in raw.loadUnaligned(fromByteOffset: cursor + i * 4, as: Float.self) }
+                        // one copy of the bytes, not a load per float (a masked LM's outputs are long)
+                        values[name] = [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+                            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[cursor..<(cursor + n * 4)]))
+                            initialized = n
+                        }
                         cursor += n * 4
                     }
                     gathered[index] = FeatureOutput(values: values)
