@@ -13,7 +13,8 @@ let package = Package(
     name: "BertKitFuzz",
     dependencies: [.package(path: "..")],
     targets: [
-        .executableTarget(name: "bertkit-fuzz", dependencies: [.product(name: "FuzzTargets", package: bertKit)]),
+        .systemLibrary(name: "CFuzzerDriver"),
+        .executableTarget(name: "bertkit-fuzz", dependencies: ["CFuzzerDriver", .product(name: "FuzzTargets", package: bertKit)]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,6 +17,9 @@
 # Environment:
 #   FUZZ_MIN_EXECS=N    keep fuzzing a target after SECONDS until it has run N inputs in all
 #                       (the acceptance runs: `FUZZ_MIN_EXECS=2000000 scripts/fuzz.sh all 600`)
+#   FUZZ_KEEP_GOING=1   fuzz in a child process that is restarted after a crash, hang or
+#                       out-of-memory (libFuzzer's -fork=1 -ignore_*): every finding of the
+#                       SECONDS is kept in .fuzz/crashes/<target>/, not only the first
 #   FUZZ_CONFIG=debug   build without optimization (default: release, with asserts kept)
 #   FUZZ_FLAGS="..."    more libFuzzer flags (e.g. -jobs=2, -only_ascii=1)
 # Runs niced, and waits while /tmp/QUIET exists (someone is timing on this machine).
@@ -72,8 +75,10 @@ fixture_globs() {
 build() {
     wait_quiet
     echo "building Fuzz/ ($config, -sanitize=fuzzer,address)..." >&2
+    # -parse-as-library: the executable's entry is `@main` (it calls libFuzzer's driver);
+    # lld: gold fails on the instrumented link (an internal error in its DWARF reader)
     local flags=(-c "$config" -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
-                 -Xcc -fsanitize=fuzzer-no-link,address)
+                 -Xcc -fsanitize=fuzzer-no-link,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld)
     # release keeps assert(): a broken internal invariant is a finding too
     [ "$config" = release ] && flags+=(-Xswiftc -assert-config -Xswiftc Debug)
     (cd Fuzz && nice -n 5 swift build "${flags[@]}" --product bertkit-fuzz) >&2
@@ -120,24 +125,31 @@ fuzz() {
     local dict; dict="$(dictionary "$target")"
     local executions=0 elapsed=0 round=0 status=0 start; start="$(date +%s)"
     : > "$log"
+    local keep_going=()
+    [ -n "${FUZZ_KEEP_GOING:-}" ] && keep_going=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
     while :; do
         wait_quiet
         local limits=(-max_total_time="$seconds")
         if [ "$round" -gt 0 ]; then limits=(-runs="$(( ${FUZZ_MIN_EXECS:-0} - executions ))"); fi
         # -timeout: an input that takes 10 s is a hang; -rss_limit_mb (and libFuzzer's malloc
         # limit, the same) make a 2 GB allocation a finding; -close_fd_mask=1: readers that print
-        # (bertkit validate's "ok") stay quiet.
+        # (bertkit validate's "ok") stay quiet. SWIFT_BACKTRACE: Swift's own crash report would
+        # run under ASan and muddle its report.
         set +e
-        BERTKIT_FUZZ_TARGET="$target" nice -n 10 "$binary" "${limits[@]}" -timeout=10 -rss_limit_mb=2048 \
-            -max_len="$limit" -dict="$dict" -artifact_prefix="$crashes/" -print_final_stats=1 -close_fd_mask=1 \
-            ${FUZZ_FLAGS:-} "$corpus" >> "$log" 2>&1
+        BERTKIT_FUZZ_TARGET="$target" SWIFT_BACKTRACE=enable=no \
+        LSAN_OPTIONS="suppressions=$root/Fuzz/lsan-suppressions.txt:print_suppressions=0" nice -n 10 "$binary" \
+            "${limits[@]}" "${keep_going[@]}" -timeout=10 -rss_limit_mb=2048 -max_len="$limit" -dict="$dict" \
+            -artifact_prefix="$crashes/" -print_final_stats=1 -close_fd_mask=1 ${FUZZ_FLAGS:-} "$corpus" > "$log.round" 2>&1
         status=$?
         set -e
-        local ran; ran="$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || echo 0)"
-        executions=$(( executions + ran ))
+        cat "$log.round" >> "$log"
+        # the executions of this round: its last status line, "#123456 ..." (or "#123456: ..." forked)
+        local ran; ran="$(grep -E '^#[0-9]+' "$log.round" | tail -1 | sed -nE 's/^#([0-9]+).*/\1/p')"
+        executions=$(( executions + ${ran:-0} ))
         round=$(( round + 1 ))
         [ "$status" -eq 0 ] && [ "$executions" -lt "${FUZZ_MIN_EXECS:-0}" ] || break
     done
+    rm -f "$log.round"
     elapsed=$(( $(date +%s) - start ))
     # the last status line: "#123456 ... cov: 812 ft: 2345 corp: 97/12Kb ..."
     local last; last="$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1)"
@@ -150,7 +162,7 @@ fuzz() {
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$elapsed" "$executions" "$rate" "${cov:-?}" "${ft:-?}" "$corp" "$found" \
         | tee -a "$work/summary.tsv"
     if [ "$found" -gt 0 ] || [ "$status" -ne 0 ]; then
-        echo "$target: libFuzzer stopped (status $status), $found new file(s) in $crashes; see $log" >&2
+        echo "$target: $found new finding(s) in $crashes (libFuzzer's status $status); see $log" >&2
         return 1
     fi
 }

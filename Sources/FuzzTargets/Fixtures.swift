@@ -10,8 +10,17 @@ enum Fixtures {
         .appendingPathComponent("Tests/Fixtures")
 
     static let vocabularyURL = folder.appendingPathComponent("tiny-bert/vocab.txt")
-    static let vocabularyBytes: [UInt8] = Array(FileManager.default.contents(atPath: vocabularyURL.path)!)
     static let vocabulary = try! Vocabulary(contentsOf: vocabularyURL)
+
+    /// A vocab.txt of 160 tokens (BERT's specials at their ids, letters, a few pieces and words)
+    /// for the targets that read a model folder's tokenizer files on every input: a 2,000-token
+    /// file would make reading it most of their time.
+    static let smallVocabularyBytes: [UInt8] = {
+        var tokens = ["[PAD]"] + (0..<99).map { "[unused\($0)]" } + ["[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+        tokens += "abcdefghijklmnopqrstuvwxyz".map { String($0) } + "abcdefghijklmnopqrstuvwxyz".map { "##\($0)" }
+        tokens += [".", ",", "!", "?", "'", "-", "the", "cat", "##s", "##ing", "é", "東", "京", "##"]
+        return Array((tokens.joined(separator: "\n") + "\n").utf8)
+    }()
 
     /// BERT's uncased defaults (lower-case, strip accents), as the fixture models were trained.
     static let uncased = try! BertTokenizer(vocabulary: vocabulary)

@@ -8,8 +8,14 @@ import Glibc
 /// this process's own that is removed at exit.
 enum Scratch {
     static let root: URL = {
-        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-        let url = URL(fileURLWithPath: base).appendingPathComponent("bertkit-fuzz-\(getpid())", isDirectory: true)
+        let base = URL(fileURLWithPath: FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory())
+        // a process that crashed (the fuzzer's purpose) left its folder: remove those of dead processes
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? [] where name.hasPrefix("bertkit-fuzz-") {
+            if let pid = Int32(name.dropFirst("bertkit-fuzz-".count)), kill(pid, 0) != 0, errno == ESRCH {
+                try? FileManager.default.removeItem(at: base.appendingPathComponent(name))
+            }
+        }
+        let url = base.appendingPathComponent("bertkit-fuzz-\(getpid())", isDirectory: true)
         try? FileManager.default.removeItem(at: url)
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         atexit { try? FileManager.default.removeItem(at: Scratch.root) }

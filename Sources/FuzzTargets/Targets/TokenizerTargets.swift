@@ -22,13 +22,13 @@ enum TokenizerTargets {
         try EncodingChecks.checkLoaded(try BertTokenizer(modelFolder: folder))
     }
 
-    /// tokenizer_config.json, then (after a NUL byte, if any) special_tokens_map.json, over the
-    /// fixture vocabulary.
+    /// tokenizer_config.json, then (after a NUL byte, if any) special_tokens_map.json, beside a
+    /// small vocab.txt.
     static let tokenizerConfig = FuzzTarget(
-        "tokenizer-config", "tokenizer_config.json [NUL special_tokens_map.json] beside the test vocab.txt; ids in range"
+        "tokenizer-config", "tokenizer_config.json [NUL special_tokens_map.json] beside a vocab.txt; ids in range"
     ) { bytes in
         let folder = Scratch.folder("tokenizer-config")
-        Scratch.write(Fixtures.vocabularyBytes, as: "vocab.txt", in: folder)
+        Scratch.write(Fixtures.smallVocabularyBytes, as: "vocab.txt", in: folder)
         let (config, map) = splitAtFirstNUL(bytes)
         Scratch.write(config, as: "tokenizer_config.json", in: folder)
         if let map { Scratch.write(map, as: "special_tokens_map.json", in: folder) }

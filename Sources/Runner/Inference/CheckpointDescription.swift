@@ -48,6 +48,11 @@ public struct CheckpointDescription {
         } catch {
             throw CLIError("\(url.path): not a bertkit.json BertKit can read (\(error))")
         }
+        // bertkit run writes the task's max_seq_length (8 or more); a shorter one cannot hold
+        // [CLS], a token and [SEP], and its inputs would encode to nothing
+        guard manifest.maxSeqLength >= 3 else {
+            throw CLIError("\(url.path): key `maxSeqLength` is \(manifest.maxSeqLength); it must be at least 3 ([CLS], a token, [SEP])")
+        }
         source = .bertkitManifest
         task = manifest.task
         head = try HeadRegistry.descriptor(named: manifest.head)
