@@ -48,6 +48,7 @@ struct TaskRunner {
         }
         let tokenizer = try BertTokenizer(modelFolder: modelFolder.url)
         let config = try modelFolder.config()
+        try modelFolder.checkVocabulary(of: tokenizer, against: config)
         let checkpointLabels = config.architectures.contains(descriptor.architecture) ? config.labelNames : nil
         let warn: (String) -> Void = { standardErrorWarning($0) }
         let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: checkpointLabels, warn: warn))
