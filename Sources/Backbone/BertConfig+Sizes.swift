@@ -9,6 +9,10 @@ extension BertConfig {
     /// lookup): a table with more rows could not be indexed.
     public static let largestIDCount = Int(Int32.max)
 
+    /// Whether the token-type table has a row for the second text of a pair (type id 1): a
+    /// model with type_vocab_size 1 reads single texts only, and a pair would index past it.
+    public var readsTextPairs: Bool { typeVocabSize >= 2 }
+
     /// The backbone's parameter count (BertModel's tensors: the embeddings, every layer, and the
     /// pooler when `withPooler`), or nil when it does not fit an Int.
     public func parameterCount(withPooler: Bool = true) -> Int? {

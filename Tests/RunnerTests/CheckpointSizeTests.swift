@@ -68,6 +68,56 @@ final class CheckpointSizeTests: XCTestCase {
                        + "is 64 in \(folder.appendingPathComponent("config.json").path)")
     }
 
+    /// `folder`'s checkpoint cut to one token type, in its weights and its config.json.
+    private func keepOneTokenType(_ folder: URL) throws {
+        let weights = folder.appendingPathComponent("model.safetensors")
+        let file = try SafeTensorsFile(contentsOf: weights)
+        let tensors = try file.names.filter { !$0.hasSuffix("position_ids") }.map { name -> (name: String, tensor: Tensor) in
+            let tensor = try file.tensor(named: name)
+            return (name, name.hasSuffix("token_type_embeddings.weight") ? Tensor(shape: [1, 32], values: Array(tensor.values.prefix(32))) : tensor)
+        }
+        try SafeTensors.write(tensors, to: weights)
+        try editConfig(folder) { $0["type_vocab_size"] = .number(1) }
+    }
+
+    func testATextPairForAModelOfOneTokenTypeIsRefused() throws {
+        let folder = try copy("sequence-classification")
+        try keepOneTokenType(folder)
+        let servable = try ServableModel.load(folder, warn: { _ in })
+        XCTAssertEqual(try servable.features(for: [.object(["text": .string("one text")])]).count, 1)
+        // the pair's type ids of 1 stopped the process in the embedding lookup
+        let inputs: [JSONValue] = [.object(["text": .string("one")]), .object(["text": .string("a"), "text_pair": .string("b")])]
+        XCTAssertThrowsError(try servable.features(for: inputs)) { error in
+            XCTAssertEqual("\(error)", "input 2 is a text pair, but \(folder.appendingPathComponent("config.json").path) has "
+                           + "type_vocab_size 1: the model reads single texts only")
+        }
+    }
+
+    func testATaskOfTextPairsOnAModelOfOneTokenTypeIsRefusedBeforeTraining() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bertkit-pairs-\(UUID().uuidString)")
+        let taskFile = try SyntheticTask.write(to: folder, trainCount: 8, devCount: 4)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("model")
+        try FileManager.default.copyItem(at: BertKitProcess.fixtures.appendingPathComponent("tiny-bert"), to: model)
+        try keepOneTokenType(model)
+        for name in ["train.tsv", "dev.tsv"] {
+            let url = folder.appendingPathComponent(name)
+            let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { line -> String in
+                let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+                return [String(fields[0]), fields[0] == "sentence" ? "pair" : "a b", String(fields[1])].joined(separator: "\t")
+            }
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url)
+        }
+        let yaml = try String(contentsOf: taskFile, encoding: .utf8)
+            .replacingOccurrences(of: BertKitProcess.fixtures.appendingPathComponent("tiny-bert").path, with: model.path)
+            .replacingOccurrences(of: "text: sentence,", with: "text: sentence, text_pair: pair,")
+        try Data(yaml.utf8).write(to: taskFile)
+        let result = try BertKitProcess.run(["run", taskFile.path])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("task `has-z`: its features are text pairs, but \(model.appendingPathComponent("config.json").path) "
+                                             + "has type_vocab_size 1: the model reads single texts only"), result.stderr)
+    }
+
     private func state(_ edit: (inout TrainerState) -> Void) throws -> URL {
         var state = TrainerState(globalStep: 12, epoch: 1, stepInEpoch: 2, totalSteps: 30, streams: RandomStreams(seed: 1),
                                  optimizer: AdamWStateMetadata(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, parameters: []),

@@ -92,7 +92,13 @@ public final class ServableModel {
     /// The features of some inputs, in input order (NER and QA may make several per input).
     /// Throws, naming the field, on an input the task kind cannot read.
     public func features(for inputs: [JSONValue]) throws -> [EncodedFeature] {
-        try kind.predictionFeatures(for: inputs)
+        let features = try kind.predictionFeatures(for: inputs)
+        // a pair would index past a one-row token-type table, a precondition failure mid-batch
+        if !model.backbone.config.readsTextPairs, let pair = features.first(where: { $0.tokenTypeIDs.contains(1) }) {
+            throw CLIError("input \(pair.exampleIndex + 1) is a text pair, but \(folder.configURL.path) has type_vocab_size "
+                           + "\(model.backbone.config.typeVocabSize): the model reads single texts only")
+        }
+        return features
     }
 
     /// The head's outputs for features, in feature order, computed in length-sorted batches of
