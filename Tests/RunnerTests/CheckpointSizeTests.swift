@@ -68,6 +68,24 @@ final class CheckpointSizeTests: XCTestCase {
                        + "is 64 in \(folder.appendingPathComponent("config.json").path)")
     }
 
+    func testManifestCountsThatWouldTrapAreRefused() throws {
+        let folder = try copy("question-answering")
+        let url = folder.appendingPathComponent("bertkit.json")
+        let manifest = CheckpointStore.Manifest(task: "t", head: "span-extraction", headConfig: [:], taskKind: "span-extraction",
+                                                labels: [], maxSeqLength: 48, docStride: 16, maxAnswerLength: 30, nBestSize: 20)
+        try JSONEncoder().encode(manifest).write(to: url)
+        XCTAssertEqual(try ServableModel.load(folder, warn: { _ in }).nBestSize, 20)
+        // prefix(-1) in the answer search stopped the process at the first question
+        var negative = manifest
+        negative.nBestSize = -1
+        try JSONEncoder().encode(negative).write(to: url)
+        XCTAssertEqual(loadError(folder), "\(url.path): `nBestSize` is -1; it must be at least 1")
+        var short = manifest
+        short.maxSeqLength = 0
+        try JSONEncoder().encode(short).write(to: url)
+        XCTAssertEqual(loadError(folder), "\(url.path): `maxSeqLength` is 0; it must be at least 3")
+    }
+
     /// `folder`'s checkpoint cut to one token type, in its weights and its config.json.
     private func keepOneTokenType(_ folder: URL) throws {
         let weights = folder.appendingPathComponent("model.safetensors")
