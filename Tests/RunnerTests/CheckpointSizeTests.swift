@@ -136,6 +136,17 @@ final class CheckpointSizeTests: XCTestCase {
                                              + "has type_vocab_size 1: the model reads single texts only"), result.stderr)
     }
 
+    func testBenchRefusesSequencesPastThePositions() throws {
+        // position ids past tiny-bert's 64 stopped the process in the embedding lookup
+        let model = BertKitProcess.fixtures.appendingPathComponent("tiny-bert").path
+        let result = try BertKitProcess.run(["bench", "infer", "--model", model, "--seq", "128", "--steps", "5"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("--seq 128 is more than \(model) reads: its max_position_embeddings is 64"), result.stderr)
+        let zero = try BertKitProcess.run(["bench", "infer", "--seq", "0"])
+        XCTAssertNotEqual(zero.status, 0)
+        XCTAssertTrue(zero.stderr.contains("--seq must be at least 1"), zero.stderr)
+    }
+
     private func state(_ edit: (inout TrainerState) -> Void) throws -> URL {
         var state = TrainerState(globalStep: 12, epoch: 1, stepInEpoch: 2, totalSteps: 30, streams: RandomStreams(seed: 1),
                                  optimizer: AdamWStateMetadata(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, parameters: []),
