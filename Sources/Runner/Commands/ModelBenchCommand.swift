@@ -40,6 +40,7 @@ enum ModelBenchCommand {
             }
             if steps < 5 { throw ValidationError("--steps must be at least 5") }
             if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+            if seq < 1 { throw ValidationError("--seq must be at least 1") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         }
     }
@@ -75,6 +76,13 @@ enum ModelBenchCommand {
             name = options.config
         }
         let config = model.backbone.config
+        // the random batch's positions and ids (101, then 1000 and up) must index the model's tables
+        if options.seq > config.maxPositionEmbeddings {
+            throw CLIError("--seq \(options.seq) is more than \(name) reads: its max_position_embeddings is \(config.maxPositionEmbeddings)")
+        }
+        if config.vocabSize <= 1001 {
+            throw CLIError("\(name): vocab_size \(config.vocabSize) is too small for the benchmark's random ids (1000 and up)")
+        }
         let batch = options.batch ?? (mode == .train ? 16 : 32)
         let benchmark = ModelBenchmark(model: model, batchSize: batch, sequenceLength: options.seq, steps: options.steps, warmup: 2)
         let flopsPerToken = ModelBenchmark.trainingFLOPsPerToken(config, sequenceLength: options.seq) / (mode == .train ? 1 : 3)

@@ -48,6 +48,13 @@ public struct CheckpointDescription {
         } catch {
             throw CLIError("\(url.path): not a bertkit.json BertKit can read (\(error))")
         }
+        // what `bertkit run` writes, as its task file allows: a negative n_best_size would trap in
+        // the answer search, the others would make every input fail
+        let counts = [("maxSeqLength", manifest.maxSeqLength, 3), ("docStride", manifest.docStride, 1),
+                      ("maxAnswerLength", manifest.maxAnswerLength, 1), ("nBestSize", manifest.nBestSize, 1)]
+        for case let (key, value?, least) in counts where value < least {
+            throw CLIError("\(url.path): `\(key)` is \(value); it must be at least \(least)")
+        }
         source = .bertkitManifest
         task = manifest.task
         head = try HeadRegistry.descriptor(named: manifest.head)

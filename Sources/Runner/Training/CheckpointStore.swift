@@ -75,7 +75,7 @@ struct CheckpointStore {
         guard FileManager.default.fileExists(atPath: stateURL.path) else {
             throw CLIError("\(last.path): no checkpoint to resume from (trainer_state/state.json is missing); run without --resume")
         }
-        let state = try JSONDecoder().decode(TrainerState.self, from: Data(contentsOf: stateURL))
+        let state = try TrainerState.read(from: stateURL)
         let file = try SafeTensorsFile(contentsOf: stateDirectory.appendingPathComponent("optimizer.safetensors"))
         let moments = try file.names.map { (name: $0, tensor: try file.tensor(named: $0)) }
         return (state, AdamWState(metadata: state.optimizer, moments: moments))

@@ -48,6 +48,7 @@ struct TaskRunner {
         }
         let tokenizer = try BertTokenizer(modelFolder: modelFolder.url)
         let config = try modelFolder.config()
+        try modelFolder.checkVocabulary(of: tokenizer, against: config)
         let checkpointLabels = config.architectures.contains(descriptor.architecture) ? config.labelNames : nil
         let warn: (String) -> Void = { standardErrorWarning($0) }
         let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: checkpointLabels, warn: warn))
@@ -59,6 +60,10 @@ struct TaskRunner {
         }
         if let longest = (train + eval + test).map(\.length).max(), longest > config.maxPositionEmbeddings {
             throw CLIError("task `\(spec.name)`: features of \(longest) tokens exceed the model's max_position_embeddings \(config.maxPositionEmbeddings); lower max_seq_length")
+        }
+        if !config.readsTextPairs, (train + eval + test).contains(where: { $0.tokenTypeIDs.contains(1) }) {
+            throw CLIError("task `\(spec.name)`: its features are text pairs, but \(modelFolder.configURL.path) has type_vocab_size "
+                           + "\(config.typeVocabSize): the model reads single texts only")
         }
         // Every task sets the thread counts: its own `threads`, or all cores (what the process
         // started with; on a data-parallel run, shared by the ranks on the host), so that a task
