@@ -75,7 +75,8 @@ public final class ServableModel {
         if let length = description.maxAnswerLength { spec.training.maxAnswerLength = length }
         if let size = description.nBestSize { spec.training.nBestSize = size }
         if let topK { spec.training.topK = topK }
-        let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: description.labels, warn: warn))
+        let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: description.labels,
+                                                                                                          vocabularySize: config.vocabSize, warn: warn))
         // the kind keeps the labels its head has classes for (none for span extraction)
         let labels = kind.labels
         var unused = RandomStream(key: 0)

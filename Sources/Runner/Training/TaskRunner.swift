@@ -51,7 +51,8 @@ struct TaskRunner {
         try modelFolder.checkVocabulary(of: tokenizer, against: config)
         let checkpointLabels = config.architectures.contains(descriptor.architecture) ? config.labelNames : nil
         let warn: (String) -> Void = { standardErrorWarning($0) }
-        let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: checkpointLabels, warn: warn))
+        let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: checkpointLabels,
+                                                                                                          vocabularySize: config.vocabSize, warn: warn))
         let train = evalOnly ? [] : try kind.features(.train)
         let eval = try kind.features(.eval)
         let test = try kind.features(.test)
