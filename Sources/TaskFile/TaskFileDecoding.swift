@@ -45,17 +45,21 @@ extension TaskFile {
     /// As `load`, but the decoding errors are returned, beside a file holding every task whose
     /// name could be read (a value that failed is left at its default; `validationProblems`
     /// skips what depends on it). Throws TaskFileErrors only when nothing can be decoded: the
-    /// file is unreadable, not UTF-8 or not YAML (libyaml stops at the first syntax error).
+    /// file is unreadable, not UTF-8, or not one YAML document (libyaml stops at the first
+    /// syntax error; an alias to nothing or past the size limits stops the parse too). A
+    /// repeated key is one error among the others.
     static func loadCollectingErrors(url: URL, overrides: [String] = [],
                                      environment: [String: String]) throws -> (file: TaskFile, errors: [TaskFileProblem]) {
         let url = url.standardizedFileURL
-        var root: YAMLNode
+        let document: YAMLParser.Document
         do {
-            root = try YAMLParser.parse(contentsOfFile: url.path)
+            document = try YAMLParser.document(contentsOfFile: url.path)
         } catch let error as YAMLError {
             throw TaskFileErrors(path: url.path, problems: [error.problem])
         }
+        var root = document.root
         var errors = TaskFileErrorCollector()
+        for duplicate in document.duplicateKeys { errors.record(duplicate) }
         for argument in overrides {
             // a bad override is skipped: the file and the other overrides are still checked
             if let applied = errors.attempt({ try apply(YAMLOverride(parsing: argument), to: root) }) { root = applied }

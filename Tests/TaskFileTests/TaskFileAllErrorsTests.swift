@@ -158,6 +158,25 @@ final class TaskFileAllErrorsTests: XCTestCase {
         XCTAssertEqual(errors.description, errors.problems.map(\.description).joined(separator: "\n"))
     }
 
+    /// A repeated key is reported with the rest (the first value is kept and decoded).
+    func testARepeatedKeyDoesNotStopTheRest() throws {
+        let text = "model: m\ndefaults:\n  epochs: 2\n  batch_size: 0\n  epochs: x\ntasks:\n  - name: a\n    name: b\n"
+            + "    head: token-classification\n    data: {format: conll, train: x, tag_column: 3, tag_column: 4}\n"
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("repeats-\(UUID().uuidString).yaml")
+        try Data(text.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let path = url.standardizedFileURL.path
+        XCTAssertEqual(problems(url), [
+            "\(path):4:15: `batch_size` must be at least 1, found 0",
+            "\(path):5:3: duplicate key `epochs` (first defined at line 3, again at line 5)",
+            "\(path):8:5: duplicate key `name` (first defined at line 7, again at line 8)",
+            "\(path):10:52: duplicate key `tag_column` (first defined at line 10, again at line 10)",
+        ])
+        // the parser alone still refuses the file at its first repeat
+        XCTAssertEqual(thrownDescription(try YAMLParser.parse(contentsOfFile: path)),
+                       "\(path):5:3: duplicate key `epochs` (first defined at line 3, again at line 5)")
+    }
+
     /// What makes the rest meaningless still stops at once: the file cannot be read, or libyaml
     /// finds a syntax error.
     func testUnreadableAndSyntaxErrorsStopAtOnce() {
