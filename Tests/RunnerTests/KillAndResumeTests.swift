@@ -24,11 +24,11 @@ final class KillAndResumeTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
-    /// 24 examples in batches of 4: 6 steps an epoch, 10 epochs; an evaluation every 3 steps
+    /// 24 examples in batches of 4: 6 steps an epoch, 8 epochs; an evaluation every 3 steps
     /// whose eval loss mostly falls, so best/ is written often, and last/ at each epoch end.
-    static let defaults = "epochs: 10, batch_size: 4, learning_rate: 1e-3, warmup_ratio: 0.1, weight_decay: 0.01, "
+    static let defaults = "epochs: 8, batch_size: 4, learning_rate: 1e-3, warmup_ratio: 0.1, weight_decay: 0.01, "
         + "max_seq_length: 16, seed: 7, logging_steps: 1, threads: 1, eval_steps: 3, metric_for_best_model: loss"
-    static let totalSteps = 60, stepsPerEpoch = 6
+    static let totalSteps = 48, stepsPerEpoch = 6
     static let kills = 20
     /// How long each crash window of a write lasts in the killed runs.
     static let pauseMilliseconds = 40
@@ -47,9 +47,13 @@ final class KillAndResumeTests: XCTestCase {
         var random = SplitMix(state: seed)
         let started = Date()
 
+        // the uninterrupted run on the other core, while this one is killed again and again
         let straight = try FaultRun(in: folder.appendingPathComponent("straight"), trainCount: 24, devCount: 8, defaults: Self.defaults)
-        let reference = try straight.run()
-        XCTAssertEqual(reference.status, 0, reference.stderr)
+        final class Box: @unchecked Sendable { var result: Result<BertKitProcess.Result, Error>? }
+        let reference = Box()
+        let straightDone = DispatchGroup()
+        straightDone.enter()
+        DispatchQueue.global().async { reference.result = Result { try straight.run() }; straightDone.leave() }
 
         let killed = try FaultRun(in: folder.appendingPathComponent("killed"), trainCount: 24, devCount: 8, defaults: Self.defaults)
         var landings: [Landing] = []
@@ -92,6 +96,9 @@ final class KillAndResumeTests: XCTestCase {
             try assertCheckpointsLoad(killed, everWritten: &everWritten, kill: number + 1, seed: seed)
         }
 
+        straightDone.wait()
+        let uninterrupted = try XCTUnwrap(reference.result).get()
+        XCTAssertEqual(uninterrupted.status, 0, uninterrupted.stderr)
         let finish = try killed.run(everWritten.contains("last") ? ["--resume"] : [])
         XCTAssertEqual(finish.status, 0, finish.stderr)
         XCTAssertTrue(finish.stdout.contains("finished"), finish.stdout)
@@ -118,6 +125,32 @@ final class KillAndResumeTests: XCTestCase {
         XCTAssertEqual(expectedLog.map(\.step), Array(1...Self.totalSteps))
         XCTAssertEqual(actualLog.map(\.step), Array(1...Self.totalSteps), "each step logged once, after \(Self.kills) kills")
         XCTAssertTrue(actualLog == expectedLog, "the logged losses, learning rates and gradient norms")
+    }
+
+    /// A kill between moving best/ aside and renaming the new one in leaves best/ missing and
+    /// `.best.old-*` complete. A resumed run puts it back before anything reads it, even when it
+    /// writes no best/ of its own: here the best evaluation is the first (the highest loss, with
+    /// greater_is_better), so the end of training restores those weights from best/, as the
+    /// uninterrupted run does from memory.
+    func testAResumeRepairsABestFolderThatAKillLeftMovedAside() throws {
+        let defaults = "epochs: 2, batch_size: 4, learning_rate: 1e-3, warmup_ratio: 0.1, weight_decay: 0.01, max_seq_length: 16, "
+            + "seed: 7, logging_steps: 1, threads: 1, metric_for_best_model: loss, greater_is_better: true"
+        let straight = try FaultRun(in: folder.appendingPathComponent("straight"), trainCount: 24, devCount: 8, defaults: defaults)
+        let reference = try straight.run()
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        XCTAssertTrue(reference.stderr.contains("restored the best checkpoint (step 6"), reference.stderr)
+
+        let killed = try FaultRun(in: folder.appendingPathComponent("killed"), trainCount: 24, devCount: 8, defaults: defaults)
+        let first = try killed.run(["--interrupt-after-steps", "8"])
+        XCTAssertEqual(first.status, 130, first.stderr)
+        try FileManager.default.moveItem(at: killed.best, to: killed.task.appendingPathComponent(".best.old-5eed"))
+        let resumed = try killed.run(["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("restored the best checkpoint (step 6"), resumed.stderr)
+        XCTAssertTrue(killed.writeLeftovers().isEmpty, "\(killed.writeLeftovers())")
+        XCTAssertTrue(try FaultRun.files(under: killed.best) == FaultRun.files(under: straight.best), "best/ as the uninterrupted run's")
+        XCTAssertEqual(try Data(contentsOf: killed.task.appendingPathComponent("predictions.jsonl")),
+                       try Data(contentsOf: straight.task.appendingPathComponent("predictions.jsonl")))
     }
 
     // MARK: the killed runs
