@@ -54,6 +54,7 @@ final class KillAndResumeTests: XCTestCase {
         let straightDone = DispatchGroup()
         straightDone.enter()
         DispatchQueue.global().async { reference.result = Result { try straight.run() }; straightDone.leave() }
+        defer { straightDone.wait() }    // not before: tearDown deletes its folder
 
         let killed = try FaultRun(in: folder.appendingPathComponent("killed"), trainCount: 24, devCount: 8, defaults: Self.defaults)
         var landings: [Landing] = []
@@ -67,6 +68,9 @@ final class KillAndResumeTests: XCTestCase {
             let before = killed.writeLeftovers()
             let launched = Date()
             let process = try start(killed, resume: resume, log: "process-\(number)")
+            defer {    // a wait that failed leaves no run behind
+                if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+            }
 
             let target: String
             if number % 2 == 0 {
