@@ -77,7 +77,9 @@ struct RunCommand: ParsableCommand {
                 // on a rank of a job, any error stops every rank: the others would wait for it
                 DataParallelWorld.abortIfRanked(error)
                 failures += 1
-                FileHandle.standardError.write(Data("error: [\(spec.name)] \(error)\n".utf8))
+                // most of a task's errors already start with its name
+                let message = "\(error)", name = "[\(spec.name)] "
+                FileHandle.standardError.write(Data("error: \(message.hasPrefix(name) ? "" : name)\(message)\n".utf8))
             }
         }
         DataParallelWorld.finish()
