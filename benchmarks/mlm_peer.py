@@ -70,6 +70,7 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     transformers.logging.set_verbosity_error()   # "newly initialized: cls.predictions..." is expected
+    transformers.logging.disable_progress_bar()
     tokenizer = AutoTokenizer.from_pretrained(a.model)
     model = BertForMaskedLM.from_pretrained(a.model)
     model.train()
@@ -100,7 +101,7 @@ def main():
         if number >= a.warmup:
             seconds.append(elapsed)
             masked.append(int((batch["labels"] != -100).sum()))
-        losses.append(float(loss))
+        losses.append(loss.item())
 
     tokens = a.batch * a.seq
     rates = [tokens / s for s in seconds]

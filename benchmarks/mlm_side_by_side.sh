@@ -9,7 +9,8 @@
 #   bash benchmarks/mlm_side_by_side.sh            # after swift build -c release
 #   PY=/tmp/venv-torch/bin/python REPS=3 STEPS=7 PRECISIONS="fp32 bf16" OUT=/tmp/bench-mlm
 # bf16: the peer's forward and loss under torch.autocast("cpu", bfloat16) (mlm_peer.py --bf16),
-# BertKit's `bench train --precision bf16`. Raw JSON per run goes to $OUT
+# BertKit's `bench train --precision bf16`; on a CPU without bf16 units BertKit refuses bf16 unless
+# BERTKIT_BF16_EMULATION=1 is set (oneDNN then emulates it, slower than fp32). Raw JSON per run goes to $OUT
 # ({peer,bertkit}-mlm-<precision>-<rep>.json); the medians and ratios are printed at the end.
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed for BertKit's process alone (BertKit picks
 # the kernel itself); the peer runs with the environment as it is.
