@@ -56,6 +56,12 @@ enum BufferPool {
 
         init(minimumCapacityBytes: Int) { self.minimumCapacityBytes = minimumCapacityBytes }
 
+        /// A pool that goes away (the tests' own) frees what it still holds; the buffers in use
+        /// are their owners' to release. (The shared pool lives as long as the process.)
+        deinit {
+            for pointer in free.values.joined() { pointer.deallocate() }
+        }
+
         func allocate(bytes: Int) -> (pointer: UnsafeMutableRawPointer, bytes: Int) {
             let wanted = BufferPool.sizeClass(bytes)
             guard wanted >= BufferPool.minimumBytes else {
