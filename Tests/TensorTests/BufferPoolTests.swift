@@ -51,4 +51,30 @@ final class BufferPoolTests: XCTestCase {
         XCTAssertEqual(pool.inUseBytes, 0)
         XCTAssertEqual(pool.pooledBytes, 7 * mib, "both buffers of this phase kept, within the limit")
     }
+
+    /// A pool that goes away gives back what it holds (LeakSanitizer found a test's pool leaking
+    /// its buffers), and not the buffers still in use, which their owners release.
+    func testAPoolThatGoesAwayGivesBackTheBuffersItHolds() {
+        final class GivenBack: @unchecked Sendable {  // written by the pool on this thread only
+            var pointers: [UnsafeMutableRawPointer] = []
+        }
+        let mib = 1 << 20
+        let givenBack = GivenBack()
+        let inUse: (pointer: UnsafeMutableRawPointer, bytes: Int)
+        var held: [UnsafeMutableRawPointer] = []
+        do {
+            let pool = BufferPool.Pool(minimumCapacityBytes: 64 * mib) { givenBack.pointers.append($0) }
+            let first = pool.allocate(bytes: 2 * mib), second = pool.allocate(bytes: 3 * mib)
+            inUse = pool.allocate(bytes: 4 * mib)
+            pool.release(first.pointer, bytes: first.bytes)
+            pool.release(second.pointer, bytes: second.bytes)
+            held = [first.pointer, second.pointer]
+            XCTAssertTrue(givenBack.pointers.isEmpty, "a released buffer that fits stays in the pool")
+            XCTAssertEqual(pool.pooledBytes, 5 * mib)  // the pool's last use: it goes away here
+        }
+        XCTAssertEqual(Set(givenBack.pointers), Set(held), "the pool's own buffers, once each")
+        XCTAssertEqual(givenBack.pointers.count, 2)
+        inUse.pointer.deallocate()
+        for pointer in held { pointer.deallocate() }  // the counting pool only recorded them
+    }
 }
