@@ -51,10 +51,12 @@ started=$SECONDS
 swift build --build-tests --scratch-path "$scratch" "${flags[@]}"
 built=$SECONDS
 
-# The C kernels must be instrumented, not merely linked against the runtime: their objects call it.
+# The C kernels must be instrumented, not merely linked with the runtime: their objects call it
+# (UndefinedBehaviorSanitizer's handlers in every kernel with arithmetic to check: all but
+# vector_target.c, a CPU query).
 for object in "$scratch"/debug/CKernels.build/*.c.o; do
-  case "$object" in */vector_target.c.o) continue ;; esac  # a constant and a CPU query: no memory access to check
   for symbol in "${runtime_symbols[@]}"; do
+    case "$symbol:$object" in __ubsan_*:*/vector_target.c.o) continue ;; esac
     nm -u "$object" | grep -q "$symbol" || { echo "sanitize.sh: $object calls no $symbol*: the C kernels are not instrumented" >&2; exit 1; }
   done
 done
