@@ -77,4 +77,30 @@ final class BufferPoolTests: XCTestCase {
         inUse.pointer.deallocate()
         for pointer in held { pointer.deallocate() }  // the counting pool only recorded them
     }
+
+    /// Threads taking and giving back buffers at once (the engine's workers, a server's requests
+    /// beside a training step): a buffer is lent to one holder at a time, and every byte lent
+    /// comes back. (`scripts/sanitize.sh thread` runs this under ThreadSanitizer.)
+    func testThreadsSharingAPoolEachHoldTheirOwnBuffers() {
+        let mib = 1 << 20
+        let pool = BufferPool.Pool(minimumCapacityBytes: 16 * mib)
+        let threads = 4, rounds = 300
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            for round in 0..<rounds {
+                // three size classes, so that threads reuse each other's buffers and evict
+                let buffer = pool.allocate(bytes: (1 + (thread + round) % 3) * mib)
+                let words = buffer.pointer.assumingMemoryBound(to: Int.self)
+                let last = buffer.bytes / MemoryLayout<Int>.stride - 1
+                let tag = thread * rounds + round
+                words[0] = tag
+                words[last] = tag
+                sched_yield()  // another holder of the same buffer would now overwrite the tags
+                XCTAssertEqual(words[0], tag, "thread \(thread), round \(round)")
+                XCTAssertEqual(words[last], tag, "thread \(thread), round \(round)")
+                pool.release(buffer.pointer, bytes: buffer.bytes)
+            }
+        }
+        XCTAssertEqual(pool.inUseBytes, 0)
+        XCTAssertLessThanOrEqual(pool.pooledBytes, pool.limitBytes)
+    }
 }
