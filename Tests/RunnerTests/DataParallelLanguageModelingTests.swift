@@ -13,16 +13,7 @@ extension DataParallelRunTests {
     /// vocabulary) with its dropout off, so that the ranks' dropout streams do not enter the
     /// comparison.
     func tinyBertMLMWithoutDropout() throws -> URL {
-        let copy = folder.appendingPathComponent("tiny-bert-mlm-no-dropout")
-        try FileManager.default.copyItem(at: BertKitProcess.fixtures.appendingPathComponent("masked-lm/tiny-bert-mlm"), to: copy)
-        let configURL = copy.appendingPathComponent("config.json")
-        var config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
-        XCTAssertEqual(config["hidden_dropout_prob"] as? Double, 0.1)
-        XCTAssertEqual(config["attention_probs_dropout_prob"] as? Double, 0.1)
-        config["hidden_dropout_prob"] = 0.0
-        config["attention_probs_dropout_prob"] = 0.0
-        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
-        return copy
+        try withoutDropout(fixture: "masked-lm/tiny-bert-mlm", copyName: "tiny-bert-mlm-no-dropout")
     }
 
     /// 455 sentences grouped into 117 blocks of 32 tokens: 2 epochs of 8 global batches, the last
