@@ -3,16 +3,21 @@
 #
 #   scripts/sanitize.sh address [FILTER]   AddressSanitizer and UndefinedBehaviorSanitizer, and
 #                                          LeakSanitizer in the bertkit processes the tests start
-#   scripts/sanitize.sh thread [FILTER]    ThreadSanitizer on the engine's parallel paths
+#   scripts/sanitize.sh thread [FILTER]    ThreadSanitizer
 #
 # Each builds the tests in a scratch folder of its own (.build-asan, .build-tsan: a sanitized
-# build shares nothing with .build), then runs them. FILTER is swift test's --filter; without it,
-# address runs the whole suite and thread the test classes that drive the parallel paths (below).
+# build shares nothing with .build), then runs them: the whole suite, or swift test's --filter
+# FILTER. The engine's parallel paths alone, under ThreadSanitizer in minutes instead of the
+# suite's half hour: Parallel's fork-join and splits, attention's runs of pairs, the GEMM row
+# blocks, the buffer pool shared by threads, per-thread engine state and the tokenizer's batch
+# workers (TensorTests, TokenizersTests), then a training task and the server's batcher, which
+# run all of them together:
+#   scripts/sanitize.sh thread 'TensorTests|TokenizersTests|TaskThreadsTests|RunEndToEndTests|ServingBatchingTests'
 # The bertkit executable the end-to-end tests spawn is the one beside the test bundle, so it is
 # the sanitized build too, and so are the ranks mpirun starts; every process writes its reports
 # to $SCRATCH/sanitizer-logs/report.PID, since a report on the stderr of a child that a test
 # expects to fail would otherwise pass unseen. Exits non-zero when a test failed or any process
-# reported anything. Run it niced on a shared machine: the build alone takes 10-20 minutes.
+# reported anything. Run it niced on a shared machine: a first build takes 10-20 minutes.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -31,11 +36,6 @@ case "$mode" in
     scratch=.build-tsan
     flags=(--sanitize thread)
     runtime_symbols=(__tsan_)
-    # The engine's parallel paths: Parallel's fork-join and splits, attention's runs of pairs,
-    # GEMM row blocks, the buffer pool from several threads, per-thread engine state, the
-    # tokenizer's batch workers; then a whole training task and the server's batcher, which
-    # run all of them together under real load.
-    [ -n "$filter" ] || filter='TensorTests|TokenizersTests|TaskThreadsTests|RunEndToEndTests|ServingBatchingTests'
     ;;
   *)
     echo "usage: scripts/sanitize.sh address|thread [FILTER]" >&2
