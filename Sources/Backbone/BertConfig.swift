@@ -77,7 +77,11 @@ public struct BertConfig: Equatable, Sendable {
             guard case .number(let d) = raw, d == d.rounded(), d > 0 || (allowZero && d == 0) else {
                 throw BackboneError.invalidConfig(path, key: key, "expected a positive integer, found \(raw)")
             }
-            return Int(d)
+            // Int(d) traps past Int.max (1e20 would abort the process)
+            guard let exact = Int(exactly: d) else {
+                throw BackboneError.invalidConfig(path, key: key, "\(d) is too large for a 64-bit integer")
+            }
+            return exact
         }
         func float(_ key: String, default value: Float) throws -> Float {
             guard let raw = json[key], raw != .null else { return value }
@@ -85,6 +89,14 @@ public struct BertConfig: Equatable, Sendable {
                 throw BackboneError.invalidConfig(path, key: key, "expected a number, found \(raw)")
             }
             return Float(d)
+        }
+        // the dropout ops refuse p >= 1 with a precondition, which would abort the process mid-run
+        func probability(_ key: String, default value: Float) throws -> Float {
+            let p = try float(key, default: value)
+            guard p >= 0 && p < 1 else {
+                throw BackboneError.invalidConfig(path, key: key, "\(p) is not a dropout probability in [0, 1)")
+            }
+            return p
         }
         self.init()
         vocabSize = try int("vocab_size")
@@ -104,11 +116,12 @@ public struct BertConfig: Equatable, Sendable {
             throw BackboneError.invalidConfig(path, key: "hidden_act", "`\(activation)` is not supported (gelu, gelu_new or relu)")
         }
         hiddenAct = act
-        hiddenDropoutProb = try float("hidden_dropout_prob", default: 0.1)
-        attentionProbsDropoutProb = try float("attention_probs_dropout_prob", default: 0.1)
+        hiddenDropoutProb = try probability("hidden_dropout_prob", default: 0.1)
+        attentionProbsDropoutProb = try probability("attention_probs_dropout_prob", default: 0.1)
         layerNormEps = try float("layer_norm_eps", default: 1e-12)
         initializerRange = try float("initializer_range", default: 0.02)
-        if let raw = json["classifier_dropout"], raw != .null { classifierDropout = try float("classifier_dropout", default: 0.1) }
+        if let raw = json["classifier_dropout"], raw != .null { classifierDropout = try probability("classifier_dropout", default: 0.1) }
+        if let raw = json["num_labels"], raw != .null { _ = try int("num_labels") }
         guard hiddenSize % numAttentionHeads == 0 else {
             throw BackboneError.invalidConfig(path, key: "num_attention_heads", "hidden_size \(hiddenSize) is not a multiple of \(numAttentionHeads) heads")
         }
@@ -130,6 +143,13 @@ public struct BertConfig: Equatable, Sendable {
         }
         if case .string(let kind)? = json["problem_type"] { problemType = kind }
         raw = json
+        try checkSizes(path: path)
+    }
+
+    /// `num_labels` (checked on read): transformers' label count for a config without id2label.
+    public var numLabels: Int? {
+        guard case .number(let n)? = raw["num_labels"] else { return nil }
+        return Int(exactly: n)
     }
 
     /// Class names in index order from id2label (nil when absent).
@@ -158,7 +178,10 @@ public struct BertConfig: Equatable, Sendable {
         json["architectures"] = .array(architectures.map(JSONValue.string))
         if let names = labelNames {
             json["id2label"] = .object(Dictionary(uniqueKeysWithValues: names.enumerated().map { (String($0.offset), .string($0.element)) }))
-            json["label2id"] = .object(Dictionary(uniqueKeysWithValues: names.enumerated().map { ($0.element, .number(Double($0.offset))) }))
+            // two classes of one name (an id2label as read) keep the later index, as transformers'
+            // {label: id} does; uniqueKeysWithValues would trap while saving a checkpoint
+            json["label2id"] = .object(Dictionary(names.enumerated().map { ($0.element, .number(Double($0.offset))) },
+                                                  uniquingKeysWith: { _, later in later }))
         }
         if let problemType { json["problem_type"] = .string(problemType) }
         return json

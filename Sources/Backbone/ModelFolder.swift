@@ -46,6 +46,16 @@ public struct ModelFolder {
     public func config() throws -> BertConfig { try BertConfig(contentsOf: configURL) }
 
     public func weights() throws -> SafeTensorsFile { try SafeTensorsFile(contentsOf: weightsURL) }
+
+    /// The folder checked, its config read, and the weights opened and checked against the
+    /// config's sizes: what every model load does first, before it allocates the model.
+    public func configAndWeights() throws -> (config: BertConfig, loader: ParameterLoader) {
+        try validate()
+        let config = try config()
+        let loader = ParameterLoader(file: try weights())
+        try config.checkSizes(against: loader, configPath: configURL.path)
+        return (config, loader)
+    }
 }
 
 extension BertModel {
@@ -53,9 +63,7 @@ extension BertModel {
     /// tensors and `cls.*` pre-training tensors are ignored). A checkpoint without a pooler loads
     /// with a warning on stderr and the model has none.
     public static func load(from folder: ModelFolder, warn: (String) -> Void = standardErrorWarning) throws -> BertModel {
-        try folder.validate()
-        let config = try folder.config()
-        let loader = ParameterLoader(file: try folder.weights())
+        let (config, loader) = try folder.configAndWeights()
         let hasPooler = loader.fileNames["pooler.dense.weight"] != nil
         let model = BertModel(config: config, withPooler: hasPooler)
         if !hasPooler { warn("\(folder.weightsURL.path): no pooler (pooler.dense.*); pooled output unavailable") }

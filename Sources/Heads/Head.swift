@@ -64,6 +64,13 @@ public protocol Head: Module {
     /// so that nothing vocabulary-sized is kept per position.
     func predictionOutputs(_ output: HeadOutput, targets: (any HeadTargets)?) throws -> HeadOutput
 
+    /// The loss of an evaluation batch (its mean feeds the `loss` metric of a task kind that
+    /// gives none of its own), given `kept`, what `predictionOutputs` made of the same batch.
+    /// Default: `loss(output, targets:)`. A head whose prediction outputs already score every
+    /// target (the masked LM keeps each labelled position's loss) reads them instead, so that an
+    /// evaluation runs its work once per batch, not twice.
+    func evaluationLoss(_ output: HeadOutput, kept: HeadOutput, targets: any HeadTargets) throws -> Double
+
     /// Decodes one whole sequence (a sentence's words, in order, after the task kind has merged
     /// its windows) from its per-position scores, `scores` (N, K) row-major: N class indices.
     /// nil means the task kind decodes each position on its own (argmax); a head with a joint
@@ -93,6 +100,9 @@ extension Head {
     public var readsPooledOutput: Bool { false }
     public var expectsPretrainedWeights: Bool { false }
     public func predictionOutputs(_ output: HeadOutput, targets: (any HeadTargets)?) throws -> HeadOutput { output }
+    public func evaluationLoss(_ output: HeadOutput, kept: HeadOutput, targets: any HeadTargets) throws -> Double {
+        Double(try loss(output, targets: targets).item)
+    }
     public var checkpointAliases: [String: [String]] { [:] }
     public func decode(sequenceScores scores: [Float], classes: Int) -> [Int]? { nil }
 }

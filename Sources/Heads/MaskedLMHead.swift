@@ -130,6 +130,19 @@ public final class MaskedLMHead: Head {
                           perToken: [Self.maskedLossOutput, Self.predictedTokenOutput])
     }
 
+    /// The mean of the labelled positions' losses that `predictionOutputs` kept (0 without
+    /// any, as `loss`): the same value as `loss`, without running the decoder a second time.
+    public func evaluationLoss(_ output: HeadOutput, kept: HeadOutput, targets: any HeadTargets) throws -> Double {
+        let labels = try requireTargets(TokenLabels.self, in: targets).labels
+        guard let losses = kept[Self.maskedLossOutput] else { return Double(try loss(output, targets: targets).item) }
+        var sum = 0.0, count = 0
+        for i in labels.indices where labels[i] != TokenLabels.ignored {
+            sum += Double(losses.data[i])
+            count += 1
+        }
+        return count > 0 ? sum / Double(count) : 0
+    }
+
     /// (B, M, V): each sequence's asked positions' logits first, zeros after.
     private func maskLogits(_ output: HeadOutput, asked: [[Int]]) -> HeadOutput {
         let states = output[Self.statesOutput]!

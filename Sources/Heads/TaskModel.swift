@@ -41,9 +41,9 @@ public final class TaskModel: Module {
     public static func load(from folder: ModelFolder, descriptor: HeadDescriptor, labels: [String],
                             options: [String: JSONValue] = [:], stream: inout RandomStream,
                             warn: (String) -> Void = standardErrorWarning) throws -> TaskModel {
-        try folder.validate()
-        var config = try folder.config()
-        let loader = ParameterLoader(file: try folder.weights())
+        let checked = try folder.configAndWeights()
+        var config = checked.config
+        let loader = checked.loader
         let hasPooler = loader.fileNames["pooler.dense.weight"] != nil
         // A checkpoint without a pooler (transformers' token-classification and QA models) is
         // only a problem for a head that reads the pooled output, which is refused below.

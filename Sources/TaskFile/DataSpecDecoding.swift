@@ -16,19 +16,27 @@ extension DataSpec {
     /// The tag schemes a conll file may be written in.
     static let schemes: [String] = ["iob1", "iob2", "bioes"]
 
-    /// Decodes the block `map`; paths are expanded from `environment` and resolved against `folder`.
-    init(yaml map: YAMLMapping, environment: [String: String], folder: URL) throws {
-        try map.rejectUnknownKeys(allowed: Self.yamlKeys)
-        let formatName: String = try map.required("format")
-        guard let format = DataFormat(rawValue: formatName) else {
-            throw Self.notOneOf(DataFormat.allCases.map(\.rawValue), key: "format", found: formatName, at: map["format"]!)
+    /// Decodes the block `map`; paths are expanded from `environment` and resolved against
+    /// `folder`. Each key's error is recorded in `errors` and decoding goes on with the next key;
+    /// a key that failed keeps its default and is listed in `undecoded`.
+    init(yaml map: YAMLMapping, environment: [String: String], folder: URL, errors: inout TaskFileErrorCollector) {
+        errors.recordUnknownKeys(of: map, allowed: Self.yamlKeys)
+        var undecoded: Set<String> = []
+        let format = errors.attempt("format", marking: &undecoded) { () throws -> DataFormat in
+            let formatName: String = try map.required("format")
+            guard let format = DataFormat(rawValue: formatName) else {
+                throw Self.notOneOf(DataFormat.allCases.map(\.rawValue), key: "format", found: formatName, at: map["format"]!)
+            }
+            return format
         }
-        self.init(format: format)
+        self.init(format: format ?? .text)
         location = map.position.description
         for entry in map.entries { positions[entry.key] = entry.value.position.description }
 
         for key in ["train", "eval", "test"] {
-            guard let path = try map.optionalResolvedPath(key, environment: environment, folder: folder) else { continue }
+            guard let found = errors.attempt(key, marking: &undecoded, {
+                try map.optionalResolvedPath(key, environment: environment, folder: folder)
+            }), let path = found else { continue }
             pathsAsWritten[key] = path.written
             switch key {
             case "train": train = path.url
@@ -37,29 +45,34 @@ extension DataSpec {
             }
         }
 
-        text = try map.column("text") ?? text
-        textPair = try map.column("text_pair")
-        label = try map.column("label") ?? label
-        id = try map.column("id")
-        header = try map.optional("header", default: header)
-        labels = try map.labelList()
-        maxTrainExamples = try map.count("max_train_examples", atLeast: 1)
-        maxEvalExamples = try map.count("max_eval_examples", atLeast: 1)
-        skipEvalExamples = try map.count("skip_eval_examples", atLeast: 0) ?? 0
+        func read<T>(_ key: String, _ value: () throws -> T?) -> T? {
+            errors.attempt(key, marking: &undecoded, value) ?? nil
+        }
+        text = read("text") { try map.column("text") } ?? text
+        textPair = read("text_pair") { try map.column("text_pair") }
+        label = read("label") { try map.column("label") } ?? label
+        id = read("id") { try map.column("id") }
+        header = read("header") { try map.optional("header", as: Bool.self) } ?? header
+        labels = read("labels") { try map.labelList() }
+        maxTrainExamples = read("max_train_examples") { try map.count("max_train_examples", atLeast: 1) }
+        maxEvalExamples = read("max_eval_examples") { try map.count("max_eval_examples", atLeast: 1) }
+        skipEvalExamples = read("skip_eval_examples") { try map.count("skip_eval_examples", atLeast: 0) } ?? 0
 
-        tokenColumn = try map.count("token_column", atLeast: 0) ?? tokenColumn
+        tokenColumn = read("token_column") { try map.count("token_column", atLeast: 0) } ?? tokenColumn
         // negative counts from the end of the line (-1 = the last column)
-        tagColumn = try map.optional("tag_column") ?? tagColumn
-        if let schemeNode = map["scheme"], !schemeNode.isNull {
+        tagColumn = read("tag_column") { try map.optional("tag_column", as: Int.self) } ?? tagColumn
+        scheme = read("scheme") { () throws -> String? in
+            guard let schemeNode = map["scheme"], !schemeNode.isNull else { return nil }
             let name: String = try map.required("scheme")
             guard Self.schemes.contains(name) else {
                 throw Self.notOneOf(Self.schemes, key: "scheme", found: name, at: schemeNode)
             }
-            scheme = name
-        }
+            return name
+        } ?? scheme
 
-        skipInvalid = try map.optional("skip_invalid", default: skipInvalid)
-        lineByLine = try map.optional("line_by_line", default: lineByLine)
+        skipInvalid = read("skip_invalid") { try map.optional("skip_invalid", as: Bool.self) } ?? skipInvalid
+        lineByLine = read("line_by_line") { try map.optional("line_by_line", as: Bool.self) } ?? lineByLine
+        self.undecoded = undecoded
     }
 
     /// "`format` must be one of tsv, csv, ...; did you mean `tsv`?"

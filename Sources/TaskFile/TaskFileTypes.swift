@@ -65,6 +65,10 @@ public struct TaskSpec: Sendable {
     public var positions: [String: String]
     /// `model` as written (the task's own, else the file's), before expansion and resolution.
     var modelAsWritten: String
+    /// The keys whose values could not be decoded (their errors are reported already; the values
+    /// are defaults), inherited ones from `defaults:` and the file's `model` included: the
+    /// checks after decoding skip what depends on them.
+    var undecoded: Set<String> = []
 
     public init(name: String, head: String, headConfig: [String: JSONValue] = [:], data: DataSpec,
                 metrics: [String] = [], training: TrainingSettings = TrainingSettings(), model: URL, location: String = "",
@@ -175,6 +179,8 @@ public struct DataSpec: Sendable {
     public var positions: [String: String] = [:]
     /// `train`, `eval`, `test` as written, before `${VAR}` expansion and resolution.
     public var pathsAsWritten: [String: String] = [:]
+    /// The keys of the block whose values could not be decoded (see `TaskSpec.undecoded`).
+    var undecoded: Set<String> = []
 
     public init(format: DataFormat) { self.format = format }
 

@@ -1,11 +1,21 @@
 import Foundation
 
 // `bertkit validate`: everything that can be checked before loading a model or reading a whole
-// dataset, reported all at once (decoding stops at the first shape error; this does not stop).
-// Each problem is one line, `path:line:column: task `name`: what is wrong`.
+// dataset, reported all at once beside the decoding errors. Each problem is one line,
+// `path:line:column: task `name`: what is wrong`. A value that could not be decoded (its error
+// is reported already) is not checked again, nor is anything that depends on it.
 
 extension TaskFile {
-    /// Every problem found, in file order; empty if the file looks runnable.
+    /// Every problem found, task by task, each as `path:line:column: task `name`: ...`; empty
+    /// if the file looks runnable. The parameters are `validationProblems`'.
+    public func validate(knownHeads: Set<String>, headTaskKinds: [String: TaskKindRules] = [:],
+                         classWeightedHeads: Set<String>? = nil,
+                         fileExists: (URL) -> Bool = { FileManager.default.fileExists(atPath: $0.path) }) -> [String] {
+        validationProblems(knownHeads: knownHeads, headTaskKinds: headTaskKinds, classWeightedHeads: classWeightedHeads,
+                           fileExists: fileExists).map(\.description)
+    }
+
+    /// Every problem found, task by task; empty if the file looks runnable.
     ///
     /// - knownHeads: the registered head names (`HeadRegistry.all.map(\.name)`).
     /// - headTaskKinds: head name -> the rules of its task kind (`HeadDescriptor.taskKind`); when
@@ -15,15 +25,15 @@ extension TaskFile {
     /// - classWeightedHeads: the heads that take `class_weights` (`HeadDescriptor.acceptsClassWeights`);
     ///   when given, `class_weights` on any other known head is a problem.
     /// - fileExists: whether a file or folder exists (replaceable for tests).
-    public func validate(knownHeads: Set<String>, headTaskKinds: [String: TaskKindRules] = [:],
-                         classWeightedHeads: Set<String>? = nil,
-                         fileExists: (URL) -> Bool = { FileManager.default.fileExists(atPath: $0.path) }) -> [String] {
-        var problems: [String] = []
+    public func validationProblems(knownHeads: Set<String>, headTaskKinds: [String: TaskKindRules] = [:],
+                                   classWeightedHeads: Set<String>? = nil,
+                                   fileExists: (URL) -> Bool = { FileManager.default.fileExists(atPath: $0.path) }) -> [TaskFileProblem] {
+        var problems: [TaskFileProblem] = []
         var seenNames: [String: String] = [:]
         var checkedModels: Set<String> = []
         for task in tasks {
             let report: Report = { position, message in
-                problems.append("\(position): task `\(task.name)`: \(message)")
+                problems.append(TaskFileProblem(location: position, message: "task `\(task.name)`: \(message)"))
             }
             if let first = seenNames[task.name] {
                 report(task.position(of: "name"), "another task has this name (at \(first)); names must be unique")
@@ -32,12 +42,14 @@ extension TaskFile {
             }
             checkHead(task, knownHeads: knownHeads, headTaskKinds: headTaskKinds, report: report)
             // Reported once per place the model is written, not once per task using it.
-            if checkedModels.insert("\(task.position(of: "model"))|\(task.model.path)").inserted {
+            if !task.undecoded.contains("model"), checkedModels.insert("\(task.position(of: "model"))|\(task.model.path)").inserted {
                 checkModel(task, fileExists: fileExists, report: report)
             }
+            // a `data:` block that failed as a whole, or whose format failed, is left to its errors
+            guard !task.undecoded.contains("data"), !task.data.undecoded.contains("format") else { continue }
             checkDataFiles(task, fileExists: fileExists, report: report)
             checkColumns(task, kindKeys: headTaskKinds[task.head]?.dataKeys ?? [], report: report)
-            if let rules = headTaskKinds[task.head], rules.formats.contains(task.data.format) {
+            if let rules = headTaskKinds[task.head], rules.formats.contains(task.data.format), task.data.undecoded.isEmpty {
                 for problem in rules.checkData(task.data, fileExists) { report(task.data.position(of: problem.key), problem.message) }
             }
             checkClassWeights(task, knownHeads: knownHeads, classWeightedHeads: classWeightedHeads, report: report)
@@ -50,12 +62,14 @@ extension TaskFile {
 
     private func checkHead(_ task: TaskSpec, knownHeads: Set<String>, headTaskKinds: [String: TaskKindRules],
                            report: Report) {
+        guard !task.undecoded.contains("head") else { return }
         guard knownHeads.contains(task.head) else {
             let suggestion = YAMLEditDistance.closest(to: task.head, among: knownHeads).map { "did you mean `\($0)`? " } ?? ""
             let known = knownHeads.isEmpty ? "none are registered" : "known heads: " + knownHeads.sorted().joined(separator: ", ")
             report(task.position(of: "head"), "unknown head `\(task.head)`; \(suggestion)\(known)")
             return
         }
+        guard !task.undecoded.contains("data"), !task.data.undecoded.contains("format") else { return }
         if let rules = headTaskKinds[task.head], !rules.formats.contains(task.data.format) {
             report(task.position(of: "head"), "head `\(task.head)` (\(rules.kind)) reads data in format \(rules.formats.map(\.rawValue).joined(separator: " or ")), "
                    + "but `data.format` (at \(task.data.position(of: "format"))) is \(task.data.format.rawValue)")
@@ -90,7 +104,7 @@ extension TaskFile {
     private func checkDataFiles(_ task: TaskSpec, fileExists: (URL) -> Bool, report: Report) {
         let data = task.data
         let files: [(key: String, url: URL?)] = [("train", data.train), ("eval", data.eval), ("test", data.test)]
-        guard files.contains(where: { $0.url != nil }) else {
+        guard files.contains(where: { $0.url != nil || data.undecoded.contains($0.key) }) else {
             report(task.position(of: "data"), "`data` names no file: give at least one of `train`, `eval`, `test`")
             return
         }
@@ -149,13 +163,17 @@ extension TaskFile {
         if [.tsv, .csv, .jsonl].contains(data.format), let pair = data.textPair, pair == data.text {
             problems.append(("text_pair", "`data.text_pair` is the same column as `data.text` (\(pair))"))
         }
-        for problem in problems { report(data.position(of: problem.key), problem.message) }
+        // a key whose value failed was read as its default: what is said of it follows from the error
+        let pairs = ["text_pair": "text", "tag_column": "token_column"]
+        for problem in problems where !data.undecoded.contains(problem.key) && !data.undecoded.contains(pairs[problem.key] ?? "") {
+            report(data.position(of: problem.key), problem.message)
+        }
     }
 
     /// A head that takes class weights, and (for a declared label list) one weight per label.
     private func checkClassWeights(_ task: TaskSpec, knownHeads: Set<String>, classWeightedHeads: Set<String>?,
                                    report: Report) {
-        guard let classWeights = task.training.classWeights else { return }
+        guard let classWeights = task.training.classWeights, !task.undecoded.contains("class_weights") else { return }
         if let classWeightedHeads, knownHeads.contains(task.head), !classWeightedHeads.contains(task.head) {
             let heads = classWeightedHeads.isEmpty ? "none is registered" : "heads that do: " + classWeightedHeads.sorted().joined(separator: ", ")
             // the key may come from `defaults:`: say how to leave it out for this task alone
@@ -164,7 +182,7 @@ extension TaskFile {
             return
         }
         guard case let .explicit(weights) = classWeights, let labels = task.data.labels,
-              weights.count != labels.count else { return }
+              weights.count != labels.count, !task.data.undecoded.contains("labels") else { return }
         report(task.position(of: "class_weights"), "`class_weights` has \(weights.count) weights but `data.labels` "
                + "(at \(task.data.position(of: "labels"))) has \(labels.count) labels")
     }

@@ -11,42 +11,75 @@ extension TaskSpec {
     struct Inherited {
         var training: TrainingSettings
         var trainingPositions: [String: String]
+        /// Training keys of `defaults:` whose values could not be decoded.
+        var undecodedTraining: Set<String>
         var model: TaskFilePath
+        /// The file's `model` could not be decoded (`model` is then a placeholder).
+        var modelUndecoded: Bool
         var environment: [String: String]
         var folder: URL
     }
 
-    init(yaml node: YAMLNode, inheriting inherited: Inherited) throws {
-        let map = try node.mapping()
-        try map.rejectUnknownKeys(allowed: Self.yamlKeys)
-        let name: String = try map.required("name")
-        try Self.checkName(name, at: map["name"]!)
-        let head: String = try map.required("head")
-        guard !head.isEmpty else {
-            throw TaskFileError(.invalidValue(key: "head"), at: map["head"]!.position, "`head` must not be empty")
+    /// Decodes one entry of `tasks:`. Each key's error is recorded in `errors` and decoding goes
+    /// on; nil when the entry is not a mapping or has no usable name (nothing can refer to it).
+    static func decode(_ node: YAMLNode, inheriting inherited: Inherited, errors: inout TaskFileErrorCollector) -> TaskSpec? {
+        guard let map = errors.attempt({ try node.mapping() }) else { return nil }
+        errors.recordUnknownKeys(of: map, allowed: yamlKeys)
+        var undecoded: Set<String> = []
+        let name = errors.attempt("name", marking: &undecoded) { () throws -> String in
+            let name: String = try map.required("name")
+            try checkName(name, at: map["name"]!)
+            return name
         }
-        let data = try DataSpec(yaml: map.nestedMapping("data"), environment: inherited.environment, folder: inherited.folder)
+        let head = errors.attempt("head", marking: &undecoded) { () throws -> String in
+            let head: String = try map.required("head")
+            guard !head.isEmpty else {
+                throw TaskFileError(.invalidValue(key: "head"), at: map["head"]!.position, "`head` must not be empty")
+            }
+            return head
+        }
+        var data = DataSpec(format: .text)  // stays a placeholder, marked undecoded, if `data` is not a mapping
+        if let dataMap = errors.attempt("data", marking: &undecoded, { try map.nestedMapping("data") }) {
+            data = DataSpec(yaml: dataMap, environment: inherited.environment, folder: inherited.folder, errors: &errors)
+        }
 
         var headConfig: [String: JSONValue] = [:]
-        if let configMap = try map.optionalNestedMapping("head_config") {
-            for entry in configMap.entries { headConfig[entry.key] = try JSONValue(yamlNode: entry.value) }
+        if let found = errors.attempt("head_config", marking: &undecoded, { try map.optionalNestedMapping("head_config") }),
+           let configMap = found {
+            for entry in configMap.entries {
+                headConfig[entry.key] = errors.attempt("head_config", marking: &undecoded) { try JSONValue(yamlNode: entry.value) }
+            }
         }
-        // `model: {task: NAME, checkpoint: last}` names an earlier task's checkpoint (resolved
-        // against `output` by TaskFile); otherwise a path
-        let reference = try Self.modelReference(map)
-        let model = try reference.map { TaskFilePath(written: $0.written, url: inherited.model.url, position: map["model"]!.position) }
-            ?? map.optionalResolvedPath("model", environment: inherited.environment, folder: inherited.folder)
-            ?? inherited.model
-        let (training, ownTrainingPositions) = try inherited.training.applying(map)
+        let own = errors.attempt("model", marking: &undecoded) { try ownModel(map, inheriting: inherited) }
+        let model = own?.path ?? inherited.model
+        if map["model"] == nil && inherited.modelUndecoded { undecoded.insert("model") }
+
+        let (training, ownTrainingPositions, ownUndecodedTraining) = inherited.training.applying(map, errors: &errors)
+        // a key the task writes itself replaces the `defaults:` value, decoded or not
+        undecoded.formUnion(inherited.undecodedTraining.filter { !map.contains($0) }.union(ownUndecodedTraining))
+        let metrics = errors.attempt("metrics", marking: &undecoded) { try map.optional("metrics", default: [String]()) } ?? []
+        guard let name else { return nil }
 
         var positions = inherited.trainingPositions.merging(ownTrainingPositions) { $1 }
         for entry in map.entries { positions[entry.key] = entry.value.position.description }
         positions["model"] = model.position.description
 
-        self.init(name: name, head: head, headConfig: headConfig, data: data,
-                  metrics: try map.optional("metrics", default: []), training: training, model: model.url,
-                  location: map.position.description, positions: positions, modelAsWritten: model.written)
-        modelReference = reference
+        var task = TaskSpec(name: name, head: head ?? "", headConfig: headConfig, data: data,
+                            metrics: metrics, training: training, model: model.url,
+                            location: map.position.description, positions: positions, modelAsWritten: model.written)
+        task.modelReference = own?.reference
+        task.undecoded = undecoded
+        return task
+    }
+
+    /// The task's own `model`, nil if it sets none: `model: {task: NAME, checkpoint: last}`
+    /// names an earlier task's checkpoint (resolved against `output` by TaskFile); otherwise a path.
+    private static func ownModel(_ map: YAMLMapping, inheriting inherited: Inherited) throws
+        -> (reference: ModelReference?, path: TaskFilePath?) {
+        if let reference = try modelReference(map) {
+            return (reference, TaskFilePath(written: reference.written, url: inherited.model.url, position: map["model"]!.position))
+        }
+        return (nil, try map.optionalResolvedPath("model", environment: inherited.environment, folder: inherited.folder))
     }
 
     static let referenceKeys: Set<String> = ["task", "checkpoint"]

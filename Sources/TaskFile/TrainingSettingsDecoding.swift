@@ -9,19 +9,25 @@ extension TrainingSettings {
     static var yamlKeys: Set<String> { Set(setters.keys) }
 
     /// `self` with every training key present in `map` applied; other keys are ignored (the
-    /// caller rejects unknown ones). Returns key -> position of the values it applied.
+    /// caller reports unknown ones). Returns key -> position of the values it applied, and the
+    /// keys whose values it could not apply (each error recorded in `errors`; the setting keeps
+    /// the value it had).
     ///
     /// A null value (`max_steps:` or `--set tasks.x.max_steps=`) clears an optional setting back
     /// to "unset"; for a setting that always has a value it is a type error.
-    func applying(_ map: YAMLMapping) throws -> (settings: TrainingSettings, positions: [String: String]) {
+    func applying(_ map: YAMLMapping, errors: inout TaskFileErrorCollector)
+        -> (settings: TrainingSettings, positions: [String: String], undecoded: Set<String>) {
         var settings = self
         var positions: [String: String] = [:]
+        var undecoded: Set<String> = []
         for entry in map.entries {
             guard let setter = Self.setters[entry.key] else { continue }
-            try setter(&settings, TrainingValue(key: entry.key, node: entry.value))
-            positions[entry.key] = entry.value.position.description
+            let applied: Void? = errors.attempt(entry.key, marking: &undecoded) {
+                try setter(&settings, TrainingValue(key: entry.key, node: entry.value))
+            }
+            if applied != nil { positions[entry.key] = entry.value.position.description }
         }
-        return (settings, positions)
+        return (settings, positions, undecoded)
     }
 
     private typealias Setter = @Sendable (inout TrainingSettings, TrainingValue) throws -> Void

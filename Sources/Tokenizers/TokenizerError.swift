@@ -7,6 +7,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case vocabularyMissing(path: String)
     /// vocab.txt exists but holds no tokens.
     case vocabularyEmpty(path: String)
+    /// A vocabulary or settings file larger than BertKit reads (`TokenizerFileSize`).
+    case fileTooLarge(path: String, size: Int, limit: Int)
     /// tokenizer_config.json is not a JSON object, or `key` has the wrong type.
     case invalidConfiguration(path: String, key: String?, reason: String)
     /// tokenizer.json asks for something BertKit's tokenizer does not do: `key` is the path in
@@ -31,6 +33,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
             let folderHint = path.hasSuffix("/vocab.txt") ? " (a model folder needs vocab.txt or tokenizer.json)" : ""
             return "vocabulary file not found: \(path)\(folderHint)"
         case .vocabularyEmpty(let path): return "vocabulary file is empty: \(path)"
+        case .fileTooLarge(let path, let size, let limit):
+            return "\(path): \(size) bytes, more than the \(limit) BertKit reads from a tokenizer file (token ids are 32-bit)"
         case .invalidConfiguration(let path, let key, let reason):
             return "\(path): " + (key.map { "key \"\($0)\": " } ?? "") + reason
         case .unsupportedTokenizerFile(let path, let key, let value, let supported):

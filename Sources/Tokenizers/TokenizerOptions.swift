@@ -76,6 +76,7 @@ public struct TokenizerOptions: Sendable, Equatable {
 
     static func jsonObject(at url: URL) throws -> [String: Any] {
         let path = url.path
+        try TokenizerFileSize.check(url)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TokenizerError.invalidConfiguration(path: path, key: nil, reason: "cannot read the file")
         }

@@ -13,6 +13,7 @@ public final class Vocabulary: Sendable {
 
     /// Reads vocab.txt. Lines lose trailing whitespace (as the Rust library reads them).
     public convenience init(contentsOf url: URL) throws {
+        try TokenizerFileSize.check(url)
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw TokenizerError.vocabularyMissing(path: url.path)
         }

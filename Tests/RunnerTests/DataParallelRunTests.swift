@@ -22,8 +22,13 @@ final class DataParallelRunTests: XCTestCase {
     /// The tiny fixture model with its dropout off (hidden and attention), so that the ranks'
     /// dropout streams, which differ from one process's, do not enter the comparison.
     func tinyBertWithoutDropout() throws -> URL {
-        let copy = folder.appendingPathComponent("tiny-bert-no-dropout")
-        try FileManager.default.copyItem(at: BertKitProcess.fixtures.appendingPathComponent("tiny-bert"), to: copy)
+        try withoutDropout(fixture: "tiny-bert", copyName: "tiny-bert-no-dropout")
+    }
+
+    /// A copy of a fixture model folder under the test's folder, its config's dropout set to 0.
+    func withoutDropout(fixture: String, copyName: String) throws -> URL {
+        let copy = folder.appendingPathComponent(copyName)
+        try FileManager.default.copyItem(at: BertKitProcess.fixtures.appendingPathComponent(fixture), to: copy)
         let configURL = copy.appendingPathComponent("config.json")
         var config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
         XCTAssertEqual(config["hidden_dropout_prob"] as? Double, 0.1)

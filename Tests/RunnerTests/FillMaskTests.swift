@@ -1,6 +1,7 @@
 import Backbone
 import Foundation
 import Runner
+import Tensor
 import XCTest
 
 /// `bertkit predict` on a masked-LM checkpoint against transformers' fill-mask pipeline on the
@@ -76,5 +77,39 @@ final class FillMaskTests: XCTestCase {
         let none = try BertKitProcess.run(["predict", "--model", Self.folder.path], input: "{\"text\": \"john lives in paris\"}\n")
         XCTAssertNotEqual(none.status, 0)
         XCTAssertTrue(none.stderr.contains("line 1: no [MASK] in \"text\""), none.stderr)
+    }
+
+    /// A config.json vocab_size above the tokenizer's tokens (vocabularies padded to a multiple of
+    /// 8 or 64): each [MASK] has vocab_size logits. The fixture padded by 6 rows whose logits sit
+    /// far below the rest (zero embeddings, bias -40) must give the unpadded answers, the second
+    /// [MASK] of a text included.
+    func testAVocabularyPaddedPastTheTokenizer() throws {
+        let padded = FileManager.default.temporaryDirectory.appendingPathComponent("fill-mask-padded-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: padded, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: padded) }
+        for name in ["tokenizer.json", "tokenizer_config.json"] {
+            try FileManager.default.copyItem(at: Self.folder.appendingPathComponent(name), to: padded.appendingPathComponent(name))
+        }
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.folder.appendingPathComponent("config.json"))) as! [String: Any]
+        let rows = config["vocab_size"] as! Int
+        config["vocab_size"] = rows + 6
+        try JSONSerialization.data(withJSONObject: config).write(to: padded.appendingPathComponent("config.json"))
+        let weights = try SafeTensorsFile(contentsOf: Self.folder.appendingPathComponent("model.safetensors"))
+        let tensors = try weights.names.map { name -> (name: String, tensor: Tensor) in
+            let tensor = try weights.tensor(named: name)
+            if name == "bert.embeddings.word_embeddings.weight" {
+                return (name, Tensor(shape: [rows + 6, tensor.shape[1]], values: tensor.values + [Float](repeating: 0, count: 6 * tensor.shape[1])))
+            }
+            if name == "cls.predictions.bias" || name == "cls.predictions.decoder.bias" {
+                return (name, Tensor(shape: [rows + 6], values: tensor.values + [Float](repeating: -40, count: 6)))
+            }
+            return (name, tensor)
+        }
+        try SafeTensors.write(tensors, to: padded.appendingPathComponent("model.safetensors"))
+        let reference = try Self.reference()
+        let servable = try ServableModel.load(padded, warn: { XCTFail("unexpected warning: \($0)") })
+        let inputs = reference.examples.map(\.input)
+        let outputs = try servable.run(try servable.features(for: inputs), batchSize: 3)
+        try compare(try servable.describe(inputs, outputs: outputs), with: reference)
     }
 }

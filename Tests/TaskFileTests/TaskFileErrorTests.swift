@@ -21,8 +21,10 @@ final class TaskFileErrorTests: XCTestCase {
     func testUnknownKeySuggestsTheClosestAndPointsAtTheKey() throws {
         let (message, path) = loadError("unknown-key.yaml")
         XCTAssertEqual(message, path + ":6:5: unknown key `lerning_rate`; did you mean `learning_rate`?")
+        // (the empty `tasks` is a second mistake, reported with it, in line order)
         XCTAssertEqual(decodeError("model: m\ntasks: []\ndefault: {}\n"),
-                       "t.yaml:3:1: unknown key `default`; did you mean `defaults`?")
+                       "t.yaml:2:8: `tasks` is empty: list at least one task\n"
+                       + "t.yaml:3:1: unknown key `default`; did you mean `defaults`?")
         XCTAssertEqual(decodeError(task("    datas: x\n")), "t.yaml:6:5: unknown key `datas`; did you mean `data`?")
         XCTAssertEqual(decodeError("model: m\ntasks:\n  - name: a\n    head: h\n    data: {format: tsv, trian: x}\n"),
                        "t.yaml:5:25: unknown key `trian`; did you mean `train`?")
@@ -109,7 +111,10 @@ final class TaskFileErrorTests: XCTestCase {
     func testMissingRequiredKeys() throws {
         let (message, path) = loadError("missing-key.yaml")
         XCTAssertEqual(message, path + ":6:5: missing required key `head` in this mapping")
-        XCTAssertEqual(decodeError("tasks: []\n"), "t.yaml:1:1: missing required key `model` in this mapping")
+        XCTAssertEqual(decodeError("tasks: []\n"),
+                       "t.yaml:1:1: missing required key `model` in this mapping\nt.yaml:1:8: `tasks` is empty: list at least one task")
+        XCTAssertEqual(decodeError("tasks: [{name: a, head: h, data: {format: text}}]\n"),
+                       "t.yaml:1:1: missing required key `model` in this mapping")
         XCTAssertEqual(decodeError("model: m\n"), "t.yaml:1:1: missing required key `tasks` in this mapping")
         XCTAssertEqual(decodeError("model: m\ntasks:\n  - name: a\n    head: h\n    data: {train: x}\n"),
                        "t.yaml:5:11: missing required key `format` in this mapping")

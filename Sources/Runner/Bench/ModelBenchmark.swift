@@ -44,8 +44,11 @@ struct ModelBenchmark {
     let sequenceLength: Int
     let steps: Int
     let warmup: Int
+    /// What `train` trains on; nil: random tokens with a label per sequence (`randomBatch`),
+    /// each rank its own.
+    var trainingBatch: (TokenBatch, any HeadTargets)? = nil
 
-    func randomBatch(seed: UInt64, batch: Int) -> (TokenBatch, SequenceLabels) {
+    func randomBatch(seed: UInt64, batch: Int) -> (TokenBatch, any HeadTargets) {
         var stream = RandomStream(key: seed)
         let ids = (0..<(batch * sequenceLength)).map { i in i % sequenceLength == 0 ? Int32(101) : Int32(1000 + stream.nextInt(below: model.backbone.config.vocabSize - 1000)) }
         let labels = (0..<batch).map { _ in Int32(stream.nextInt(below: 2)) }
@@ -56,7 +59,7 @@ struct ModelBenchmark {
     /// On several ranks (`ranks`), each takes a batch of its own and the step is the trainer's
     /// data-parallel one: counts summed, gradients summed in buckets during the backward.
     func train(ranks: Communicator? = nil) throws -> Sample {
-        let (batch, targets) = randomBatch(seed: 1 + UInt64(ranks?.rank ?? 0), batch: batchSize)
+        let (batch, targets) = trainingBatch ?? randomBatch(seed: 1 + UInt64(ranks?.rank ?? 0), batch: batchSize)
         let parameters = model.namedParameters
         let optimizer = AdamW(parameters: parameters, weightDecay: 0.01)
         var streams = RandomStreams(seed: 42 + UInt64(ranks?.rank ?? 0))

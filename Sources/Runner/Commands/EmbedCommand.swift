@@ -50,6 +50,7 @@ struct EmbedCommand: ParsableCommand {
             throw CLIError("\(model): the checkpoint has no pooler; use --pooling mean or cls")
         }
         let tokenizer = try BertTokenizer(modelFolder: folder.url)
+        try folder.checkVocabulary(of: tokenizer, against: bert.config)
         let limit = min(maxLength ?? bert.config.maxPositionEmbeddings, bert.config.maxPositionEmbeddings)
         let output = LineOutput()
         defer { output.flush() }

@@ -31,6 +31,12 @@ enum ModelBenchCommand {
         @Option(help: "fp32 or bf16: what the GEMMs compute in (default: fp32). bf16 also measures oneDNN's bf16 GEMM rate on the same shapes, the MFU reference.")
         var precision: Precision = .fp32
 
+        @Option(help: "The head of `bench train`: sequence-classification, or masked-lm for the masked-LM step (about 15% of the tokens asked for, the vocabulary-sized decoder at those only) (default: sequence-classification).")
+        var head: String = BuiltInHeads.sequenceClassification.name
+
+        @Option(help: "With --head masked-lm and --model: the batch is the first blocks of this text file (one text a line), grouped and masked as a language-modeling task does (default: random tokens).")
+        var text: String?
+
         @Flag(help: "Print JSON instead of text.")
         var json = false
 
@@ -40,11 +46,21 @@ enum ModelBenchCommand {
             }
             if steps < 5 { throw ValidationError("--steps must be at least 5") }
             if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+            if seq < 1 { throw ValidationError("--seq must be at least 1") }
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+            if ![BuiltInHeads.sequenceClassification.name, BuiltInHeads.maskedLM.name].contains(head) {
+                throw ValidationError("--head must be sequence-classification or masked-lm")
+            }
+            if text != nil && (head != BuiltInHeads.maskedLM.name || model == nil) {
+                throw ValidationError("--text needs --head masked-lm and --model (its tokenizer makes the blocks)")
+            }
         }
+
+        var isMaskedLM: Bool { head == BuiltInHeads.maskedLM.name }
     }
 
     static func run(_ mode: Mode, _ options: Options) throws {
+        if mode == .infer && options.isMaskedLM { throw ValidationError("--head masked-lm measures training steps: use `bench train`") }
         if options.precision == .bf16 { try requireBF16(for: "--precision bf16") }
         try options.precision.run { try runInPrecision(mode, options) }
     }
@@ -61,22 +77,39 @@ enum ModelBenchCommand {
         var stream = RandomStream(key: 7)
         let model: TaskModel
         let name: String
+        let descriptor = options.isMaskedLM ? BuiltInHeads.maskedLM : BuiltInHeads.sequenceClassification
         if let path = options.model {
-            model = try TaskModel.load(from: ModelFolder(URL(fileURLWithPath: path)), descriptor: BuiltInHeads.sequenceClassification,
-                                       labels: ["0", "1"], stream: &stream, warn: { _ in })
+            model = try TaskModel.load(from: ModelFolder(URL(fileURLWithPath: path)), descriptor: descriptor,
+                                       labels: options.isMaskedLM ? [] : ["0", "1"], stream: &stream, warn: { _ in })
             name = path
         } else {
             let config = ModelBenchmark.config(named: options.config)!
             let backbone = BertModel(config: config)
             backbone.initializeWeights(stream: &stream)
-            let head = SequenceClassificationHead(hiddenSize: config.hiddenSize, labels: 2, dropout: 0.1)
+            let head: Head = options.isMaskedLM ? MaskedLMHead(config: config, wordEmbeddings: backbone.embeddings.wordEmbeddings.weight)
+                                                : SequenceClassificationHead(hiddenSize: config.hiddenSize, labels: 2, dropout: 0.1)
             WeightInitialization.apply(to: head.namedParameters, initializerRange: config.initializerRange, stream: &stream)
             model = TaskModel(backbone: backbone, head: head)
             name = options.config
         }
         let config = model.backbone.config
+        // the random batch's positions and ids (101, then 1000 and up) must index the model's tables
+        if options.seq > config.maxPositionEmbeddings {
+            throw CLIError("--seq \(options.seq) is more than \(name) reads: its max_position_embeddings is \(config.maxPositionEmbeddings)")
+        }
+        if config.vocabSize <= 1001 {
+            throw CLIError("\(name): vocab_size \(config.vocabSize) is too small for the benchmark's random ids (1000 and up)")
+        }
         let batch = options.batch ?? (mode == .train ? 16 : 32)
-        let benchmark = ModelBenchmark(model: model, batchSize: batch, sequenceLength: options.seq, steps: options.steps, warmup: 2)
+        var benchmark = ModelBenchmark(model: model, batchSize: batch, sequenceLength: options.seq, steps: options.steps, warmup: 2)
+        if options.isMaskedLM {
+            // each rank its own sequences, as in a data-parallel run
+            let rank = ranks?.rank ?? 0
+            benchmark.trainingBatch = try options.text.map {
+                try MaskedLMBenchBatch.fromText(URL(fileURLWithPath: $0), modelFolder: URL(fileURLWithPath: options.model!),
+                                                batch: batch, sequenceLength: options.seq, first: rank * batch)
+            } ?? MaskedLMBenchBatch.random(vocabularySize: config.vocabSize, batch: batch, sequenceLength: options.seq, seed: 1 + UInt64(rank))
+        }
         let flopsPerToken = ModelBenchmark.trainingFLOPsPerToken(config, sequenceLength: options.seq) / (mode == .train ? 1 : 3)
         // The GEMM ceiling of this process: sgemm alone on the GEMMs of one of this model's layers
         // at the same token count (forward, and for training both gradients), their combined rate,

@@ -77,7 +77,9 @@ struct RunCommand: ParsableCommand {
                 // on a rank of a job, any error stops every rank: the others would wait for it
                 DataParallelWorld.abortIfRanked(error)
                 failures += 1
-                FileHandle.standardError.write(Data("error: [\(spec.name)] \(error)\n".utf8))
+                // most of a task's errors already start with its name
+                let message = "\(error)", name = "[\(spec.name)] "
+                FileHandle.standardError.write(Data("error: \(message.hasPrefix(name) ? "" : name)\(message)\n".utf8))
             }
         }
         DataParallelWorld.finish()
@@ -89,16 +91,22 @@ struct RunCommand: ParsableCommand {
 enum TaskFileLoader {
     static func load(_ path: String, overrides: [String], tasks: [String], output: String?) throws -> TaskFile {
         let url = URL(fileURLWithPath: path)
-        var taskFile = try TaskFile.load(url: url, overrides: overrides, environment: ProcessInfo.processInfo.environment)
-        if !tasks.isEmpty { taskFile = try taskFile.selecting(names: tasks) }
-        if let output { taskFile.output = URL(fileURLWithPath: output) }
         let heads = HeadRegistry.all
         let kindRules = heads.compactMap { head in TaskKindRegistry.rules(for: head.taskKind).map { (head.name, $0) } }
-        let problems = taskFile.validate(knownHeads: Set(heads.map(\.name)), headTaskKinds: Dictionary(uniqueKeysWithValues: kindRules),
-                                         classWeightedHeads: Set(heads.filter(\.acceptsClassWeights).map(\.name)))
-        if !problems.isEmpty {
-            throw CLIError((problems.count == 1 ? "" : "\(problems.count) problems:\n") + problems.joined(separator: "\n"))
+        do {
+            var taskFile = try TaskFile.load(url: url, overrides: overrides, environment: ProcessInfo.processInfo.environment,
+                                             selecting: tasks) { file in
+                file.validationProblems(knownHeads: Set(heads.map(\.name)), headTaskKinds: Dictionary(uniqueKeysWithValues: kindRules),
+                                        classWeightedHeads: Set(heads.filter(\.acceptsClassWeights).map(\.name)))
+            }
+            if let output { taskFile.output = URL(fileURLWithPath: output) }
+            return taskFile
+        } catch let errors as TaskFileErrors {
+            // one line per problem, as a compiler prints them, then how many and where
+            let count = errors.problems.count
+            let summary = "\(count) error\(count == 1 ? "" : "s") in \(path)"
+            FileHandle.standardError.write(Data((errors.description + "\n" + summary + "\n").utf8))
+            throw ExitCode.failure
         }
-        return taskFile
     }
 }

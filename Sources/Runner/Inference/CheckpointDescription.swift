@@ -48,10 +48,12 @@ public struct CheckpointDescription {
         } catch {
             throw CLIError("\(url.path): not a bertkit.json BertKit can read (\(error))")
         }
-        // bertkit run writes the task's max_seq_length (8 or more); a shorter one cannot hold
-        // [CLS], a token and [SEP], and its inputs would encode to nothing
-        guard manifest.maxSeqLength >= 3 else {
-            throw CLIError("\(url.path): key `maxSeqLength` is \(manifest.maxSeqLength); it must be at least 3 ([CLS], a token, [SEP])")
+        // what `bertkit run` writes, as its task file allows: a negative n_best_size would trap in
+        // the answer search, the others would make every input fail
+        let counts = [("maxSeqLength", manifest.maxSeqLength, 3), ("docStride", manifest.docStride, 1),
+                      ("maxAnswerLength", manifest.maxAnswerLength, 1), ("nBestSize", manifest.nBestSize, 1)]
+        for case let (key, value?, least) in counts where value < least {
+            throw CLIError("\(url.path): `\(key)` is \(value); it must be at least \(least)")
         }
         source = .bertkitManifest
         task = manifest.task

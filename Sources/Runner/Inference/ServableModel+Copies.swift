@@ -8,7 +8,8 @@ extension ServableModel {
     /// each request in flight its own copy. The weights are shared: `run` stays on one thread.
     public func copySharingWeights() throws -> ServableModel {
         let kind = try TaskKindRegistry.make(taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer,
-                                                                                 checkpointLabels: labels, warn: { _ in }))
+                                                                                 checkpointLabels: labels,
+                                                                                 vocabularySize: model.backbone.config.vocabSize, warn: { _ in }))
         let copy = ServableModel(folder: folder, head: head, taskKind: taskKind, labels: labels, spec: spec,
                                  model: model, tokenizer: tokenizer, kind: kind)
         copy.source = source

@@ -55,12 +55,19 @@ public final class ServableModel {
     public static func load(_ url: URL, maxSeqLength: Int?, topK: Int? = nil, warn: @escaping (String) -> Void = standardErrorWarning) throws -> ServableModel {
         let folder = ModelFolder(url)
         let description = try CheckpointDescription(of: folder, maxSeqLength: maxSeqLength)
-        let limit = try folder.config().maxPositionEmbeddings
+        let config = try folder.config()
+        let limit = config.maxPositionEmbeddings
         if let maxSeqLength, maxSeqLength > limit {
             throw CLIError("max_seq_length \(maxSeqLength) is more than the model reads: max_position_embeddings is \(limit) in \(folder.configURL.path)")
         }
+        // bertkit.json's own limit: longer features would index past the position embeddings
+        if description.maxSeqLength > limit {
+            throw CLIError("\(folder.url.appendingPathComponent(description.source.rawValue).path): max_seq_length \(description.maxSeqLength) "
+                           + "is more than the model reads: max_position_embeddings is \(limit) in \(folder.configURL.path)")
+        }
         let descriptor = description.head
         let tokenizer = try BertTokenizer(modelFolder: folder.url)
+        try folder.checkVocabulary(of: tokenizer, against: config)
         var spec = TaskSpec(name: description.task, head: descriptor.name, headConfig: description.headConfig,
                             data: DataSpec(format: .jsonl), model: folder.url)
         spec.training.maxSeqLength = description.maxSeqLength
@@ -68,7 +75,8 @@ public final class ServableModel {
         if let length = description.maxAnswerLength { spec.training.maxAnswerLength = length }
         if let size = description.nBestSize { spec.training.nBestSize = size }
         if let topK { spec.training.topK = topK }
-        let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: description.labels, warn: warn))
+        let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: description.labels,
+                                                                                                          vocabularySize: config.vocabSize, warn: warn))
         // the kind keeps the labels its head has classes for (none for span extraction)
         let labels = kind.labels
         var unused = RandomStream(key: 0)
@@ -85,7 +93,13 @@ public final class ServableModel {
     /// The features of some inputs, in input order (NER and QA may make several per input).
     /// Throws, naming the field, on an input the task kind cannot read.
     public func features(for inputs: [JSONValue]) throws -> [EncodedFeature] {
-        try kind.predictionFeatures(for: inputs)
+        let features = try kind.predictionFeatures(for: inputs)
+        // a pair would index past a one-row token-type table, a precondition failure mid-batch
+        if !model.backbone.config.readsTextPairs, let pair = features.first(where: { $0.tokenTypeIDs.contains(1) }) {
+            throw CLIError("input \(pair.exampleIndex + 1) is a text pair, but \(folder.configURL.path) has type_vocab_size "
+                           + "\(model.backbone.config.typeVocabSize): the model reads single texts only")
+        }
+        return features
     }
 
     /// The head's outputs for features, in feature order, computed in length-sorted batches of

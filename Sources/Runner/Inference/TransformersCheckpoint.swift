@@ -1,6 +1,7 @@
 import Backbone
 import Foundation
 import Heads
+import Tensor
 
 // A checkpoint folder transformers wrote (save_pretrained), read without bertkit.json: everything
 // BertKit needs is in config.json, as transformers itself reads it.
@@ -47,7 +48,7 @@ extension CheckpointDescription {
         task = folder.url.lastPathComponent
         self.head = head
         headConfig = head.optionKeys.contains("pooling") ? ["pooling": .string("pooler")] : [:]
-        labels = try Self.labels(of: config, path: path)
+        labels = try Self.labels(of: config, path: path, weights: try folder.weights())
 
         let limit = config.maxPositionEmbeddings
         if head.taskKind == "span-extraction" {
@@ -62,10 +63,16 @@ extension CheckpointDescription {
     }
 
     /// id2label in index order; its indices must be 0..<count.
-    static func labels(of config: BertConfig, path: String) throws -> [String] {
+    static func labels(of config: BertConfig, path: String, weights: SafeTensorsFile) throws -> [String] {
         guard let id2label = config.id2label, !id2label.isEmpty else {
-            var count = 2
-            if case .number(let n)? = config.raw["num_labels"], n >= 1, n == n.rounded() { count = Int(n) }
+            let count = config.numLabels ?? 2
+            // the checkpoint transformers saved holds the classifier of those classes, at least
+            // num_labels x hidden_size weights: a count past that is refused before any name is made
+            let (classifier, overflow) = count.multipliedReportingOverflow(by: config.hiddenSize)
+            guard !overflow, classifier <= weights.totalElementCount else {
+                throw CLIError("\(path): key `num_labels`: \(count) classes need a classifier of \(count) x \(config.hiddenSize) weights, "
+                               + "more than the \(weights.totalElementCount) values \(weights.path) holds")
+            }
             return (0..<count).map { "LABEL_\($0)" }
         }
         let indices = id2label.keys.sorted()

@@ -20,6 +20,7 @@ import Foundation
 /// - during 6: `last` is the complete new folder; the rest of `.last.old-*` is deleted.
 ///
 /// Two processes writing the same `final` at once are not supported.
+/// `TestFaults` can pause in each window, or fail the write as a full disk would (tests only).
 public enum AtomicDirectory {
     /// Fills a temporary folder with `fill` and puts it in place of `final`.
     /// If `fill` throws, the temporary folder is removed, `final` is untouched and the error
@@ -30,7 +31,7 @@ public enum AtomicDirectory {
         do {
             try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         } catch {
-            throw OutputError.systemCall(call: "create folder", path: parent.path, reason: error.localizedDescription)
+            throw OutputError.systemCall(call: "create folder", path: parent.path, reason: FileSync.reason(of: error))
         }
         try recover(final: final)
 
@@ -38,16 +39,18 @@ public enum AtomicDirectory {
         do {
             try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: false)
         } catch {
-            throw OutputError.systemCall(call: "create folder", path: temporary.path, reason: error.localizedDescription)
+            throw OutputError.systemCall(call: "create folder", path: temporary.path, reason: FileSync.reason(of: error))
         }
         do {
             try fill(temporary)
+            try TestFaults.failIfDiskFull(in: temporary)
             try FileSync.syncTree(temporary.path)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
         }
 
+        TestFaults.pauseInsideWrite()
         var old: URL?
         if FileManager.default.fileExists(atPath: final.path) {
             let moved = parent.appendingPathComponent(".\(name).old-\(FileSync.randomSuffix())", isDirectory: true)
@@ -58,6 +61,7 @@ public enum AtomicDirectory {
                 throw error
             }
             old = moved
+            TestFaults.pauseInsideWrite()
         }
         do {
             try FileSync.rename(temporary.path, to: final.path)
@@ -68,7 +72,10 @@ public enum AtomicDirectory {
             throw error
         }
         try FileSync.sync(parent.path)
-        if let old { try? FileManager.default.removeItem(at: old) }
+        if let old {
+            TestFaults.pauseInsideWrite()
+            try? FileManager.default.removeItem(at: old)
+        }
     }
 
     /// Tidies what a crashed `write(to:_:)` left beside `final`: deletes every `.<name>.tmp-*`;
@@ -98,7 +105,7 @@ public enum AtomicDirectory {
         do {
             try FileManager.default.removeItem(at: url)
         } catch {
-            throw OutputError.systemCall(call: "remove", path: url.path, reason: error.localizedDescription)
+            throw OutputError.systemCall(call: "remove", path: url.path, reason: FileSync.reason(of: error))
         }
     }
 

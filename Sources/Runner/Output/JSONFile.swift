@@ -12,7 +12,7 @@ public enum JSONFile {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw OutputError.systemCall(call: "create folder", path: folder.path, reason: error.localizedDescription)
+            throw OutputError.systemCall(call: "create folder", path: folder.path, reason: FileSync.reason(of: error))
         }
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(FileSync.randomSuffix())")
         do {
@@ -24,7 +24,7 @@ public enum JSONFile {
             throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw OutputError.systemCall(call: "write", path: temporary.path, reason: error.localizedDescription)
+            throw OutputError.systemCall(call: "write", path: temporary.path, reason: FileSync.reason(of: error))
         }
     }
 }

@@ -21,7 +21,7 @@ public final class JSONLinesWriter {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw OutputError.systemCall(call: "create folder", path: folder.path, reason: error.localizedDescription)
+            throw OutputError.systemCall(call: "create folder", path: folder.path, reason: FileSync.reason(of: error))
         }
         let flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0)
         fd = open(url.path, flags, 0o644)

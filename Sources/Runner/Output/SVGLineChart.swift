@@ -118,7 +118,7 @@ public struct SVGLineChart {
             throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw OutputError.systemCall(call: "write", path: url.path, reason: error.localizedDescription)
+            throw OutputError.systemCall(call: "write", path: url.path, reason: FileSync.reason(of: error))
         }
     }
 

@@ -26,13 +26,14 @@ struct Predictor {
                 let batch = FeatureBatch(features: features, indices: indices, padID: padID)
                 try Autograd.noGrad {
                     let predicted = model.predict(batch.tokens)
-                    if lossAvailable, let targets = batch.targets, let loss = try? model.head.loss(predicted, targets: targets), loss.item.isFinite {
-                        lossSum += Double(loss.item) * Double(indices.count)
+                    let output = try model.head.predictionOutputs(predicted, targets: batch.targets)
+                    if lossAvailable, let targets = batch.targets,
+                       let loss = try? model.head.evaluationLoss(predicted, kept: output, targets: targets), loss.isFinite {
+                        lossSum += loss * Double(indices.count)
                         lossCount += indices.count
                     } else {
                         lossAvailable = false
                     }
-                    let output = try model.head.predictionOutputs(predicted, targets: batch.targets)
                     let t = batch.tokens.sequenceLength
                     for (row, featureIndex) in indices.enumerated() {
                         var values: [String: [Float]] = [:]

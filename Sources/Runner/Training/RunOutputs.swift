@@ -11,7 +11,10 @@ final class RunOutputs {
     let writes: Bool
     private let trainLog: JSONLinesWriter?
     private(set) var trainLogEntries: [TrainLogEntry] = []
-    init(directory: URL, appendToLog: Bool, writes: Bool = true) throws {
+    /// `appendToLog`: a resumed run continues train_log.jsonl; `resumedStep` is the step it
+    /// resumes at, after which any lines are dropped (a killed run logged steps past its last/,
+    /// which the resumed run does again, and may have left a cut line).
+    init(directory: URL, appendToLog: Bool, resumedStep: Int? = nil, writes: Bool = true) throws {
         self.directory = directory
         self.writes = writes
         guard writes else {
@@ -19,10 +22,18 @@ final class RunOutputs {
             progress = ProgressReporter(sink: SilentSink())
             return
         }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileSync.createFolder(directory)
         let logURL = directory.appendingPathComponent("train_log.jsonl")
         if appendToLog, let data = try? Data(contentsOf: logURL) {
-            trainLogEntries = data.split(separator: 0x0A).compactMap { try? JSONDecoder().decode(TrainLogEntry.self, from: Data($0)) }
+            var kept = Data()
+            for line in data.split(separator: 0x0A) {
+                guard let entry = try? JSONDecoder().decode(TrainLogEntry.self, from: Data(line)),
+                      entry.step <= resumedStep ?? .max else { continue }
+                trainLogEntries.append(entry)
+                kept.append(contentsOf: line)
+                kept.append(0x0A)
+            }
+            if kept != data { try FileSync.writeAtomically(kept, to: logURL) }
         } else {
             try? FileManager.default.removeItem(at: logURL)
         }
@@ -40,9 +51,9 @@ final class RunOutputs {
         guard writes else { return }
         let suffix = split == .eval ? "" : "-\(split.rawValue)"
         let lines = evaluation.predictions.joined(separator: "\n") + (evaluation.predictions.isEmpty ? "" : "\n")
-        try Data(lines.utf8).write(to: directory.appendingPathComponent("predictions\(suffix).jsonl"), options: .atomic)
+        try FileSync.writeAtomically(Data(lines.utf8), to: directory.appendingPathComponent("predictions\(suffix).jsonl"))
         for (name, data) in evaluation.files {
-            try data.write(to: directory.appendingPathComponent(split == .eval ? name : "\(split.rawValue)-\(name)"), options: .atomic)
+            try FileSync.writeAtomically(data, to: directory.appendingPathComponent(split == .eval ? name : "\(split.rawValue)-\(name)"))
         }
     }
 }

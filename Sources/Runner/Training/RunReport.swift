@@ -69,7 +69,7 @@ struct RunReport {
                              series: [SVGLineChart.Series(name: "eval \(metric)", points: points)])
                 .write(to: directory.appendingPathComponent("eval_\(metric).svg"))
         }
-        try Data(summary().utf8).write(to: directory.appendingPathComponent("summary.md"), options: .atomic)
+        try FileSync.writeAtomically(Data(summary().utf8), to: directory.appendingPathComponent("summary.md"))
     }
 
     func summary() -> String {

@@ -42,15 +42,17 @@ struct TaskRunner {
                            + "which does not exist: task `\(reference.task)` writes it; run it first (it comes earlier in the file)")
         }
         if resume {
-            // rank 0 repairs an interrupted write of last/ before any rank reads it
-            if ranks?.isRoot ?? true { try AtomicDirectory.recover(final: store0.last) }
+            // rank 0 repairs an interrupted write of last/ or best/ before any rank reads them
+            if ranks?.isRoot ?? true { try store0.recoverInterruptedWrites() }
             ranks?.barrier()
         }
         let tokenizer = try BertTokenizer(modelFolder: modelFolder.url)
         let config = try modelFolder.config()
+        try modelFolder.checkVocabulary(of: tokenizer, against: config)
         let checkpointLabels = config.architectures.contains(descriptor.architecture) ? config.labelNames : nil
         let warn: (String) -> Void = { standardErrorWarning($0) }
-        let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: checkpointLabels, warn: warn))
+        let kind = try TaskKindRegistry.make(descriptor.taskKind, context: TaskKindContext(spec: spec, tokenizer: tokenizer, checkpointLabels: checkpointLabels,
+                                                                                                          vocabularySize: config.vocabSize, warn: warn))
         let train = evalOnly ? [] : try kind.features(.train)
         let eval = try kind.features(.eval)
         let test = try kind.features(.test)
@@ -59,6 +61,10 @@ struct TaskRunner {
         }
         if let longest = (train + eval + test).map(\.length).max(), longest > config.maxPositionEmbeddings {
             throw CLIError("task `\(spec.name)`: features of \(longest) tokens exceed the model's max_position_embeddings \(config.maxPositionEmbeddings); lower max_seq_length")
+        }
+        if !config.readsTextPairs, (train + eval + test).contains(where: { $0.tokenTypeIDs.contains(1) }) {
+            throw CLIError("task `\(spec.name)`: its features are text pairs, but \(modelFolder.configURL.path) has type_vocab_size "
+                           + "\(config.typeVocabSize): the model reads single texts only")
         }
         // Every task sets the thread counts: its own `threads`, or all cores (what the process
         // started with; on a data-parallel run, shared by the ranks on the host), so that a task
@@ -73,7 +79,9 @@ struct TaskRunner {
             : try TaskClassWeights.apply(spec, labels: kind.labels, train: train, to: model.head)
         let writes = ranks?.isRoot ?? true
         let store = CheckpointStore(taskDirectory: directory, sourceModel: spec.model, spec: spec, labels: kind.labels, writes: writes)
-        let outputs = try RunOutputs(directory: directory, appendToLog: resume, writes: writes)
+        let training = !evalOnly && !train.isEmpty
+        let resumed = resume && training ? try store.readResumeState() : nil
+        let outputs = try RunOutputs(directory: directory, appendToLog: resume, resumedStep: resumed?.0.globalStep, writes: writes)
         if let ranks {
             try ParameterAgreement.check(model.namedParameters.map(\.tensor), on: ranks, when: "at the start")
             outputs.progress.message("[\(spec.name)] \(ranks.size) ranks x batch \(spec.training.batchSize) = global batch \(ranks.size * spec.training.batchSize), \(Parallel.threadCount) thread\(Parallel.threadCount == 1 ? "" : "s") per rank")
@@ -84,12 +92,11 @@ struct TaskRunner {
                                   batchSize: spec.training.evalBatchSize ?? spec.training.batchSize, ranks: ranks)
         var outcome = Outcome.evaluated
         var trainer: Trainer?
-        if !evalOnly && !train.isEmpty {
+        if training {
             let t = Trainer(spec: spec, model: model, descriptor: descriptor, evaluator: evaluator, train: train, eval: eval,
                             padID: padID, store: store, outputs: outputs, dataParallel: ranks)
             t.interruptAfterSteps = interruptAfterSteps
-            if resume {
-                let (state, moments) = try store.readResumeState()
+            if let (state, moments) = resumed {
                 try t.resume(from: state, optimizerState: moments)
                 outputs.progress.message("[\(spec.name)] resuming at step \(state.globalStep) of \(t.plan.totalSteps)")
             }

@@ -33,6 +33,9 @@ final class Trainer {
     private var bestWeights: [Tensor]?
     /// For tests: stop as Ctrl-C would after this many optimizer steps.
     var interruptAfterSteps: Int?
+    /// The newest checkpoint this training wrote or resumed from, and its step: what a stop on a
+    /// non-finite loss names as the last good one.
+    private(set) var lastCheckpoint: (folder: URL, step: Int)?
     /// The evaluation of the eval split made with the weights as they are now, if any (none
     /// once a step or `restoreBest` has changed them): the final report reuses it instead of
     /// predicting the split again.
@@ -82,6 +85,7 @@ final class Trainer {
         try optimizer.load(optimizerState)
         state = saved
         state.totalSteps = plan.totalSteps
+        lastCheckpoint = (store.last, saved.globalStep)
     }
 
     /// The data order of `epoch`: a stream of its own, so a resumed run reproduces it. On N
@@ -127,6 +131,14 @@ final class Trainer {
                 let (gradNorm, clip) = s.maxGradNorm > 0
                     ? GradientClipping.clipCoefficient(of: tensors, maxNorm: s.maxGradNorm)
                     : (GradientClipping.globalNorm(of: tensors), 1)
+                // before the update, so that the weights (and any checkpoint written later) stay finite;
+                // on several ranks the loss and the gradients are sums, so every rank stops here alike
+                if !step.loss.isFinite {
+                    throw nonFiniteStop("the loss became \(step.loss) at step \(state.globalStep + 1)")
+                }
+                if !gradNorm.isFinite {
+                    throw nonFiniteStop("the gradient norm became \(gradNorm) at step \(state.globalStep + 1) (loss \(step.loss))")
+                }
                 let learningRate = schedule.learningRate(atStep: state.globalStep)
                 optimizer.step(learningRate: learningRate, gradientScale: clip)
                 currentEvaluation = nil
@@ -142,9 +154,6 @@ final class Trainer {
                                                   gradNorm: Double(gradNorm), tokensPerSecond: tokensPerSecond))
                     windowTokens = 0
                     windowStart = now()
-                }
-                if !loss.isFinite {
-                    throw CLIError("[\(spec.name)] the loss became \(loss) at step \(state.globalStep); lower learning_rate or check the data")
                 }
                 if let every = s.evalSteps, state.globalStep % every == 0, state.globalStep < plan.totalSteps {
                     if try evaluateAndKeepBest(epoch: epochProgress) { return .stoppedEarly }
@@ -226,7 +235,7 @@ final class Trainer {
             state.evaluationsWithoutImprovement = 0
             bestWeights = model.namedParameters.map { $0.tensor.detached() }
             if spec.training.saveCheckpoints {
-                try store.write(to: store.best, model: model, descriptor: descriptor, optimizer: nil, state: nil)
+                try writeCheckpoint(to: store.best, optimizer: nil)
             }
         } else {
             state.evaluationsWithoutImprovement += 1
@@ -241,7 +250,25 @@ final class Trainer {
     func saveLast() throws {
         guard spec.training.saveCheckpoints else { return }
         state.optimizer = optimizer.state().metadata
-        try store.write(to: store.last, model: model, descriptor: descriptor, optimizer: optimizer, state: state)
+        try writeCheckpoint(to: store.last, optimizer: optimizer)
+    }
+
+    /// best/ (without trainer state) or last/ (`optimizer` given), at the current step.
+    private func writeCheckpoint(to folder: URL, optimizer: AdamW?) throws {
+        do {
+            try store.write(to: folder, model: model, descriptor: descriptor, optimizer: optimizer, state: optimizer == nil ? nil : state)
+        } catch let bad as CheckpointStore.NonFiniteParameter {
+            throw nonFiniteStop("the weights became non-finite by step \(state.globalStep) (\(bad)): \(folder.lastPathComponent)/ not written")
+        }
+        lastCheckpoint = (folder, state.globalStep)
+    }
+
+    /// The error that stops training on a NaN or an infinity: what went wrong and at which step,
+    /// and the last good checkpoint, which nothing overwrites since the run stops here.
+    private func nonFiniteStop(_ what: String) -> CLIError {
+        let kept = lastCheckpoint.map { "the last good checkpoint, kept as it was, is \($0.folder.path) (step \($0.step))" }
+            ?? (spec.training.saveCheckpoints ? "no checkpoint was written before it" : "no checkpoint is kept (save_checkpoints: false)")
+        return CLIError("[\(spec.name)] \(what); training stopped, \(kept). Lower learning_rate or check the data")
     }
 
     /// Puts the best evaluation's weights back (transformers' load_best_model_at_end), when the

@@ -107,12 +107,17 @@ struct YAMLMapping: Sendable {
     /// Throws at the first key (in file order) that is not in `allowed`, suggesting the closest
     /// allowed key when one is within typo distance, else listing the allowed keys.
     func rejectUnknownKeys(allowed: Set<String>) throws {
-        for entry in entries where !allowed.contains(entry.key) {
+        if let first = unknownKeyErrors(allowed: allowed).first { throw first }
+    }
+
+    /// An error for each key (in file order) that is not in `allowed`, as `rejectUnknownKeys` words it.
+    func unknownKeyErrors(allowed: Set<String>) -> [YAMLError] {
+        entries.filter { !allowed.contains($0.key) }.map { entry in
             let suggestion = YAMLEditDistance.closest(to: entry.key, among: allowed)
             let hint = suggestion.map { "did you mean `\($0)`?" }
                 ?? "allowed keys: " + allowed.sorted().joined(separator: ", ")
-            throw YAMLError(.unknownKey(key: entry.key, suggestion: suggestion), at: entry.keyPosition,
-                            "unknown key `\(entry.key)`; \(hint)")
+            return YAMLError(.unknownKey(key: entry.key, suggestion: suggestion), at: entry.keyPosition,
+                             "unknown key `\(entry.key)`; \(hint)")
         }
     }
 

@@ -1,5 +1,6 @@
 // Turns a mapping's keys and values, as libyaml sent them, into entries: keys must be scalars,
-// a key may appear once, and merge keys (`<<: *base`, `<<: [*a, *b]`) are expanded the YAML 1.1
+// a key may appear once (a repeat is recorded as an error and dropped, the first value kept, so
+// that the rest of the file is still decoded and checked), and merge keys (`<<: *base`, `<<: [*a, *b]`) are expanded the YAML 1.1
 // way: keys written in the mapping itself win over merged ones, and among several merged
 // mappings the earlier one wins. Merged entries keep the positions of their definitions and are
 // placed where the `<<` key stood, so the entry order still reads like the file.
@@ -7,7 +8,8 @@
 enum YAMLMappingAssembly {
     static let mergeKey = "<<"
 
-    static func entries(fromAlternating keysAndValues: [YAMLNode]) throws -> [YAMLMappingEntry] {
+    static func entries(fromAlternating keysAndValues: [YAMLNode],
+                        duplicateKeys: inout [YAMLError]) throws -> [YAMLMappingEntry] {
         precondition(keysAndValues.count % 2 == 0, "libyaml sends a value for every key")
         var explicit: [YAMLMappingEntry] = []
         var merge: (index: Int, value: YAMLNode)?
@@ -22,9 +24,10 @@ enum YAMLMappingAssembly {
             }
             let key = keyScalar.value
             if let first = firstPositions[key] {
-                throw YAMLError(.duplicateKey(key: key, firstLine: first.line), at: keyNode.position,
-                                "duplicate key `\(key)` (first defined at line \(first.line.map(String.init) ?? "?"), "
-                                + "again at line \(keyNode.position.line.map(String.init) ?? "?"))")
+                duplicateKeys.append(YAMLError(.duplicateKey(key: key, firstLine: first.line), at: keyNode.position,
+                                               "duplicate key `\(key)` (first defined at line \(first.line.map(String.init) ?? "?"), "
+                                               + "again at line \(keyNode.position.line.map(String.init) ?? "?"))"))
+                continue
             }
             firstPositions[key] = keyNode.position
             if key == mergeKey && keyScalar.isPlainUntagged {

@@ -1,18 +1,29 @@
 // Reads one YAML document into a YAMLNode tree with libyaml's event API (yaml_parser_parse).
 // Rules for a task file: UTF-8 only, exactly one document, no empty file; libyaml's own syntax
-// errors come back as YAMLError(.syntax) with file:line:column and libyaml's problem text.
+// errors come back as YAMLError(.syntax) with file:line:column and libyaml's problem text, and
+// stop the parse; a repeated key does not (see Document).
 
 import CYAML
 import Foundation
 
 enum YAMLParser {
+    /// A parsed document, and each key a mapping in it repeats: an error the tree has already
+    /// recovered from (it keeps the first value), so that a task file's decoder can report it
+    /// with the rest instead of stopping there.
+    struct Document {
+        var root: YAMLNode
+        var duplicateKeys: [YAMLError]
+
+        /// The tree, or the first repeated key as an error.
+        func rootWithoutDuplicateKeys() throws -> YAMLNode {
+            if let first = duplicateKeys.first { throw first }
+            return root
+        }
+    }
+
     /// Parses the file at `path`; positions in the tree and in errors name `path` as given.
     static func parse(contentsOfFile path: String, limits: YAMLParseLimits = YAMLParseLimits()) throws -> YAMLNode {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw YAMLError(.unreadableFile, at: .file(path: path, line: 1, column: 1),
-                            "cannot read the file (missing, a directory, or not readable)")
-        }
-        return try parse(bytes: [UInt8](data), path: path, limits: limits)
+        try document(contentsOfFile: path, limits: limits).rootWithoutDuplicateKeys()
     }
 
     /// Parses `text`; `path` is only used to label positions.
@@ -21,13 +32,26 @@ enum YAMLParser {
     }
 
     static func parse(bytes: [UInt8], path: String, limits: YAMLParseLimits = YAMLParseLimits()) throws -> YAMLNode {
+        try document(bytes: bytes, path: path, limits: limits).rootWithoutDuplicateKeys()
+    }
+
+    /// As `parse(contentsOfFile:)`, with repeated keys returned instead of thrown.
+    static func document(contentsOfFile path: String, limits: YAMLParseLimits = YAMLParseLimits()) throws -> Document {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw YAMLError(.unreadableFile, at: .file(path: path, line: 1, column: 1),
+                            "cannot read the file (missing, a directory, or not readable)")
+        }
+        return try document(bytes: [UInt8](data), path: path, limits: limits)
+    }
+
+    static func document(bytes: [UInt8], path: String, limits: YAMLParseLimits = YAMLParseLimits()) throws -> Document {
         try bytes.withUnsafeBufferPointer { buffer in
-            try parseDocument(buffer, path: path, limits: limits)
+            try readDocument(buffer, path: path, limits: limits)
         }
     }
 
-    private static func parseDocument(_ bytes: UnsafeBufferPointer<UInt8>, path: String,
-                                      limits: YAMLParseLimits) throws -> YAMLNode {
+    private static func readDocument(_ bytes: UnsafeBufferPointer<UInt8>, path: String,
+                                     limits: YAMLParseLimits) throws -> Document {
         // Checked before libyaml sees the bytes: its reader reports only a byte offset and a
         // terse "invalid leading UTF-8 octet", and accepts UTF-16, which a task file must not be.
         if let offset = YAMLSourceBytes.firstInvalidUTF8Offset(in: bytes) {
@@ -64,7 +88,7 @@ enum YAMLParser {
                     throw YAMLError(.emptyFile, at: startOfFile,
                                     "the file holds no YAML document (only blank lines or comments)")
                 }
-                return root
+                return Document(root: root, duplicateKeys: builder.duplicateKeys)
             case YAML_DOCUMENT_START_EVENT:
                 documentCount += 1
                 guard documentCount == 1 else {

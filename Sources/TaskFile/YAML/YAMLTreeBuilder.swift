@@ -22,6 +22,8 @@ struct YAMLTreeBuilder {
     private var anchors: [String: (node: YAMLNode, nodeCount: Int)] = [:]
     private var totalNodeCount = 0
     private(set) var root: YAMLNode?
+    /// Each key repeated in a mapping, in the order the mappings closed (the repeats are dropped).
+    private(set) var duplicateKeys: [YAMLError] = []
 
     init(limits: YAMLParseLimits) {
         self.limits = limits
@@ -62,7 +64,7 @@ struct YAMLTreeBuilder {
         case let .sequence(elements):
             node = YAMLNode(.sequence(elements), at: frame.position)
         case let .mapping(keysAndValues):
-            let entries = try YAMLMappingAssembly.entries(fromAlternating: keysAndValues)
+            let entries = try YAMLMappingAssembly.entries(fromAlternating: keysAndValues, duplicateKeys: &duplicateKeys)
             node = YAMLNode(.mapping(entries), at: frame.position)
         }
         if let anchor = frame.anchor { anchors[anchor] = (node, frame.nodeCount) }

@@ -122,12 +122,17 @@ public struct TaskKindContext {
     public var tokenizer: BertTokenizer
     /// The label list a fine-tuned checkpoint carries (its id2label), used as is when present.
     public var checkpointLabels: [String]?
+    /// The model's vocabulary rows (config.json's vocab_size), which may exceed the tokenizer's
+    /// tokens: a padded vocabulary. Nil where the caller has no model (then the tokenizer's count).
+    public var vocabularySize: Int?
     public var warn: (String) -> Void
 
-    public init(spec: TaskSpec, tokenizer: BertTokenizer, checkpointLabels: [String]?, warn: @escaping (String) -> Void) {
+    public init(spec: TaskSpec, tokenizer: BertTokenizer, checkpointLabels: [String]?, vocabularySize: Int? = nil,
+                warn: @escaping (String) -> Void) {
         self.spec = spec
         self.tokenizer = tokenizer
         self.checkpointLabels = checkpointLabels
+        self.vocabularySize = vocabularySize
         self.warn = warn
     }
 }

@@ -38,16 +38,20 @@ extension LanguageModelingTask {
     /// {"masks": [{"start", "end", "tokens": [{"token", "token_str", "score", "sequence"}]}]}: per
     /// [MASK] its code-point offsets in the text and its top-k tokens, most likely first.
     func describePredictions(for lines: [JSONValue], outputs: [FeatureOutput]) throws -> [String] {
-        let v = tokenizer.vocabulary.count
+        let tokenCount = tokenizer.vocabulary.count
         return try zip(lines, outputs).enumerated().map { index, pair in
             let (encoding, masks) = try encodeForFilling(pair.0, index: index)
-            guard let logits = pair.1.values[MaskedLMHead.maskLogitsOutput], logits.count >= masks.count * v else {
+            // Each [MASK] has config.json's vocab_size logits, which may exceed the tokenizer's
+            // tokens (vocabularies padded to a multiple of 8 or 64): the softmax runs over all of
+            // them, as transformers' pipeline does, and the top-k is drawn from real tokens only.
+            let v = logitsPerMask
+            guard let logits = pair.1.values[MaskedLMHead.maskLogitsOutput], v >= tokenCount, logits.count >= masks.count * v else {
                 throw TaskError.invalid("task `\(spec.name)`: fill-mask reads the logits of head `masked-lm`")
             }
             let ids = encoding.ids.filter { $0 != tokenizer.padId }
             let described: [JSONValue] = masks.enumerated().map { j, position in
                 let probabilities = softmaxProbabilities(Array(logits[(j * v)..<((j + 1) * v)]))
-                let tokens: [JSONValue] = Self.largest(spec.training.topK, of: probabilities).map { token in
+                let tokens: [JSONValue] = Self.largest(spec.training.topK, of: Array(probabilities.prefix(tokenCount))).map { token in
                     var filled = ids
                     filled[position] = token
                     return .object(["token": .number(Double(token)), "score": .number(probabilities[token]),

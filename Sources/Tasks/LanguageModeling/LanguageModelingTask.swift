@@ -21,12 +21,15 @@ final class LanguageModelingTask: TaskKind {
     static var dataKeys: Set<String> { ["line_by_line"] }
     /// Each split's token sequences, unmasked.
     private var blocks: [Split: [[Int32]]] = [:]
+    /// The masked-LM head's logits per [MASK]: the model's vocabulary rows.
+    let logitsPerMask: Int
     /// The masked features of the splits asked for so far: evaluation reads their labels.
     private var masked: [Split: [EncodedFeature]] = [:]
 
     init(context: TaskKindContext) throws {
         spec = context.spec
         tokenizer = context.tokenizer
+        logitsPerMask = context.vocabularySize ?? context.tokenizer.vocabulary.count
         guard let maskID = tokenizer.maskId else {
             throw TaskError.invalid("task `\(spec.name)`: the tokenizer has no mask token `\(tokenizer.options.maskToken)` in its vocabulary; masked language modelling needs one")
         }

@@ -54,7 +54,20 @@ enum BufferPool {
         private var requests = 0
         private let lock = NSLock()
 
-        init(minimumCapacityBytes: Int) { self.minimumCapacityBytes = minimumCapacityBytes }
+        /// How a buffer goes back to the system: `deallocate`, or a test's pool counting them.
+        private let giveBack: @Sendable (UnsafeMutableRawPointer) -> Void
+
+        init(minimumCapacityBytes: Int,
+             giveBack: @escaping @Sendable (UnsafeMutableRawPointer) -> Void = { $0.deallocate() }) {
+            self.minimumCapacityBytes = minimumCapacityBytes
+            self.giveBack = giveBack
+        }
+
+        /// A pool that goes away (the tests' own) frees what it still holds; the buffers in use
+        /// are their owners' to release. (The shared pool lives as long as the process.)
+        deinit {
+            for pointer in free.values.joined() { giveBack(pointer) }
+        }
 
         func allocate(bytes: Int) -> (pointer: UnsafeMutableRawPointer, bytes: Int) {
             let wanted = BufferPool.sizeClass(bytes)
@@ -89,7 +102,7 @@ enum BufferPool {
                 }
                 lock.unlock()
             }
-            pointer.deallocate()
+            giveBack(pointer)
         }
 
         /// Frees pooled buffers, the least recently requested class first (never class
@@ -101,7 +114,7 @@ enum BufferPool {
                 guard let size = candidates.min(by: { lastRequest[$0, default: 0] < lastRequest[$1, default: 0] }),
                       let pointer = free[size]?.popLast() else { return false }
                 pooledBytes -= size
-                pointer.deallocate()
+                giveBack(pointer)
             }
             return true
         }

@@ -26,6 +26,8 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     /// shape element count x dtype size != end - begin. `expected` is nil when the product overflows.
     case byteLengthMismatch(path: String, tensor: String, shape: [Int], dtype: SafeTensorsDType,
                             expected: Int?, actual: Int)
+    /// An empty tensor (a zero dimension) whose other dimensions multiply past Int.max.
+    case shapeTooLarge(path: String, tensor: String, shape: [Int])
     case tensorNotFound(path: String, tensor: String)
     /// The tensor's dtype cannot be read as the kind asked for (`wanted`: "Float32", "Int32", ...).
     case unsupportedConversion(path: String, tensor: String, dtype: SafeTensorsDType, wanted: String)
@@ -71,6 +73,8 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
             let want = expected.map { "\($0) bytes" } ?? "more bytes than can be addressed"
             return "\(path): tensor '\(tensor)' of shape \(shape) and dtype \(dtype.rawValue) needs \(want), "
                 + "but its data_offsets span \(actual) bytes"
+        case let .shapeTooLarge(path, tensor, shape):
+            return "\(path): tensor '\(tensor)' has shape \(shape), whose non-zero dimensions multiply past a 64-bit count"
         case let .tensorNotFound(path, tensor):
             return "\(path): no tensor named '\(tensor)'"
         case let .unsupportedConversion(path, tensor, dtype, wanted):

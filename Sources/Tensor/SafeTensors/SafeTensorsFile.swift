@@ -46,6 +46,10 @@ public final class SafeTensorsFile {
 
     public func contains(_ name: String) -> Bool { indexByName[name] != nil }
 
+    /// The values of all the tensors together: the most parameters a model read from this file
+    /// can have. (Each tensor has at most as many values as bytes, so the sum fits an Int.)
+    public var totalElementCount: Int { header.tensors.reduce(0) { $0 + $1.elementCount } }
+
     public func info(named name: String) throws -> SafeTensorInfo {
         guard let index = indexByName[name] else { throw SafeTensorsError.tensorNotFound(path: path, tensor: name) }
         return header.tensors[index]

@@ -95,9 +95,7 @@ public struct SafeTensorsHeader: Sendable {
             throw SafeTensorsError.unknownDType(path: path, tensor: name, dtype: dtypeName)
         }
 
-        guard let shape = nonNegativeInts(shapeValue) else {
-            throw SafeTensorsError.invalidEntry(path: path, tensor: name, key: "shape", reason: "is not a list of non-negative integers")
-        }
+        let shape = try dimensions(shapeValue, tensor: name, path: path)
 
         guard case .array(let offsets) = offsetsValue, offsets.count == 2,
               case .integer(let begin) = offsets[0], case .integer(let end) = offsets[1]
@@ -119,7 +117,14 @@ public struct SafeTensorsHeader: Sendable {
             let (product, overflow) = soFar.multipliedReportingOverflow(by: dim)
             expected = overflow ? nil : product
         }
-        if shape.contains(0) { expected = 0 }  // an empty tensor holds no bytes whatever the rest
+        if shape.contains(0) {
+            // an empty tensor holds no bytes whatever the rest, but its other dimensions must
+            // still multiply within an Int: shape arithmetic (Tensor.elementCount) traps past it
+            guard productFits(shape.filter { $0 != 0 }) else {
+                throw SafeTensorsError.shapeTooLarge(path: path, tensor: name, shape: shape)
+            }
+            expected = 0
+        }
         guard expected == range.count else {
             throw SafeTensorsError.byteLengthMismatch(path: path, tensor: name, shape: shape, dtype: dtype,
                                                       expected: expected, actual: range.count)
@@ -127,15 +132,37 @@ public struct SafeTensorsHeader: Sendable {
         return SafeTensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: range)
     }
 
-    /// A JSON list of integers that each fit an Int, or nil.
-    private static func nonNegativeInts(_ value: HeaderJSON) -> [Int]? {
-        guard case .array(let elements) = value else { return nil }
+    /// "shape": a JSON list of non-negative integers that each fit an Int.
+    private static func dimensions(_ value: HeaderJSON, tensor: String, path: String) throws -> [Int] {
+        func invalid(_ reason: String) -> SafeTensorsError {
+            .invalidEntry(path: path, tensor: tensor, key: "shape", reason: reason)
+        }
+        guard case .array(let elements) = value else { throw invalid("is not a list of non-negative integers") }
         var result: [Int] = []
         for element in elements {
-            guard case .integer(let n) = element, n <= UInt64(Int.max) else { return nil }
-            result.append(Int(n))
+            switch element {
+            case .integer(let n) where n <= UInt64(Int.max):
+                result.append(Int(n))
+            case .integer(let n):
+                throw invalid("has dimension \(n), more than a 64-bit signed integer holds")
+            case .number(let d) where d >= 0x1p63:
+                // written past UInt64 (2^64 and up), so the parser kept it as a Double
+                throw invalid("has dimension \(d), more than a 64-bit signed integer holds")
+            default:
+                throw invalid("is not a list of non-negative integers")
+            }
         }
         return result
+    }
+
+    private static func productFits(_ factors: [Int]) -> Bool {
+        var product = 1
+        for factor in factors {
+            let (next, overflow) = product.multipliedReportingOverflow(by: factor)
+            if overflow { return false }
+            product = next
+        }
+        return true
     }
 
     /// `tensors` sorted by begin offset. Empty tensors occupy no bytes and overlap nothing.
