@@ -2,7 +2,7 @@
 # Fuzzes BertKit's readers of outside input with libFuzzer (docs/reliability.md, "Fuzzing").
 #
 #   scripts/fuzz.sh --list               the targets, one a line, with what each checks
-#   scripts/fuzz.sh [TARGET|all] [SECONDS]
+#   scripts/fuzz.sh [TARGET[,TARGET...]|all] [SECONDS]
 #                                        build Fuzz/ (-sanitize=fuzzer,address), then fuzz TARGET
 #                                        (default all, one after the other) for SECONDS each (60)
 #
@@ -24,7 +24,8 @@
 #                       out-of-memory (libFuzzer's -fork=1 -ignore_*): every finding of the
 #                       SECONDS is kept in .fuzz/crashes/<target>/, not only the first
 #   FUZZ_CONFIG=debug   build without optimization (default: release, with asserts kept)
-#   FUZZ_FLAGS="..."    more libFuzzer flags (e.g. -jobs=2, -only_ascii=1)
+#   FUZZ_FLAGS="..."    more libFuzzer flags (e.g. -only_ascii=1)
+#   FUZZ_JOBS=N         fuzz N targets at a time (one core each; default 1)
 # Runs niced, and waits while /tmp/QUIET exists (someone is timing on this machine).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -189,15 +190,25 @@ main() {
     build
     local targets
     targets="$(BERTKIT_FUZZ_LIST=1 "$binary" 2>/dev/null | cut -f1)"
-    if [ "$target" != all ] && ! grep -qx "$target" <<< "$targets"; then
-        echo "no fuzz target $target; scripts/fuzz.sh --list names them" >&2
-        return 2
+    if [ "$target" != all ]; then
+        local wanted="${target//,/ }" one
+        for one in $wanted; do
+            if ! grep -qx "$one" <<< "$targets"; then
+                echo "no fuzz target $one; scripts/fuzz.sh --list names them" >&2
+                return 2
+            fi
+        done
+        targets="$wanted"
     fi
-    [ "$target" = all ] || targets="$target"
     mkdir -p "$work"
     printf 'target\tseconds\texecutions\texec/s\tcov\tft\tcorpus\tcrashes\n' | tee "$work/summary.tsv"
-    local failed=0 t
-    for t in $targets; do fuzz "$t" "$seconds" || failed=$(( failed + 1 )); done
+    local failed=0 t jobs="${FUZZ_JOBS:-1}"
+    for t in $targets; do
+        if [ "$jobs" -le 1 ]; then fuzz "$t" "$seconds" || failed=$(( failed + 1 )); continue; fi
+        while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || failed=$(( failed + 1 )); done
+        fuzz "$t" "$seconds" &
+    done
+    while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || failed=$(( failed + 1 )); done
     echo "summary: $work/summary.tsv" >&2
     [ "$failed" -eq 0 ]
 }
