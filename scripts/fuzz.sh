@@ -20,6 +20,8 @@
 # Environment:
 #   FUZZ_MIN_EXECS=N    keep fuzzing a target after SECONDS until it has run N inputs in all
 #                       (the acceptance runs: `FUZZ_MIN_EXECS=2000000 scripts/fuzz.sh all 600`)
+#   FUZZ_MAX_SECONDS=S  but stop going on for FUZZ_MIN_EXECS once a target has fuzzed S seconds
+#                       (a slow target's 2,000,000 can take hours; its line then says how far it got)
 #   FUZZ_KEEP_GOING=1   fuzz in a child process that is restarted after a crash, hang or
 #                       out-of-memory (libFuzzer's -fork=1 -ignore_*): every finding of the
 #                       SECONDS is kept in .fuzz/crashes/<target>/, not only the first
@@ -134,7 +136,14 @@ fuzz() {
     while :; do
         wait_quiet
         local limits=(-max_total_time="$seconds")
-        if [ "$round" -gt 0 ]; then limits=(-runs="$(( ${FUZZ_MIN_EXECS:-0} - executions ))"); fi
+        if [ "$round" -gt 0 ]; then
+            limits=(-runs="$(( ${FUZZ_MIN_EXECS:-0} - executions ))")
+            if [ -n "${FUZZ_MAX_SECONDS:-}" ]; then
+                local left=$(( FUZZ_MAX_SECONDS - ($(date +%s) - start) ))
+                [ "$left" -gt 0 ] || break
+                limits+=(-max_total_time="$left")
+            fi
+        fi
         # -timeout: an input that takes 10 s is a hang; -rss_limit_mb (and libFuzzer's malloc
         # limit, the same) make a 2 GB allocation a finding; -close_fd_mask=1: readers that print
         # (bertkit validate's "ok") stay quiet. SWIFT_BACKTRACE: Swift's own crash report would
