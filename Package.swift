@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .executable(name: "bertkit", targets: ["bertkit"]),
         .library(name: "BertKit", targets: ["Tensor", "Tokenizers", "Backbone", "Heads", "HeadsCRF", "TaskFile", "TaskMetrics", "Tasks", "Distributed", "Runner"]),
+        // For Fuzz/ (the libFuzzer build, its own package) only: not part of BertKit's library.
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -61,6 +63,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "bertkit", dependencies: ["Runner", "Heads", "HeadsCRF", "Serving"]),
+        // Every reader of outside input as a function of bytes (docs/reliability.md): what the
+        // fuzzer in Fuzz/ calls, and what FuzzRegressionTests replays the saved inputs through.
+        .target(name: "FuzzTargets", dependencies: [
+            "Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Tasks", "Runner", "Serving",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
@@ -75,6 +83,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -59,10 +59,20 @@ public struct CheckpointDescription {
         task = manifest.task
         head = try HeadRegistry.descriptor(named: manifest.head)
         headConfig = manifest.headConfig
-        labels = manifest.labels
+        labels = try Self.distinct(manifest.labels, key: "labels", path: url.path)
         self.maxSeqLength = maxSeqLength ?? manifest.maxSeqLength
         docStride = manifest.docStride
         maxAnswerLength = manifest.maxAnswerLength
         nBestSize = manifest.nBestSize
+    }
+
+    /// `labels`, unless a name repeats: a task kind keys its answers by label name (classification's
+    /// "probabilities"), and two classes of one name cannot be told apart.
+    static func distinct(_ labels: [String], key: String, path: String) throws -> [String] {
+        var seen = Set<String>()
+        for (index, label) in labels.enumerated() where !seen.insert(label).inserted {
+            throw CLIError("\(path): key `\(key)`: class \(index) is named \"\(label)\" as an earlier one is; class names must differ")
+        }
+        return labels
     }
 }

@@ -48,7 +48,7 @@ extension CheckpointDescription {
         task = folder.url.lastPathComponent
         self.head = head
         headConfig = head.optionKeys.contains("pooling") ? ["pooling": .string("pooler")] : [:]
-        labels = try Self.labels(of: config, path: path, weights: try folder.weights())
+        labels = try Self.distinct(try Self.labels(of: config, path: path, weights: try folder.weights()), key: "id2label", path: path)
 
         let limit = config.maxPositionEmbeddings
         if head.taskKind == "span-extraction" {

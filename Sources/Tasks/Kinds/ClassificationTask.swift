@@ -64,24 +64,29 @@ final class ClassificationTask: TaskKind {
         // Only splits with labels get targets; an unlabelled test split is predicted, not scored.
         let indices: [Int32]? = list.allSatisfy({ $0.label != nil })
             ? try LabelSet.indices(of: list, labels: labels, path: url.path) : nil
-        var features = encode(list.map { ($0.text, $0.textPair) })
+        var features = try encode(list.map { ($0.text, $0.textPair) })
         if let indices { for i in features.indices { features[i].targets = SequenceLabels([indices[i]]) } }
         return features
     }
 
-    /// Tokenizes (text, pair) inputs: one feature per input, in order.
-    func encode(_ inputs: [(String, String?)]) -> [EncodedFeature] {
+    /// Tokenizes (text, pair) inputs: one feature per input, in order. A length that cannot hold
+    /// an input's special tokens is an error: dropping the input instead would leave fewer
+    /// features than inputs, and answers or scores matched to the wrong inputs.
+    func encode(_ inputs: [(String, String?)]) throws -> [EncodedFeature] {
         let truncation = Truncation(maxLength: spec.training.maxSeqLength, strategy: .longestFirst)
-        let encodings = (try? tokenizer.encodeBatch(inputs.map { TokenizerInput.text($0.0, pair: $0.1) }, truncation: truncation,
-                                                     padding: nil, threads: ProcessInfo.processInfo.activeProcessorCount))
+        let batch: BatchEncoding
+        do {
+            batch = try tokenizer.encodeBatch(inputs.map { TokenizerInput.text($0.0, pair: $0.1) }, truncation: truncation,
+                                              padding: nil, threads: ProcessInfo.processInfo.activeProcessorCount)
+        } catch {
+            throw TaskError.invalid("task `\(spec.name)`: max_seq_length \(spec.training.maxSeqLength) is too short: \(error)")
+        }
         var features: [EncodedFeature] = []
         features.reserveCapacity(inputs.count)
-        if let batch = encodings {
-            // one window per input: classification never returns overflow windows
-            var seen = Set<Int>()
-            for (window, input) in zip(batch.encodings, batch.windowToInput) where seen.insert(input).inserted {
-                features.append(EncodedFeature(inputIDs: window.ids.map(Int32.init), tokenTypeIDs: window.typeIds.map(Int32.init), exampleIndex: input))
-            }
+        // one window per input: classification never returns overflow windows
+        var seen = Set<Int>()
+        for (window, input) in zip(batch.encodings, batch.windowToInput) where seen.insert(input).inserted {
+            features.append(EncodedFeature(inputIDs: window.ids.map(Int32.init), tokenTypeIDs: window.typeIds.map(Int32.init), exampleIndex: input))
         }
         return features
     }
@@ -130,7 +135,7 @@ final class ClassificationTask: TaskKind {
             if case .string(let pair)? = object["text_pair"] { return (text, pair) }
             return (text, nil)
         }
-        return encode(inputs)
+        return try encode(inputs)
     }
 
     public func describePredictions(for lines: [JSONValue], outputs: [FeatureOutput]) throws -> [String] {
