@@ -88,7 +88,18 @@ public struct BertConfig: Equatable, Sendable {
             guard case .number(let d) = raw else {
                 throw BackboneError.invalidConfig(path, key: key, "expected a number, found \(raw)")
             }
+            // 1e212 is a finite Double and an infinite Float: layer norm would divide by inf,
+            // and the checkpoint's config.json could not be written back (JSON has no inf)
+            guard Float(d).isFinite else {
+                throw BackboneError.invalidConfig(path, key: key, "\(d) does not fit a 32-bit float")
+            }
             return Float(d)
+        }
+        // layer norm's epsilon and the initializer's standard deviation
+        func nonNegative(_ key: String, default value: Float) throws -> Float {
+            let x = try float(key, default: value)
+            guard x >= 0 else { throw BackboneError.invalidConfig(path, key: key, "\(x) is negative: expected a number >= 0") }
+            return x
         }
         // the dropout ops refuse p >= 1 with a precondition, which would abort the process mid-run
         func probability(_ key: String, default value: Float) throws -> Float {
@@ -118,8 +129,8 @@ public struct BertConfig: Equatable, Sendable {
         hiddenAct = act
         hiddenDropoutProb = try probability("hidden_dropout_prob", default: 0.1)
         attentionProbsDropoutProb = try probability("attention_probs_dropout_prob", default: 0.1)
-        layerNormEps = try float("layer_norm_eps", default: 1e-12)
-        initializerRange = try float("initializer_range", default: 0.02)
+        layerNormEps = try nonNegative("layer_norm_eps", default: 1e-12)
+        initializerRange = try nonNegative("initializer_range", default: 0.02)
         if let raw = json["classifier_dropout"], raw != .null { classifierDropout = try probability("classifier_dropout", default: 0.1) }
         if let raw = json["num_labels"], raw != .null { _ = try int("num_labels") }
         guard hiddenSize % numAttentionHeads == 0 else {

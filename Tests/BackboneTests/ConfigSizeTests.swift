@@ -128,6 +128,21 @@ final class ConfigSizeTests: XCTestCase {
         XCTAssertEqual(try tinyBert("classifier_dropout", "0.25").config().classifierDropout, 0.25)
     }
 
+    func testFloatsPastFloat32AndNegativeEpsilonsAreRefused() throws {
+        // found by the config-json fuzz target: 1e212 read as an infinite Float, the model ran on
+        // it, and a checkpoint's config.json could not be written (JSON has no infinity)
+        for key in ["layer_norm_eps", "initializer_range", "hidden_dropout_prob", "classifier_dropout"] {
+            let folder = try tinyBert(key, "1e212")
+            XCTAssertEqual(loadMessage(folder), "\(folder.configURL.path): key `\(key)`: 1e+212 does not fit a 32-bit float", key)
+        }
+        for key in ["layer_norm_eps", "initializer_range"] {
+            let folder = try tinyBert(key, "-1e-12")
+            XCTAssertEqual(loadMessage(folder), "\(folder.configURL.path): key `\(key)`: -1e-12 is negative: expected a number >= 0", key)
+        }
+        XCTAssertEqual(try tinyBert("layer_norm_eps", "0").config().layerNormEps, 0)
+        XCTAssertEqual(try tinyBert("layer_norm_eps", "1e-5").config().layerNormEps, 1e-5)
+    }
+
     func testTheParameterCountIsTheModelsOwn() throws {
         let config = try ModelFolder(Fixtures.tinyBert).config()
         for pooler in [true, false] {

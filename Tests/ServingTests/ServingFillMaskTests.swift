@@ -5,7 +5,7 @@ import Runner
 import XCTest
 
 /// `bertkit serve` on the masked-LM folder transformers wrote (Tests/Fixtures/masked-lm): the
-/// fill-mask pipeline's top 5 tokens per [MASK], in order, probabilities within 1e-4.
+/// fill-mask pipeline's top 5 tokens per [MASK], in order, their sequences, probabilities within 1e-4.
 final class ServingFillMaskTests: XCTestCase {
     static let folder = ServingFixtures.testsDirectory.appendingPathComponent("Fixtures/masked-lm/tiny-bert-mlm")
 
@@ -14,7 +14,7 @@ final class ServingFillMaskTests: XCTestCase {
         let reference = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: Self.folder.deletingLastPathComponent()
             .appendingPathComponent("fill-mask.reference.json")))
         let examples = reference["examples"]?.array ?? []
-        XCTAssertEqual(examples.count, 4)
+        XCTAssertEqual(examples.count, 6, "fill-mask.reference.json's texts, two of them holding [PAD]")
         let live = try await LiveServer.start(Self.folder)
         let body = ServingFixtures.json(.object(["inputs": .array(examples.map { $0["input"]! })]))
         let reply = try await live.client.post("/v1/predict", json: body)
@@ -32,6 +32,7 @@ final class ServingFillMaskTests: XCTestCase {
             for (tokens, mask) in zip(expected, got) {
                 let want = tokens.array ?? [], have = mask["tokens"]?.array ?? []
                 XCTAssertEqual(have.map { $0["token"] }, want.map { $0["token"] }, "\(example["input"]!)")
+                XCTAssertEqual(have.map { $0["sequence"] }, want.map { $0["sequence"] }, "\(example["input"]!)")
                 for (a, e) in zip(have, want) {
                     XCTAssertEqual(a["score"]?.number ?? -1, e["score"]?.number ?? -2, accuracy: 1e-4)
                 }

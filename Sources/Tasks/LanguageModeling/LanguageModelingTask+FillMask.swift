@@ -48,12 +48,14 @@ extension LanguageModelingTask {
             guard let logits = pair.1.values[MaskedLMHead.maskLogitsOutput], v >= tokenCount, logits.count >= masks.count * v else {
                 throw TaskError.invalid("task `\(spec.name)`: fill-mask reads the logits of head `masked-lm`")
             }
-            let ids = encoding.ids.filter { $0 != tokenizer.padId }
             let described: [JSONValue] = masks.enumerated().map { j, position in
                 let probabilities = softmaxProbabilities(Array(logits[(j * v)..<((j + 1) * v)]))
                 let tokens: [JSONValue] = Self.largest(spec.training.topK, of: Array(probabilities.prefix(tokenCount))).map { token in
-                    var filled = ids
+                    // the token goes in at the [MASK]'s position first, then [PAD]s are dropped
+                    // (the pipeline's order): a text may hold "[PAD]" itself
+                    var filled = encoding.ids
                     filled[position] = token
+                    filled.removeAll { $0 == tokenizer.padId }
                     return .object(["token": .number(Double(token)), "score": .number(probabilities[token]),
                                     "token_str": .string(tokenizer.decode([token], skipSpecialTokens: false)),
                                     "sequence": .string(tokenizer.decode(filled, skipSpecialTokens: masks.count == 1))])

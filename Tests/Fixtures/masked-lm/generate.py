@@ -126,6 +126,8 @@ FILL_MASK_TEXTS = [
     "John lives in [MASK].",
     "the [MASK] bank of the [MASK] in london",          # two masks: a list per mask
     "[MASK]",
+    "the [PAD] bank of [MASK] [PAD] london",             # [PAD] in the text: dropped from the
+    "[PAD] the [MASK] of the [MASK] [PAD]",              # sequences after the fill, one mask or two
 ]
 TOP_K = 5
 
