@@ -11,6 +11,8 @@
 # SST-2 dev file ($BERTKIT_DATA/sst2/dev.tsv). One line per server and connection count goes to
 # $OUT/summary.txt: requests/s, p50/p90/p99 latency, non-2xx. BertKit's process runs without
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, so that it picks the OpenBLAS kernel itself.
+# SERVERS picks the servers and their order (default "bertkit torch ort"); `bertkit-bf16` is
+# `bertkit serve --precision bf16` (and the offline rate is then measured in bf16 too).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY="${PY:-/tmp/venv-torch/bin/python}"
@@ -21,6 +23,7 @@ OUT="${OUT:-/tmp/serve-side}"
 DURATION="${1:-60s}"; CONNECTIONS="${2:-16,1}"; REPS="${3:-1}"
 SENTENCES="$DATA/sst2/dev.tsv"
 BERTKIT="${BERTKIT:-.build/release/bertkit}"
+SERVERS="${SERVERS:-bertkit torch ort}"
 mkdir -p "$OUT"
 port=8090
 
@@ -48,11 +51,13 @@ load() {  # name, port
 }
 
 for rep in $(seq 1 "$REPS"); do
-  for server in bertkit torch ort; do
+  for server in $SERVERS; do
     port=$((port + 1))
     case "$server" in
-      bertkit) env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$BERTKIT" serve --model "$MODEL" --port "$port" --threads 2 \
-                 2> "$OUT/bertkit-server-$rep.log" & ;;
+      bertkit|bertkit-bf16)
+        precision=fp32; [ "$server" = bertkit-bf16 ] && precision=bf16
+        env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$BERTKIT" serve --model "$MODEL" --port "$port" --threads 2 \
+          --precision "$precision" 2> "$OUT/$server-server-$rep.log" & ;;
       *) HF_HUB_OFFLINE=1 "$PY" "$PEER_DIR/serve_peer.py" --model "$MODEL" --backend "$server" --port "$port" --threads 2 \
                  > "$OUT/$server-server-$rep.log" 2>&1 & ;;
     esac
@@ -68,8 +73,12 @@ for i, line in enumerate(open(sys.argv[1], encoding="utf-8")):
     if i == 0 and text == "sentence": continue
     if text: print(json.dumps({"text": text}))' "$SENTENCES" > "$OUT/sentences.jsonl"
   n=$(wc -l < "$OUT/sentences.jsonl")
-  start=$(date +%s.%N)
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$BERTKIT" predict --model "$MODEL" --input "$OUT/sentences.jsonl" > /dev/null
-  end=$(date +%s.%N)
-  echo "$(date -u +%FT%TZ) bertkit-predict offline rep=$rep sentences=$n seconds=$(echo "$end - $start" | bc -l) sentences/s=$(echo "$n / ($end - $start)" | bc -l)" | tee -a "$OUT/summary.txt"
+  for server in $SERVERS; do
+    case "$server" in bertkit) precision=fp32 ;; bertkit-bf16) precision=bf16 ;; *) continue ;; esac
+    start=$(date +%s.%N)
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$BERTKIT" predict --model "$MODEL" --input "$OUT/sentences.jsonl" \
+      --precision "$precision" > /dev/null
+    end=$(date +%s.%N)
+    echo "$(date -u +%FT%TZ) bertkit-predict offline $precision rep=$rep sentences=$n seconds=$(echo "$end - $start" | bc -l) sentences/s=$(echo "$n / ($end - $start)" | bc -l)" | tee -a "$OUT/summary.txt"
+  done
 done
