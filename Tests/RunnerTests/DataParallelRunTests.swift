@@ -35,7 +35,8 @@ final class DataParallelRunTests: XCTestCase {
         XCTAssertEqual(config["attention_probs_dropout_prob"] as? Double, 0.1)
         config["hidden_dropout_prob"] = 0.0
         config["attention_probs_dropout_prob"] = 0.0
-        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        // sorted keys: copies compared byte for byte must not depend on a dictionary's order
+        try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys]).write(to: configURL)
         return copy
     }
 

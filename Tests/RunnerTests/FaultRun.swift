@@ -49,7 +49,10 @@ struct FaultRun {
         let configURL = copy.appendingPathComponent("tokenizer_config.json")
         var config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
         config["strip_accents"] = false
-        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        // sorted keys: the tests compare checkpoint folders byte for byte, and each run's copy is
+        // written from a dictionary of its own, whose order is not fixed (under AddressSanitizer's
+        // allocator two copies came out in different orders)
+        try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys]).write(to: configURL)
         return copy
     }
 
