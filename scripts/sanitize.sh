@@ -87,6 +87,20 @@ else
   export OMPI_MCA_mca_base_env_list="ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0"
 fi
 
+# Which process wrote a report: the bertkit the tests start (and mpirun's ranks) goes through a
+# wrapper that logs its PID, the time and its arguments before exec'ing the real binary (exec
+# keeps the PID), so each report below is shown with its command. The next build relinks bertkit
+# over the wrapper, and the wrapper is put back.
+bin="$scratch/debug/bertkit"
+if ! grep -q "sanitize.sh's wrapper" "$bin" 2>/dev/null; then mv "$bin" "$bin.real"; fi
+cat > "$bin" <<WRAPPER
+#!/bin/sh
+# sanitize.sh's wrapper: the real binary is bertkit.real
+printf '%s\t%s\t%s\n' "\$\$" "\$(date -u +%H:%M:%S)" "\$*" >> "$logs/processes.tsv"
+exec "$here/$bin.real" "\$@"
+WRAPPER
+chmod +x "$bin"
+
 status=0
 swift test --skip-build --scratch-path "$scratch" "${flags[@]}" ${filter:+--filter "$filter"} || status=$?
 finished=$SECONDS
@@ -96,7 +110,8 @@ echo "sanitize.sh $mode: build $((built - started)) s, tests $((finished - built
 if [ -n "$reports" ]; then
   echo "sanitize.sh $mode: reports in $(echo "$reports" | wc -l) process(es):" >&2
   for report in $reports; do
-    echo "== $report" >&2
+    pid=${report##*.}
+    echo "== $report: $(awk -F'\t' -v pid="$pid" '$1 == pid { print $2 " bertkit " $3 }' "$logs/processes.tsv" 2>/dev/null)" >&2
     head -40 "$report" >&2
   done
   exit 1
