@@ -109,6 +109,16 @@ seed() {
             cp -n "$file" "$corpus/fixture-$(echo "${file#Tests/Fixtures/}" | tr / -)"
         done
     done
+    # CoNLL-2003 itself, whose licence keeps it out of the repository: its first documents, read
+    # from $BERTKIT_DATA (../shared/data by default) when it is there, into the working corpus only
+    local data="${BERTKIT_DATA:-../shared/data}/conll2003" source=""
+    case "$target" in
+        conll-iob1) source="$data/iob1/eng.train" ;;
+        conll-iob2|conll-bioes) source="$data/iob2/train.txt" ;;
+    esac
+    if [ -n "$source" ] && [ -f "$source" ]; then
+        head -c "$limit" "$source" > "$corpus/conll2003-head.txt"
+    fi
 }
 
 # The merged dictionary of a target.
