@@ -27,7 +27,9 @@
 #                       SECONDS is kept in .fuzz/crashes/<target>/, not only the first
 #   FUZZ_CONFIG=debug   build without optimization (default: release, with asserts kept)
 #   FUZZ_FLAGS="..."    more libFuzzer flags (e.g. -only_ascii=1)
-#   FUZZ_JOBS=N         fuzz N targets at a time (one core each; default 1)
+#   FUZZ_JOBS=N         fuzz N targets at a time (default 1): the targets are dealt in turn to N
+#                       slots, each pinned to a core of its own (taskset), so a reader that
+#                       spreads work over the cores it sees (the tokenizer's batches) stays on one
 # Runs niced, and waits while /tmp/QUIET exists (someone is timing on this machine).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -130,9 +132,10 @@ dictionary() {
     echo "$out"
 }
 
-# Fuzzes one target for `seconds` (then on to FUZZ_MIN_EXECS); appends its summary line.
+# Fuzzes one target for `seconds` (then on to FUZZ_MIN_EXECS), on core `cpu` when one is given;
+# appends its summary line.
 fuzz() {
-    local target="$1" seconds="$2"
+    local target="$1" seconds="$2" cpu="${3:-}"
     local corpus="$work/corpus/$target" crashes="$work/crashes/$target" log="$work/logs/$target.log"
     local limit; limit="$(max_len "$target")"
     mkdir -p "$corpus" "$crashes" "$work/logs"
@@ -141,6 +144,8 @@ fuzz() {
     local dict; dict="$(dictionary "$target")"
     local executions=0 elapsed=0 round=0 status=0 start; start="$(date +%s)"
     : > "$log"
+    local pin=()
+    [ -n "$cpu" ] && pin=(taskset -c "$cpu")
     local keep_going=()
     [ -n "${FUZZ_KEEP_GOING:-}" ] && keep_going=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
     while :; do
@@ -160,7 +165,7 @@ fuzz() {
         # run under ASan and muddle its report.
         set +e
         BERTKIT_FUZZ_TARGET="$target" SWIFT_BACKTRACE=enable=no \
-        LSAN_OPTIONS="suppressions=$root/Fuzz/lsan-suppressions.txt:print_suppressions=0" nice -n 10 "$binary" \
+        LSAN_OPTIONS="suppressions=$root/Fuzz/lsan-suppressions.txt:print_suppressions=0" nice -n 10 "${pin[@]}" "$binary" \
             "${limits[@]}" "${keep_going[@]}" -detect_leaks=0 -timeout=10 -rss_limit_mb=2048 -max_len="$limit" -dict="$dict" \
             -artifact_prefix="$crashes/" -print_final_stats=1 -close_fd_mask=1 ${FUZZ_FLAGS:-} "$corpus" > "$log.round" 2>&1
         status=$?
@@ -181,7 +186,7 @@ fuzz() {
         wait_quiet
         set +e
         BERTKIT_FUZZ_TARGET="$target" SWIFT_BACKTRACE=enable=no \
-        LSAN_OPTIONS="suppressions=$root/Fuzz/lsan-suppressions.txt:print_suppressions=0" nice -n 10 "$binary" \
+        LSAN_OPTIONS="suppressions=$root/Fuzz/lsan-suppressions.txt:print_suppressions=0" nice -n 10 "${pin[@]}" "$binary" \
             -runs=0 -detect_leaks=1 -timeout=10 -rss_limit_mb=2048 -max_len="$limit" -artifact_prefix="$crashes/" \
             -close_fd_mask=1 "$corpus" >> "$log" 2>&1
         status=$?
@@ -222,12 +227,23 @@ main() {
     mkdir -p "$work"
     printf 'target\tseconds\texecutions\texec/s\tcov\tft\tcorpus\tcrashes\n' | tee "$work/summary.tsv"
     local failed=0 t jobs="${FUZZ_JOBS:-1}"
-    for t in $targets; do
-        if [ "$jobs" -le 1 ]; then fuzz "$t" "$seconds" || failed=$(( failed + 1 )); continue; fi
-        while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || failed=$(( failed + 1 )); done
-        fuzz "$t" "$seconds" &
-    done
-    while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || failed=$(( failed + 1 )); done
+    if [ "$jobs" -le 1 ]; then
+        for t in $targets; do fuzz "$t" "$seconds" || failed=$(( failed + 1 )); done
+    else
+        # slot i takes targets i, i+N, i+2N, ... one after the other, on core i (mod the cores)
+        local cores slot i; cores="$(nproc)"
+        for (( slot = 0; slot < jobs; slot++ )); do
+            (
+                i=0 bad=0
+                for t in $targets; do
+                    if [ $(( i % jobs )) -eq "$slot" ]; then fuzz "$t" "$seconds" $(( slot % cores )) || bad=$(( bad + 1 )); fi
+                    i=$(( i + 1 ))
+                done
+                exit "$bad"
+            ) &
+        done
+        while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n || failed=$(( failed + 1 )); done
+    fi
     echo "summary: $work/summary.tsv" >&2
     [ "$failed" -eq 0 ]
 }
