@@ -1,8 +1,9 @@
 // oneDNN matmuls for the engine's GEMMs. Creating a primitive (choosing and JIT-compiling an
 // implementation) costs far more than a small product, so each one is made once per
-// (layout, m, n, k, leading dimensions, alpha, beta) and kept in a hash table
-// of CACHE_LIMIT entries, emptied when full; a call points the entry's three memory objects
-// at its operands, runs the primitive and waits for it.
+// (layout, m, n, k, leading dimensions, alpha, beta, B plain or packed) and kept in a hash
+// table of CACHE_LIMIT entries, emptied when full; a call points the entry's memory objects at
+// its operands, runs the primitive and waits for it. A packed B (bk_onednn_packed_b) is a
+// weight matrix reordered once into the layout the primitive asks for.
 //
 // One mutex covers the table and the execution: oneDNN 2.x as Debian builds it (without
 // DNNL_ENABLE_CONCURRENT_EXEC) shares scratch memory between primitives, so two matmuls must
@@ -32,6 +33,7 @@ static int failure(char *error, size_t error_size, const char *format, ...) {
 // ---------------------------------------------------------------- the primitive table
 typedef struct {
     int transpose_a, transpose_b, beta_one;
+    int b_packed;   // B in the layout the primitive chooses (ldb then 0)
     uint32_t alpha_bits;
     long m, n, k, lda, ldb, ldc;
 } matmul_key;
@@ -41,8 +43,17 @@ typedef struct {
     int used;
     dnnl_primitive_desc_t descriptor;
     dnnl_primitive_t primitive;
-    dnnl_memory_t a, b, c;   // made without buffers, pointed at each call's operands
+    dnnl_memory_t a, b, c;   // made without buffers, pointed at each call's operands (no b when packed)
+    dnnl_memory_desc_t b_wanted;   // the layout of a packed B
 } matmul_entry;
+
+struct bk_onednn_packed_b {
+    const uint16_t *source;
+    int transpose_b;
+    long n, k, ldb;
+    dnnl_memory_t memory;       // NULL until the first product
+    dnnl_memory_desc_t layout;  // of memory
+};
 
 // Open addressing with linear probing, at most half full.
 #define CACHE_SLOTS 1024
@@ -59,7 +70,7 @@ static uint64_t mix(uint64_t h, uint64_t value) {
 }
 
 static size_t key_slot(const matmul_key *key) {
-    uint64_t h = mix(0, (uint64_t)(key->transpose_a | key->transpose_b << 1 | key->beta_one << 2));
+    uint64_t h = mix(0, (uint64_t)(key->transpose_a | key->transpose_b << 1 | key->beta_one << 2 | key->b_packed << 3));
     h = mix(h, key->alpha_bits);
     h = mix(h, (uint64_t)key->m);
     h = mix(h, (uint64_t)key->n);
@@ -72,7 +83,7 @@ static size_t key_slot(const matmul_key *key) {
 
 static int key_equal(const matmul_key *x, const matmul_key *y) {
     return x->transpose_a == y->transpose_a && x->transpose_b == y->transpose_b
-        && x->beta_one == y->beta_one && x->alpha_bits == y->alpha_bits
+        && x->b_packed == y->b_packed && x->beta_one == y->beta_one && x->alpha_bits == y->alpha_bits
         && x->m == y->m && x->n == y->n && x->k == y->k
         && x->lda == y->lda && x->ldb == y->ldb && x->ldc == y->ldc;
 }
@@ -93,14 +104,21 @@ static void flush_cache(void) {
     cache_count = 0;
 }
 
+// op(B) (k, n) of a plain B, stored [k x n] or [n x k] (transpose_b), rows ldb apart.
+static dnnl_status_t plain_b_desc(dnnl_memory_desc_t *desc, int transpose_b, long n, long k, long ldb) {
+    const dnnl_dims_t dims = {k, n};
+    const dnnl_dims_t strides = {transpose_b ? 1 : ldb, transpose_b ? ldb : 1};
+    return bk_dnnl.dnnl_memory_desc_init_by_strides(desc, 2, dims, dnnl_bf16, strides);
+}
+
 // Fills `entry` with the primitive for `key`: op(A) (m, k), op(B) (k, n), C (m, n), each
-// described by its strides so that any leading dimension works.
+// described by its strides so that any leading dimension works, or B in the layout the
+// primitive chooses when packed.
 static int create_entry(matmul_entry *entry, const matmul_key *key, char *error, size_t error_size) {
     memset(entry, 0, sizeof *entry);
     const dnnl_dims_t a_dims = {key->m, key->k}, b_dims = {key->k, key->n}, c_dims = {key->m, key->n};
     // op(A)(i, p) is at i·lda + p, or at p·lda + i when A is stored [k x m]; B likewise
     const dnnl_dims_t a_strides = {key->transpose_a ? 1 : key->lda, key->transpose_a ? key->lda : 1};
-    const dnnl_dims_t b_strides = {key->transpose_b ? 1 : key->ldb, key->transpose_b ? key->ldb : 1};
     const dnnl_dims_t c_strides = {key->ldc, 1};
     dnnl_memory_desc_t a_desc, b_desc, c_desc;
     dnnl_matmul_desc_t matmul;
@@ -114,7 +132,13 @@ static int create_entry(matmul_entry *entry, const matmul_key *key, char *error,
 #define BK_TRY(function, ...) \
     do { step = #function; status = bk_dnnl.function(__VA_ARGS__); if (status != dnnl_success) goto failed; } while (0)
     BK_TRY(dnnl_memory_desc_init_by_strides, &a_desc, 2, a_dims, dnnl_bf16, a_strides);
-    BK_TRY(dnnl_memory_desc_init_by_strides, &b_desc, 2, b_dims, dnnl_bf16, b_strides);
+    if (key->b_packed) {
+        BK_TRY(dnnl_memory_desc_init_by_tag, &b_desc, 2, b_dims, dnnl_bf16, dnnl_format_tag_any);
+    } else {
+        step = "dnnl_memory_desc_init_by_strides";
+        status = plain_b_desc(&b_desc, key->transpose_b, key->n, key->k, key->ldb);
+        if (status != dnnl_success) goto failed;
+    }
     BK_TRY(dnnl_memory_desc_init_by_strides, &c_desc, 2, c_dims, dnnl_f32, c_strides);
     BK_TRY(dnnl_matmul_desc_init, &matmul, &a_desc, &b_desc, NULL, &c_desc);
     BK_TRY(dnnl_primitive_attr_create, &attributes);
@@ -128,7 +152,15 @@ static int create_entry(matmul_entry *entry, const matmul_key *key, char *error,
     BK_TRY(dnnl_primitive_desc_create, &entry->descriptor, &matmul, attributes, bk_dnnl_engine, NULL);
     BK_TRY(dnnl_primitive_create, &entry->primitive, entry->descriptor);
     BK_TRY(dnnl_memory_create, &entry->a, &a_desc, bk_dnnl_engine, DNNL_MEMORY_NONE);
-    BK_TRY(dnnl_memory_create, &entry->b, &b_desc, bk_dnnl_engine, DNNL_MEMORY_NONE);
+    if (key->b_packed) {
+        const dnnl_memory_desc_t *wanted = bk_dnnl.dnnl_primitive_desc_query_md(entry->descriptor, dnnl_query_weights_md, 0);
+        step = "dnnl_primitive_desc_query_md";
+        status = wanted == NULL ? dnnl_runtime_error : dnnl_success;
+        if (status != dnnl_success) goto failed;
+        entry->b_wanted = *wanted;
+    } else {
+        BK_TRY(dnnl_memory_create, &entry->b, &b_desc, bk_dnnl_engine, DNNL_MEMORY_NONE);
+    }
     BK_TRY(dnnl_memory_create, &entry->c, &c_desc, bk_dnnl_engine, DNNL_MEMORY_NONE);
 #undef BK_TRY
     bk_dnnl.dnnl_primitive_attr_destroy(attributes);
@@ -142,9 +174,9 @@ failed:
     if (post_ops) bk_dnnl.dnnl_post_ops_destroy(post_ops);
     destroy_entry(entry);
     return failure(error, error_size,
-                   "oneDNN %s: %s for a bf16 matmul, %s%s, m %ld n %ld k %ld, lda %ld ldb %ld ldc %ld, alpha %g beta %d",
+                   "oneDNN %s: %s for a bf16 matmul, %s%s%s, m %ld n %ld k %ld, lda %ld ldb %ld ldc %ld, alpha %g beta %d",
                    step, bk_dnnl_status_name(status),
-                   key->transpose_a ? "T" : "N", key->transpose_b ? "T" : "N",
+                   key->transpose_a ? "T" : "N", key->transpose_b ? "T" : "N", key->b_packed ? " (B packed)" : "",
                    key->m, key->n, key->k, key->lda, key->ldb, key->ldc, (double)alpha, key->beta_one);
 }
 
@@ -164,10 +196,66 @@ static matmul_entry *find_entry(const matmul_key *key, char *error, size_t error
     return &cache[slot];
 }
 
+// ---------------------------------------------------------------- packed weights
+bk_onednn_packed_b *bk_onednn_packed_b_create(int transpose_b, long n, long k, const uint16_t *b, long ldb) {
+    bk_onednn_packed_b *packed = calloc(1, sizeof *packed);
+    if (packed == NULL) return NULL;
+    packed->source = b;
+    packed->transpose_b = transpose_b != 0;
+    packed->n = n;
+    packed->k = k;
+    packed->ldb = ldb;
+    return packed;
+}
+
+void bk_onednn_packed_b_destroy(bk_onednn_packed_b *packed) {
+    if (packed == NULL) return;
+    if (packed->memory) bk_dnnl.dnnl_memory_destroy(packed->memory);
+    free(packed);
+}
+
+// Makes `packed` hold its matrix in the layout `wanted` (reordered from the plain source),
+// unless it already does. Call with cache_lock held.
+static dnnl_status_t pack(bk_onednn_packed_b *packed, const dnnl_memory_desc_t *wanted, const char **step) {
+    if (packed->memory != NULL && bk_dnnl.dnnl_memory_desc_equal(&packed->layout, wanted)) return dnnl_success;
+    if (packed->memory != NULL) {
+        bk_dnnl.dnnl_memory_destroy(packed->memory);
+        packed->memory = NULL;
+    }
+    dnnl_memory_desc_t plain;
+    dnnl_memory_t from = NULL, to = NULL;
+    dnnl_primitive_desc_t reorder_desc = NULL;
+    dnnl_primitive_t reorder = NULL;
+    dnnl_status_t status;
+#define BK_PACK(function, ...) \
+    do { *step = #function; status = bk_dnnl.function(__VA_ARGS__); if (status != dnnl_success) goto done; } while (0)
+    *step = "dnnl_memory_desc_init_by_strides";
+    status = plain_b_desc(&plain, packed->transpose_b, packed->n, packed->k, packed->ldb);
+    if (status != dnnl_success) goto done;
+    BK_PACK(dnnl_memory_create, &from, &plain, bk_dnnl_engine, (void *)packed->source);
+    BK_PACK(dnnl_memory_create, &to, wanted, bk_dnnl_engine, DNNL_MEMORY_ALLOCATE);
+    BK_PACK(dnnl_reorder_primitive_desc_create, &reorder_desc, &plain, bk_dnnl_engine, wanted, bk_dnnl_engine, NULL);
+    BK_PACK(dnnl_primitive_create, &reorder, reorder_desc);
+    dnnl_exec_arg_t arguments[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    BK_PACK(dnnl_primitive_execute, reorder, bk_dnnl_stream, 2, arguments);
+    BK_PACK(dnnl_stream_wait, bk_dnnl_stream);
+#undef BK_PACK
+    packed->memory = to;
+    packed->layout = *wanted;
+    to = NULL;
+done:
+    if (reorder) bk_dnnl.dnnl_primitive_destroy(reorder);
+    if (reorder_desc) bk_dnnl.dnnl_primitive_desc_destroy(reorder_desc);
+    if (from) bk_dnnl.dnnl_memory_destroy(from);
+    if (to) bk_dnnl.dnnl_memory_destroy(to);
+    return status;
+}
+
 // ---------------------------------------------------------------- the products
+// B is `b` (ldb apart), or `packed` when that is not NULL (then b is NULL and ldb 0).
 static int matmul(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
-                  const void *a, long lda, const void *b, long ldb, float beta, float *c, long ldc,
-                  char *error, size_t error_size) {
+                  const void *a, long lda, const void *b, long ldb, bk_onednn_packed_b *packed,
+                  float beta, float *c, long ldc, char *error, size_t error_size) {
     if (!bk_onednn_is_loaded()) return failure(error, error_size, "oneDNN is not loaded (call bk_onednn_load first)");
     if (beta != 0.0f && beta != 1.0f) return failure(error, error_size, "matmul: beta is %g; only 0 and 1 are supported", (double)beta);
     if (m < 0 || n < 0 || k < 0) return failure(error, error_size, "matmul: negative size m %ld n %ld k %ld", m, n, k);
@@ -181,17 +269,21 @@ static int matmul(int transpose_a, int transpose_b, long m, long n, long k, floa
     }
     transpose_a = transpose_a != 0;
     transpose_b = transpose_b != 0;
-    long a_columns = transpose_a ? m : k, b_columns = transpose_b ? k : n;
+    long a_columns = transpose_a ? m : k, b_columns = packed != NULL ? 0 : transpose_b ? k : n;
     if (lda < a_columns || ldb < b_columns || ldc < n) {
         return failure(error, error_size, "matmul: leading dimensions lda %ld ldb %ld ldc %ld below the rows' widths %ld, %ld, %ld",
                        lda, ldb, ldc, a_columns, b_columns, n);
     }
-    if (a == NULL || b == NULL || c == NULL) return failure(error, error_size, "matmul: a NULL operand");
+    if (a == NULL || (b == NULL && packed == NULL) || c == NULL) return failure(error, error_size, "matmul: a NULL operand");
+    if (packed != NULL && (packed->n != n || packed->k != k)) {
+        return failure(error, error_size, "matmul: a packed B of n %ld k %ld for a product of n %ld k %ld", packed->n, packed->k, n, k);
+    }
 
     matmul_key key;
     memset(&key, 0, sizeof key);
     key.transpose_a = transpose_a;
     key.transpose_b = transpose_b;
+    key.b_packed = packed != NULL;
     key.beta_one = beta == 1.0f;
     memcpy(&key.alpha_bits, &alpha, sizeof alpha);
     key.m = m; key.n = n; key.k = k;
@@ -205,12 +297,14 @@ static int matmul(int transpose_a, int transpose_b, long m, long n, long k, floa
     } else {
         const char *step = "dnnl_memory_set_data_handle";
         dnnl_status_t status = bk_dnnl.dnnl_memory_set_data_handle(entry->a, (void *)a);
-        if (status == dnnl_success) status = bk_dnnl.dnnl_memory_set_data_handle(entry->b, (void *)b);
+        if (status == dnnl_success) {
+            status = packed != NULL ? pack(packed, &entry->b_wanted, &step) : bk_dnnl.dnnl_memory_set_data_handle(entry->b, (void *)b);
+        }
         if (status == dnnl_success) status = bk_dnnl.dnnl_memory_set_data_handle(entry->c, c);
         if (status == dnnl_success) {
             step = "dnnl_primitive_execute";
             dnnl_exec_arg_t arguments[3] = {
-                {DNNL_ARG_SRC, entry->a}, {DNNL_ARG_WEIGHTS, entry->b}, {DNNL_ARG_DST, entry->c}};
+                {DNNL_ARG_SRC, entry->a}, {DNNL_ARG_WEIGHTS, packed != NULL ? packed->memory : entry->b}, {DNNL_ARG_DST, entry->c}};
             status = bk_dnnl.dnnl_primitive_execute(entry->primitive, bk_dnnl_stream, 3, arguments);
         }
         if (status == dnnl_success) {
@@ -229,7 +323,14 @@ static int matmul(int transpose_a, int transpose_b, long m, long n, long k, floa
 int bk_onednn_matmul_bf16(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
                           const uint16_t *a, long lda, const uint16_t *b, long ldb,
                           float beta, float *c, long ldc, char *error, size_t error_size) {
-    return matmul(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, error, error_size);
+    return matmul(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, NULL, beta, c, ldc, error, error_size);
+}
+
+int bk_onednn_matmul_bf16_packed(int transpose_a, long m, long n, long k, float alpha,
+                                 const uint16_t *a, long lda, bk_onednn_packed_b *b,
+                                 float beta, float *c, long ldc, char *error, size_t error_size) {
+    if (b == NULL) return failure(error, error_size, "matmul: a NULL packed B");
+    return matmul(transpose_a, b->transpose_b, m, n, k, alpha, a, lda, NULL, 0, b, beta, c, ldc, error, error_size);
 }
 
 
@@ -289,6 +390,16 @@ int bk_onednn_matmul_bf16(int transpose_a, int transpose_b, long m, long n, long
     return failure(error, error_size, "BertKit was built without oneDNN's headers (libdnnl-dev)");
 }
 
+
+bk_onednn_packed_b *bk_onednn_packed_b_create(int transpose_b, long n, long k, const uint16_t *b, long ldb) { return NULL; }
+
+void bk_onednn_packed_b_destroy(bk_onednn_packed_b *packed) {}
+
+int bk_onednn_matmul_bf16_packed(int transpose_a, long m, long n, long k, float alpha,
+                                 const uint16_t *a, long lda, bk_onednn_packed_b *b,
+                                 float beta, float *c, long ldc, char *error, size_t error_size) {
+    return failure(error, error_size, "BertKit was built without oneDNN's headers (libdnnl-dev)");
+}
 
 const char *bk_onednn_matmul_impl(int transpose_a, int transpose_b, long m, long n, long k) { return NULL; }
 

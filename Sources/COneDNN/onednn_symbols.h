@@ -14,6 +14,10 @@
     X(dnnl_stream_create) \
     X(dnnl_stream_wait) \
     X(dnnl_memory_desc_init_by_strides) \
+    X(dnnl_memory_desc_init_by_tag) \
+    X(dnnl_memory_desc_equal) \
+    X(dnnl_primitive_desc_query_md) \
+    X(dnnl_reorder_primitive_desc_create) \
     X(dnnl_matmul_desc_init) \
     X(dnnl_primitive_attr_create) \
     X(dnnl_primitive_attr_destroy) \

@@ -1,3 +1,4 @@
+import COneDNN
 import XCTest
 @testable import Tensor
 
@@ -106,6 +107,35 @@ final class OneDNNMatmulTests: XCTestCase {
             if c == 0 { first = out } else { second = out }
         }
         XCTAssertEqual(first.map(\.bitPattern), second.map(\.bitPattern))
+    }
+
+    /// A packed B (a weight matrix reordered once into oneDNN's layout) gives the bits the plain
+    /// B gives, in every layout, with alpha and beta, and for products of other row counts that
+    /// share the one packed copy.
+    func testAPackedBGivesThePlainProductsBits() throws {
+        for layout in layouts {
+            let bCount = (layout.transposeB ? layout.n : layout.k) * layout.ldb
+            let b = values(bCount, seed: 8).map(BFloat16.round)
+            try b.withUnsafeBufferPointer { bPointer in
+                let packed = try XCTUnwrap(bk_onednn_packed_b_create(layout.transposeB ? 1 : 0, layout.n, layout.k, bPointer.baseAddress, layout.ldb))
+                defer { bk_onednn_packed_b_destroy(packed) }
+                for m in [layout.m, 1, 25] {
+                    let lda = (layout.transposeA ? m : layout.k) + layout.padA
+                    let a = values((layout.transposeA ? layout.k : m) * lda, seed: 9).map(BFloat16.round)
+                    for (alpha, beta) in [(Float(1), Float(0)), (-0.5, 1)] {
+                        let c0 = values(m * layout.ldc, seed: 10)
+                        var plain = c0, fromPacked = c0
+                        oneDNN.matmulBF16(transposeA: layout.transposeA, transposeB: layout.transposeB, m: m, n: layout.n, k: layout.k,
+                                          alpha: alpha, a: a, lda: lda, b: b, ldb: layout.ldb, beta: beta, c: &plain, ldc: layout.ldc)
+                        a.withUnsafeBufferPointer { aPointer in
+                            oneDNN.matmulBF16(transposeA: layout.transposeA, m: m, n: layout.n, k: layout.k, alpha: alpha,
+                                              a: aPointer.baseAddress!, lda: lda, packedB: packed, beta: beta, c: &fromPacked, ldc: layout.ldc)
+                        }
+                        XCTAssertEqual(fromPacked.map(\.bitPattern), plain.map(\.bitPattern), "\(layout) m \(m) alpha \(alpha) beta \(beta)")
+                    }
+                }
+            }
+        }
     }
 
     func testTheImplementationIsNamedAndTheVersionIsTwoPointSomething() {

@@ -34,6 +34,22 @@ int bk_onednn_matmul_bf16(int transpose_a, int transpose_b, long m, long n, long
                           const uint16_t *a, long lda, const uint16_t *b, long ldb,
                           float beta, float *c, long ldc, char *error, size_t error_size);
 
+// A weight matrix as op(B) of many products: oneDNN's matmul wants B in a blocked layout of its
+// own and, given a plain one, copies it into that layout at every call, which for a product of
+// few rows (one sentence's tokens) costs as much as the multiplication. A packed B is copied
+// once, at its first product (and again only if a later product wants another layout); the
+// plain matrix must stay unchanged and alive as long as the packed one is used. Each one is
+// used by one thread at a time.
+typedef struct bk_onednn_packed_b bk_onednn_packed_b;
+// op(B) is (k x n): stored [k x n] with rows ldb apart, or [n x k] when transpose_b. NULL when
+// out of memory.
+bk_onednn_packed_b *bk_onednn_packed_b_create(int transpose_b, long n, long k, const uint16_t *b, long ldb);
+void bk_onednn_packed_b_destroy(bk_onednn_packed_b *packed);
+// bk_onednn_matmul_bf16 with a packed B of the same n and k.
+int bk_onednn_matmul_bf16_packed(int transpose_a, long m, long n, long k, float alpha,
+                                 const uint16_t *a, long lda, bk_onednn_packed_b *b,
+                                 float beta, float *c, long ldc, char *error, size_t error_size);
+
 // The implementation oneDNN picks for a bf16 product of this shape with dense operands and
 // alpha 1, beta 0, e.g. "brg:avx512_core_bf16" or "gemm:jit", for reports; valid for the life
 // of the process. NULL when the library is not loaded or has no implementation for it.

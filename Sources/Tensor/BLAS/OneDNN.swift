@@ -76,6 +76,20 @@ public final class OneDNN: @unchecked Sendable {
         }
     }
 
+    /// The same product with B a weight matrix packed once into oneDNN's own layout
+    /// (`BF16Matrix.packedB`): for the many products of inference on unchanging weights.
+    func matmulBF16(transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                    a: UnsafePointer<UInt16>, lda: Int, packedB: OpaquePointer,
+                    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        Profiler.measure(.gemm) {
+            var error = [CChar](repeating: 0, count: 512)
+            let status = bk_onednn_matmul_bf16_packed(transposeA ? 1 : 0, m, n, k, alpha, a, lda, packedB,
+                                                      beta, c, ldc, &error, error.count)
+            if status != 0 { preconditionFailure(String(cString: error)) }
+        }
+    }
+
     /// The implementation oneDNN runs for a bf16 product of this shape (dense operands), e.g.
     /// "brg:avx512_core_bf16" on a CPU with bf16 units, "gemm:jit" where it emulates them.
     public func implementation(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int) -> String {

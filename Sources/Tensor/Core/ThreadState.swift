@@ -15,6 +15,8 @@ final class ThreadState {
     /// The scope's bf16 copies, keyed by the identities of the parameters stacked by rows; the
     /// tensors are kept alive with their copy, so that no identity is reused while it lasts.
     var weightCopies: [[ObjectIdentifier]: (tensors: [Tensor], matrix: BF16Matrix)] = [:]
+    /// The scope's parameters stacked by rows in float32 (`stackedParameters`), keyed the same way.
+    var stackedWeights: [[ObjectIdentifier]: (tensors: [Tensor], stacked: Tensor)] = [:]
 
     /// Runs `body` with the calling thread's `setting` at `value`, then puts the previous value
     /// back (`Autograd.noGrad`, `Precision.run`).

@@ -2,8 +2,8 @@
 ///   out (N, ΣO) = x (N, I) · [W₁; W₂; ...]ᵀ (I, ΣO) + [b₁ | b₂ | ...]
 /// BERT's query, key and value projections become one (N, 3C) GEMM instead of three (N, C) ones
 /// (OpenBLAS runs the wider one faster), and their input gradient one GEMM instead of three
-/// that add into the same buffer. The weights stay separate parameters under their own names;
-/// each call copies them into one (ΣO, I) matrix (3C² floats, small beside the GEMM).
+/// that add into the same buffer. The weights stay separate parameters under their own names,
+/// copied into one (ΣO, I) matrix once per scope of weight copies (`stackedParameters`).
 /// Either every layer has a bias or none has.
 public func concatenatedLinear(_ x: Tensor, _ layers: [Linear]) -> Tensor {
     let weights = layers.map(\.weight), biases = layers.compactMap(\.bias)
@@ -13,7 +13,8 @@ public func concatenatedLinear(_ x: Tensor, _ layers: [Linear]) -> Tensor {
     precondition(biases.isEmpty || biases.count == weights.count, "concatenatedLinear: some layers have a bias and some not")
     let rows = x.count / inFeatures
     let out = linearValues(x.data, rows: rows, leadingShape: Array(x.shape.dropLast()),
-                           weight: stackedRows(weights), weightParts: weights, bias: biases.isEmpty ? nil : stackedRows(biases))
+                           weight: stackedParameters(weights), weightParts: weights,
+                           bias: biases.isEmpty ? nil : stackedParameters(biases))
     let op = ConcatenatedLinearOp(rows: rows, outFeatures: weights.map { $0.shape[0] }, hasBias: !biases.isEmpty)
     return Autograd.record(op, inputs: [x] + weights + biases, output: out)
 }
@@ -27,6 +28,19 @@ func stackedRows(_ tensors: [Tensor]) -> Tensor {
         offset += t.count
     }
     return out
+}
+
+/// `stackedRows` of parameters, made once per scope of weight copies when the thread is in one
+/// (`BF16Weights.reusingConversions`, inside which no parameter changes): a forward pass of one
+/// short sentence would otherwise spend as long copying 3C² floats per layer as multiplying.
+func stackedParameters(_ parameters: [Tensor]) -> Tensor {
+    let state = ThreadState.current
+    guard state.weightScopeDepth > 0 else { return stackedRows(parameters) }
+    let key = parameters.map(ObjectIdentifier.init)
+    if let cached = state.stackedWeights[key] { return cached.stacked }
+    let stacked = stackedRows(parameters)
+    state.stackedWeights[key] = (parameters, stacked)
+    return stacked
 }
 
 struct ConcatenatedLinearOp: BackwardOp {
@@ -44,7 +58,7 @@ struct ConcatenatedLinearOp: BackwardOp {
         let inFeatures = x.shape.last!, total = outFeatures.reduce(0, +)
         if x.requiresGrad {
             let (dx, beta) = x.gradientDestination()
-            linearInputGradient(dy: dy, weight: stackedRows(weights), weightParts: weights, rows: rows, beta: beta, into: dx.data)
+            linearInputGradient(dy: dy, weight: stackedParameters(weights), weightParts: weights, rows: rows, beta: beta, into: dx.data)
         }
         var column = 0
         for (k, width) in outFeatures.enumerated() {

@@ -1,3 +1,5 @@
+import COneDNN
+
 /// A row-major matrix of bfloat16 values (bit patterns), made by rounding float32 ones: a GEMM
 /// operand in bf16 precision. Large ones come from BufferPool like tensor buffers.
 final class BF16Matrix {
@@ -5,6 +7,8 @@ final class BF16Matrix {
     let rows: Int
     let columns: Int
     private let allocatedBytes: Int
+    /// oneDNN's packed copies of this matrix as op(B), by `transposed` (`packedB`).
+    private var packed: [Bool: OpaquePointer] = [:]
 
     init(rows: Int, columns: Int) {
         let (raw, bytes) = BufferPool.allocate(bytes: max(rows * columns, 1) * MemoryLayout<UInt16>.stride)
@@ -21,13 +25,30 @@ final class BF16Matrix {
         BFloat16.round(x, rows: rows, columns: columns, rowStride: rowStride, into: pointer)
     }
 
-    deinit { BufferPool.release(UnsafeMutableRawPointer(pointer), bytes: allocatedBytes) }
+    /// This matrix as op(B) of oneDNN products, packed at the first one (bk_onednn_packed_b):
+    /// op(B) is the matrix transposed, (columns, rows), when `transposed`. For a weights' copy
+    /// that many products share, on the one thread whose scope holds it (`BF16Weights`).
+    func packedB(transposed: Bool) -> OpaquePointer {
+        if let existing = packed[transposed] { return existing }
+        let (n, k) = transposed ? (rows, columns) : (columns, rows)
+        guard let made = bk_onednn_packed_b_create(transposed ? 1 : 0, n, k, pointer, columns) else {
+            preconditionFailure("out of memory for a packed bf16 matrix (\(rows) x \(columns))")
+        }
+        packed[transposed] = made
+        return made
+    }
+
+    deinit {
+        for handle in packed.values { bk_onednn_packed_b_destroy(handle) }
+        BufferPool.release(UnsafeMutableRawPointer(pointer), bytes: allocatedBytes)
+    }
 }
 
 /// The bf16 copies of parameters, made once per scope rather than once per use: a weight is a
 /// GEMM operand in the forward and again in the input gradient, and is converted once per
 /// optimizer step (the trainer opens a scope around each step's forwards and backwards, the
-/// predictor one around all its batches).
+/// predictor one around all its batches, a server one for its life). The scope keeps the
+/// parameters that `concatenatedLinear` stacks (query, key and value) the same way.
 public enum BF16Weights {
     /// Runs `body` reusing each parameter's bf16 copy on this thread (each thread has its own
     /// scope, `ThreadState`). The caller promises that no parameter changes inside: the copies
@@ -37,7 +58,10 @@ public enum BF16Weights {
         state.weightScopeDepth += 1
         defer {
             state.weightScopeDepth -= 1
-            if state.weightScopeDepth == 0 { state.weightCopies.removeAll() }
+            if state.weightScopeDepth == 0 {
+                state.weightCopies.removeAll()
+                state.stackedWeights.removeAll()
+            }
         }
         return try body()
     }

@@ -17,6 +17,20 @@ func engineGEMM(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alph
                               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     case .bf16:
         if m == 0 || n == 0 { return }
+        // inference on weights a scope keeps: B packed once into oneDNN's layout, where a
+        // plain B is re-laid at every product (as costly as the product for a few rows)
+        let state = ThreadState.current
+        if let bWeights, state.weightScopeDepth > 0, !state.isRecording {
+            Profiler.measure(.gemm) {
+                let a16 = bf16Operand(a, rows: transposeA ? k : m, columns: transposeA ? m : k, rowStride: lda, weights: aWeights)
+                let b16 = bf16Operand(b, rows: transposeB ? n : k, columns: transposeB ? k : n, rowStride: ldb, weights: bWeights)
+                OneDNN.engine.matmulBF16(transposeA: transposeA, m: m, n: n, k: k, alpha: alpha,
+                                         a: a16.pointer, lda: a16.columns, packedB: b16.packedB(transposed: transposeB),
+                                         beta: beta, c: c, ldc: ldc)
+                withExtendedLifetime((a16, b16)) {}
+            }
+            return
+        }
         Profiler.measure(.gemm) {
             let a16 = bf16Operand(a, rows: transposeA ? k : m, columns: transposeA ? m : k, rowStride: lda, weights: aWeights)
             let b16 = bf16Operand(b, rows: transposeB ? n : k, columns: transposeB ? k : n, rowStride: ldb, weights: bWeights)
