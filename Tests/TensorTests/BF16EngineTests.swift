@@ -145,4 +145,45 @@ final class BF16EngineTests: XCTestCase {
         let after = BF16Weights.matrix(of: [w])
         XCTAssertEqual(after.pointer[0], BFloat16.round(w.data[0]), "a new scope sees the new values")
     }
+
+    /// Inference inside a scope of weight copies takes other paths (each weight packed once into
+    /// oneDNN's layout, the query/key/value weights stacked once): the same products as outside,
+    /// within float32 accumulation, for batches of other row counts sharing the packed copies.
+    func testInferenceInAScopeGivesThePlainPathsProducts() throws {
+        let (i, o) = (29, 23)
+        let layers = (0..<3).map { _ in Linear(inFeatures: i, outFeatures: o) }
+        for (k, layer) in layers.enumerated() {
+            layer.weight.data.update(from: GradientCheck.random([o, i], seed: 70 + UInt64(k)).data, count: o * i)
+            layer.bias!.data.update(from: GradientCheck.random([o], seed: 80 + UInt64(k)).data, count: o)
+        }
+        func outputs(_ x: Tensor) -> [Float] {
+            Precision.bf16.run { Autograd.noGrad { concatenatedLinear(x, layers).values + layers[0](x).values } }
+        }
+        let inputs = [25, 1, 37, 25].enumerated().map { n, rows in GradientCheck.random([rows, i], seed: 90 + UInt64(n), requiresGrad: false) }
+        let plain = inputs.map(outputs)
+        let scoped = BF16Weights.reusingConversions { inputs.map(outputs) }
+        for (n, x) in inputs.enumerated() {
+            // |y| ≤ Σ|x||w| + |b|, and both sums come from the same bf16 operands
+            let bound = Double(i + 2) * pow(2, -23) * Double(i) * 4
+            for (a, b) in zip(scoped[n], plain[n]) where abs(Double(a) - Double(b)) > bound {
+                XCTFail("batch \(n) of \(x.shape[0]) rows: \(a) in the scope, \(b) outside (bound \(bound))")
+                break
+            }
+        }
+    }
+
+    func testStackedParametersAreMadeOncePerScope() {
+        let parts = [GradientCheck.random([2, 3], seed: 61), GradientCheck.random([4, 3], seed: 62)]
+        XCTAssertFalse(stackedParameters(parts) === stackedParameters(parts), "outside a scope every use copies afresh")
+        BF16Weights.reusingConversions {
+            let first = stackedParameters(parts)
+            XCTAssertTrue(first === stackedParameters(parts), "one copy per scope")
+            XCTAssertEqual(first.shape, [6, 3])
+            XCTAssertEqual(first.values, parts[0].values + parts[1].values)
+        }
+        parts[1].data[0] += 1
+        BF16Weights.reusingConversions {
+            XCTAssertEqual(stackedParameters(parts).values[6], parts[1].data[0], "a new scope sees the new values")
+        }
+    }
 }
