@@ -6,6 +6,7 @@
 #
 #   MODEL=/tmp/ft21/serve-model/sst2-pooler/best bash benchmarks/serve_soak.sh [duration=600] [delay_ms=100]
 #
+# PRECISION=bf16 soaks `bertkit serve --precision bf16` (default fp32).
 # Passes when every malformed request got a 4xx, every valid one a 2xx, the server is still up,
 # and its RSS at the end is within 5% of its RSS after the first minute.
 set -euo pipefail
@@ -17,7 +18,8 @@ OUT="${OUT:-/tmp/serve-soak}"
 BERTKIT="${BERTKIT:-.build/release/bertkit}"
 DURATION="${1:-600}"; DELAY_MS="${2:-100}"; PORT="${PORT:-8099}"
 mkdir -p "$OUT"
-env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$BERTKIT" serve --model "$MODEL" --port "$PORT" --threads 2 2> "$OUT/server.log" &
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$BERTKIT" serve --model "$MODEL" --port "$PORT" --threads 2 \
+  --precision "${PRECISION:-fp32}" 2> "$OUT/server.log" &
 pid=$!
 trap 'kill -TERM $pid 2> /dev/null || true' EXIT
 until curl -sf "http://127.0.0.1:$PORT/health" > /dev/null; do

@@ -87,10 +87,14 @@ public struct ServeCommand: ParsableCommand {
     }
 
     public func run() throws {
-        if precision == .bf16 { try requireBF16(for: "--precision bf16") }
+        // the threads first: oneDNN's OpenMP takes its thread count as it loads (for bf16, below)
         if let threads {
             Parallel.threadCount = threads
             OpenBLAS.shared.threads = threads
+        }
+        if precision == .bf16 {
+            OneDNN.spinBrieflyBetweenProducts()
+            try requireBF16(for: "--precision bf16")
         }
         let servable = try ServableModel.load(URL(fileURLWithPath: model))
         if pooling == .pooler && servable.model.backbone.poolerDense == nil {

@@ -45,6 +45,22 @@ public final class OneDNN: @unchecked Sendable {
     /// OMP_WAIT_POLICY when the environment does not set it (see `setOpenMPDefaults`).
     static let waitPolicy = "PASSIVE"
 
+    /// For a server, called before the library loads: OpenMP's workers spin for a short while
+    /// after a product before they sleep (OMP_WAIT_POLICY ACTIVE with GOMP_SPINCOUNT 10,000,
+    /// about 0.2 ms), unless the environment sets either. One request's forward pass is some 26
+    /// products of a few rows, each of which woke a sleeping worker under PASSIVE (a quarter of a
+    /// one-sentence request's time, BENCHMARKS.md sitting 15). Training keeps PASSIVE, where
+    /// spinning cost a fifth of the step: the engine's threads work between products.
+    public static func spinBrieflyBetweenProducts() {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["OMP_WAIT_POLICY"] == nil, environment["GOMP_SPINCOUNT"] == nil else { return }
+        setenv("OMP_WAIT_POLICY", "ACTIVE", 1)
+        setenv("GOMP_SPINCOUNT", String(serverSpinCount), 1)
+    }
+
+    /// GOMP_SPINCOUNT of `spinBrieflyBetweenProducts`.
+    static let serverSpinCount = 10_000
+
     /// oneDNN's OpenMP runtime reads its settings once, as the library loads, so they are set
     /// here, before `bk_onednn_load`; a value you set is kept. Threads: as many as the engine's
     /// own loops use. Wait policy: after a parallel region, OpenMP's workers spin for a while
