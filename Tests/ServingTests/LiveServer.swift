@@ -3,6 +3,7 @@ import Logging
 import Runner
 import ServiceLifecycle
 @testable import Serving
+import Tensor
 import XCTest
 
 /// The real server, in this process, listening on 127.0.0.1 at a port the system picks, with
@@ -20,10 +21,10 @@ final class LiveServer: @unchecked Sendable {
         self.running = running
     }
 
-    /// Loads `folder` and serves it with `limits`; returns once the socket listens.
-    static func start(_ folder: URL, limits: ServingLimits = ServingLimits()) async throws -> LiveServer {
+    /// Loads `folder` and serves it with `limits` in `precision`; returns once the socket listens.
+    static func start(_ folder: URL, limits: ServingLimits = ServingLimits(), precision: Precision = .fp32) async throws -> LiveServer {
         let model = try ServableModel.load(folder, warn: { _ in })
-        let settings = ServerSettings(host: "127.0.0.1", port: 0, limits: limits)
+        let settings = ServerSettings(host: "127.0.0.1", port: 0, limits: limits, precision: precision)
         let server = InferenceServer(model: model, settings: settings, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let group = server.serviceGroup(gracefulShutdownSignals: []) { _, port in

@@ -2,6 +2,7 @@ import Backbone
 import Foundation
 import Runner
 @testable import Serving
+import Tensor
 import XCTest
 
 /// Dynamic batching: 64 requests at once share forward passes, and each gets the answer its
@@ -20,16 +21,30 @@ final class ServingBatchingTests: XCTestCase {
         try await checkConcurrentRequests(.questionAnswering)
     }
 
-    private func checkConcurrentRequests(_ kind: ServingFixtures.Kind) async throws {
+    /// bf16 (`--precision bf16`): the weights packed once into oneDNN's layout serve passes of
+    /// every size, and a sequence's answer is still the one it gets alone in bf16 (`predict
+    /// --precision bf16`'s path). oneDNN computes bf16 products on any x86-64 CPU (emulated
+    /// where it has no bf16 units), so this runs everywhere the library loads.
+    func testConcurrentRequestsAnswerAsAloneInBF16() async throws {
+        _ = try OneDNN.load()
+        try await checkConcurrentRequests(.classification, precision: .bf16)
+        try await checkConcurrentRequests(.tokenClassification, precision: .bf16)
+    }
+
+    private func checkConcurrentRequests(_ kind: ServingFixtures.Kind, precision: Precision = .fp32) async throws {
         let folder = try ServingFixtures.checkpoint(kind)
         defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
         // small batches, so that the requests also spread over several passes
-        let live = try await LiveServer.start(folder, limits: ServingLimits(maxBatchSize: 16, maxBatchTokens: 16 * 64, maxWaitMilliseconds: 20))
+        let live = try await LiveServer.start(folder, limits: ServingLimits(maxBatchSize: 16, maxBatchTokens: 16 * 64, maxWaitMilliseconds: 20),
+                                              precision: precision)
         let reference = try ServableModel.load(folder, warn: { _ in })
 
         // every fourth request sends a list of three inputs, the others one input
         let requests: [[JSONValue]] = (0..<64).map { r in r % 4 == 0 ? (0..<3).map { ServingFixtures.input(kind, seed: 100 + r * 3 + $0) } : [ServingFixtures.input(kind, seed: r)] }
-        let expected = try requests.map { try $0.map { try ServingFixtures.answerAlone(reference, $0) } }
+        // alone, as `predict` runs them: in the precision, in one scope of weight copies
+        let expected = try precision.run {
+            try BF16Weights.reusingConversions { try requests.map { try $0.map { try ServingFixtures.answerAlone(reference, $0) } } }
+        }
 
         let client = live.client
         let replies = try await withThrowingTaskGroup(of: (Int, HTTPTestClient.Reply).self) { group in
