@@ -16,7 +16,10 @@ enum BertKitFuzz {
             for target in FuzzTargets.all { print("\(target.name)\t\(target.summary)") }
             exit(0)
         }
-        _ = chosenTarget
+        // the target's one-time set-up (the fixture tokenizers' tables, a task file's folder)
+        // runs here, before libFuzzer times its first input: on a loaded machine it once took
+        // longer than the 10 s an input may take, and the empty input was reported as a hang
+        _ = try? chosenTarget.run([])
         var argc = CommandLine.argc
         var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
         exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOneInput(data, size) })
