@@ -153,8 +153,8 @@ final class BF16EngineTests: XCTestCase {
         let (i, o) = (29, 23)
         let layers = (0..<3).map { _ in Linear(inFeatures: i, outFeatures: o) }
         for (k, layer) in layers.enumerated() {
-            layer.weight.data.update(from: GradientCheck.random([o, i], seed: 70 + UInt64(k)).data, count: o * i)
-            layer.bias!.data.update(from: GradientCheck.random([o], seed: 80 + UInt64(k)).data, count: o)
+            layer.weight.data.update(from: GradientCheck.random([o, i], seed: 70 + UInt64(k)).values, count: o * i)
+            layer.bias!.data.update(from: GradientCheck.random([o], seed: 80 + UInt64(k)).values, count: o)
         }
         func outputs(_ x: Tensor) -> [Float] {
             Precision.bf16.run { Autograd.noGrad { concatenatedLinear(x, layers).values + layers[0](x).values } }
