@@ -83,12 +83,9 @@ public final class OneDNN: @unchecked Sendable {
     public func matmulBF16(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                            a: UnsafePointer<UInt16>, lda: Int, b: UnsafePointer<UInt16>, ldb: Int,
                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if m == 0 || n == 0 { return }
-        Profiler.measure(.gemm) {
-            var error = [CChar](repeating: 0, count: 512)
-            let status = bk_onednn_matmul_bf16(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
-                                               beta, c, ldc, &error, error.count)
-            if status != 0 { preconditionFailure(String(cString: error)) }
+        run(m: m, n: n) { error, size in
+            bk_onednn_matmul_bf16(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb,
+                                  beta, c, ldc, error, size)
         }
     }
 
@@ -97,11 +94,18 @@ public final class OneDNN: @unchecked Sendable {
     func matmulBF16(transposeA: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                     a: UnsafePointer<UInt16>, lda: Int, packedB: OpaquePointer,
                     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        run(m: m, n: n) { error, size in
+            bk_onednn_matmul_bf16_packed(transposeA ? 1 : 0, m, n, k, alpha, a, lda, packedB, beta, c, ldc, error, size)
+        }
+    }
+
+    /// Calls `product` (one of COneDNN's matmuls, given an error buffer and its size) unless
+    /// C is empty, timed as a GEMM; a failure stops the process with oneDNN's reason.
+    private func run(m: Int, n: Int, _ product: (UnsafeMutablePointer<CChar>, Int) -> Int32) {
         if m == 0 || n == 0 { return }
         Profiler.measure(.gemm) {
             var error = [CChar](repeating: 0, count: 512)
-            let status = bk_onednn_matmul_bf16_packed(transposeA ? 1 : 0, m, n, k, alpha, a, lda, packedB,
-                                                      beta, c, ldc, &error, error.count)
+            let status = error.withUnsafeMutableBufferPointer { product($0.baseAddress!, $0.count) }
             if status != 0 { preconditionFailure(String(cString: error)) }
         }
     }

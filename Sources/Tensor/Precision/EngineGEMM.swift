@@ -20,23 +20,19 @@ func engineGEMM(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alph
         // inference on weights a scope keeps: B packed once into oneDNN's layout, where a
         // plain B is re-laid at every product (as costly as the product for a few rows)
         let state = ThreadState.current
-        if let bWeights, state.weightScopeDepth > 0, !state.isRecording {
-            Profiler.measure(.gemm) {
-                let a16 = bf16Operand(a, rows: transposeA ? k : m, columns: transposeA ? m : k, rowStride: lda, weights: aWeights)
-                let b16 = bf16Operand(b, rows: transposeB ? n : k, columns: transposeB ? k : n, rowStride: ldb, weights: bWeights)
-                OneDNN.engine.matmulBF16(transposeA: transposeA, m: m, n: n, k: k, alpha: alpha,
-                                         a: a16.pointer, lda: a16.columns, packedB: b16.packedB(transposed: transposeB),
-                                         beta: beta, c: c, ldc: ldc)
-                withExtendedLifetime((a16, b16)) {}
-            }
-            return
-        }
+        let packB = bWeights != nil && state.weightScopeDepth > 0 && !state.isRecording
         Profiler.measure(.gemm) {
             let a16 = bf16Operand(a, rows: transposeA ? k : m, columns: transposeA ? m : k, rowStride: lda, weights: aWeights)
             let b16 = bf16Operand(b, rows: transposeB ? n : k, columns: transposeB ? k : n, rowStride: ldb, weights: bWeights)
-            OneDNN.engine.matmulBF16(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                                     a: a16.pointer, lda: a16.columns, b: b16.pointer, ldb: b16.columns,
-                                     beta: beta, c: c, ldc: ldc)
+            if packB {
+                OneDNN.engine.matmulBF16(transposeA: transposeA, m: m, n: n, k: k, alpha: alpha,
+                                         a: a16.pointer, lda: a16.columns, packedB: b16.packedB(transposed: transposeB),
+                                         beta: beta, c: c, ldc: ldc)
+            } else {
+                OneDNN.engine.matmulBF16(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                                         a: a16.pointer, lda: a16.columns, b: b16.pointer, ldb: b16.columns,
+                                         beta: beta, c: c, ldc: ldc)
+            }
             withExtendedLifetime((a16, b16)) {}
         }
     }
