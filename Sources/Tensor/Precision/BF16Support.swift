@@ -14,6 +14,12 @@ public enum BF16Support {
         features.hasAVX512BF16 || features.flags.contains("amx_bf16")
     }
 
+    /// Whether oneDNN has a bf16 matmul for this CPU at all: on bfloat16 units, or emulated with
+    /// AVX-512 (avx512f, bw, vl, dq). oneDNN 2.x has none for a CPU with AVX2 alone.
+    public static func oneDNNRunsBF16(_ features: CPUFeatures) -> Bool {
+        hasBF16Units(features) || ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(features.flags.contains)
+    }
+
     /// Throws, naming what is missing, unless bf16 can run: a CPU with bfloat16 units (or
     /// emulation asked for) and a loadable oneDNN.
     public static func check(features: CPUFeatures = .current(),

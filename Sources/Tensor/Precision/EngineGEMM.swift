@@ -20,7 +20,7 @@ func engineGEMM(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alph
         // inference on weights a scope keeps: B packed once into oneDNN's layout, where a
         // plain B is re-laid at every product (as costly as the product for a few rows)
         let state = ThreadState.current
-        let packB = bWeights != nil && state.weightScopeDepth > 0 && !state.isRecording
+        let packB = bf16UnitsPresent && bWeights != nil && state.weightScopeDepth > 0 && !state.isRecording
         Profiler.measure(.gemm) {
             let a16 = bf16Operand(a, rows: transposeA ? k : m, columns: transposeA ? m : k, rowStride: lda, weights: aWeights)
             let b16 = bf16Operand(b, rows: transposeB ? n : k, columns: transposeB ? k : n, rowStride: ldb, weights: bWeights)
@@ -62,3 +62,8 @@ extension OneDNN {
         }
     }()
 }
+
+/// Whether the CPU has bfloat16 units. oneDNN lays out a packed bf16 B only for its bf16 kernels:
+/// under emulation (BERTKIT_BF16_EMULATION=1 on a CPU without them, as in CI) the packed
+/// primitive is unimplemented, so B stays plain there.
+private let bf16UnitsPresent = BF16Support.hasBF16Units(.current())
