@@ -132,7 +132,13 @@ enum ServingFixtures {
             }
         case (.object(let a), .object(let b)):
             XCTAssertEqual(Set(a.keys), Set(b.keys), "\(path): keys", file: file, line: line)
-            for (key, value) in a {
+            // A QA answer: the fixture's contexts repeat with a period (text(seed:count:)), so the
+            // same span text can stand in two windows of identical tokens, whose scores then tie
+            // up to rounding; where a batch's GEMM rounds otherwise (OpenBLAS on AVX2 picks its
+            // kernel by row count) either occurrence is the answer alone. The text and the score
+            // must still match; the offsets may name the other occurrence.
+            let tiedOccurrence = a["answer"] != nil && a["answer"] == b["answer"] && a["start"] != b["start"]
+            for (key, value) in a where !(tiedOccurrence && (key == "start" || key == "end")) {
                 if let other = b[key] { assertSameAnswer(value, other, tolerance: tolerance, at: "\(path).\(key)", file: file, line: line) }
             }
         default:
