@@ -2,8 +2,8 @@ import XCTest
 @testable import Tensor
 
 /// The engine's ops in bf16 precision: linear maps through oneDNN and attention's products, each
-/// against a float64 computation from the same bf16-rounded operands. oneDNN runs bf16 on any
-/// x86-64 CPU (emulated where the CPU has no bf16 units), so these run wherever it loads.
+/// against a float64 computation from the same bf16-rounded operands. oneDNN runs bf16 on an
+/// x86-64 CPU with bf16 units or AVX-512 (emulated without the units); elsewhere these skip.
 final class BF16EngineTests: XCTestCase {
     override func setUpWithError() throws {
         try XCTSkipUnless(BF16Support.oneDNNRunsBF16(.current()), "this CPU has neither bf16 units nor AVX-512 (avx512f/bw/vl/dq): oneDNN has no bf16 matmul for it")
