@@ -163,7 +163,7 @@ fuzz() {
         # limit, the same) make a 2 GB allocation a finding; -close_fd_mask=1: readers that print
         # (bertkit validate's "ok") stay quiet. SWIFT_BACKTRACE: Swift's own crash report would
         # run under ASan and muddle its report. ASAN_OPTIONS=malloc_context_size=0: ASan keeps no
-        # stack for each allocation and free (a third more inputs a second on tsv); detection is
+        # stack for each allocation and free (1.28x the inputs a second on tsv); detection is
         # the same, and a finding's report names the allocating stack when its input is replayed
         # (the leak pass below, the regression tests, or the binary on the file).
         set +e

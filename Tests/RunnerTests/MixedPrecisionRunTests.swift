@@ -18,7 +18,7 @@ final class MixedPrecisionRunTests: XCTestCase {
 
     private func requireOneDNN() throws {
         // oneDNN is a test dependency (scripts/setup.sh installs it): its absence fails the test
-        try XCTSkipUnless(BF16Support.oneDNNRunsBF16(.current()), "this CPU has neither bf16 units nor AVX-512 (avx512f/bw/vl/dq): oneDNN has no bf16 matmul for it")
+        if let why = BF16Support.missingBF16Matmul(.current()) { throw XCTSkip(why) }
         _ = try OneDNN.load()
     }
 

@@ -6,7 +6,7 @@ import XCTest
 /// x86-64 CPU with bf16 units or AVX-512 (emulated without the units); elsewhere these skip.
 final class BF16EngineTests: XCTestCase {
     override func setUpWithError() throws {
-        try XCTSkipUnless(BF16Support.oneDNNRunsBF16(.current()), "this CPU has neither bf16 units nor AVX-512 (avx512f/bw/vl/dq): oneDNN has no bf16 matmul for it")
+        if let why = BF16Support.missingBF16Matmul(.current()) { throw XCTSkip(why) }
         // oneDNN is a test dependency (scripts/setup.sh installs it): its absence fails the test
         _ = try OneDNN.load()
     }

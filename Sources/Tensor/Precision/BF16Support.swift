@@ -20,6 +20,13 @@ public enum BF16Support {
         hasBF16Units(features) || ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(features.flags.contains)
     }
 
+    /// Why oneDNN cannot run bf16 on this CPU, or nil where it can: the skip message of the tests
+    /// that need a bf16 matmul.
+    public static func missingBF16Matmul(_ features: CPUFeatures) -> String? {
+        oneDNNRunsBF16(features) ? nil
+            : "this CPU has neither bf16 units nor AVX-512 (avx512f/bw/vl/dq): oneDNN has no bf16 matmul for it"
+    }
+
     /// Throws, naming what is missing, unless bf16 can run: a CPU with bfloat16 units (or
     /// emulation asked for) and a loadable oneDNN.
     public static func check(features: CPUFeatures = .current(),

@@ -63,7 +63,7 @@ extension OneDNN {
     }()
 }
 
-/// Whether the CPU has bfloat16 units. oneDNN lays out a packed bf16 B only for its bf16 kernels:
-/// under emulation (BERTKIT_BF16_EMULATION=1 on a CPU without them, as in CI) the packed
-/// primitive is unimplemented, so B stays plain there.
+/// Whether the CPU has bfloat16 units: only there are bf16 weights packed. Under emulation
+/// (BERTKIT_BF16_EMULATION=1 on a CPU without them) B stays plain, the path always tested there;
+/// whether oneDNN has the packed primitive under AVX-512 emulation has not been measured.
 private let bf16UnitsPresent = BF16Support.hasBF16Units(.current())
