@@ -28,11 +28,25 @@ final class BF16SupportTests: XCTestCase {
     }
 
     func testEmulationIsAskedForExplicitly() throws {
-        let features = CPUFeatures(flags: ["avx2", "fma"])
+        let features = CPUFeatures(flags: Set(avx512 + ["avx2", "fma"]))
         XCTAssertThrowsError(try BF16Support.check(features: features, environment: ["BERTKIT_BF16_EMULATION": "0"], loadOneDNN: {}))
         var loaded = false
         try BF16Support.check(features: features, environment: ["BERTKIT_BF16_EMULATION": "1"], loadOneDNN: { loaded = true })
         XCTAssertTrue(loaded)
+    }
+
+    func testEmulationWithoutAVX512IsRefusedBeforeOneDNNLoads() {
+        // oneDNN 2.x has no bf16 matmul for AVX2 alone: it would abort at the first product
+        let features = CPUFeatures(flags: ["avx2", "fma", "avx512_vnni"], modelName: "AMD EPYC")
+        var loaded = false
+        XCTAssertThrowsError(try BF16Support.check(features: features, environment: ["BERTKIT_BF16_EMULATION": "1"],
+                                                   loadOneDNN: { loaded = true })) { error in
+            XCTAssertEqual(error as? PrecisionError, .noBF16Emulation(cpu: "AMD EPYC"))
+            XCTAssertEqual("\(error)", "BERTKIT_BF16_EMULATION=1: bf16 emulation needs AVX-512 (avx512f, avx512bw, avx512vl, "
+                + "avx512dq), and this CPU (AMD EPYC) has not all of them among its /proc/cpuinfo flags, so oneDNN has no bf16 "
+                + "matmul for it: use precision fp32")
+        }
+        XCTAssertFalse(loaded)
     }
 
     func testAMissingOneDNNNamesThePackage() {

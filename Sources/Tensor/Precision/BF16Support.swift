@@ -28,12 +28,14 @@ public enum BF16Support {
     }
 
     /// Throws, naming what is missing, unless bf16 can run: a CPU with bfloat16 units (or
-    /// emulation asked for) and a loadable oneDNN.
+    /// emulation asked for, on a CPU with AVX-512) and a loadable oneDNN.
     public static func check(features: CPUFeatures = .current(),
                              environment: [String: String] = ProcessInfo.processInfo.environment,
                              loadOneDNN: () throws -> Void = { _ = try OneDNN.load() }) throws {
-        if !hasBF16Units(features) && environment[emulationVariable] != "1" {
-            throw PrecisionError.noBF16Units(cpu: features.modelName)
+        if !hasBF16Units(features) {
+            guard environment[emulationVariable] == "1" else { throw PrecisionError.noBF16Units(cpu: features.modelName) }
+            // oneDNN would abort at the first matmul ("unimplemented"), not return an error
+            guard oneDNNRunsBF16(features) else { throw PrecisionError.noBF16Emulation(cpu: features.modelName) }
         }
         do {
             try loadOneDNN()
@@ -45,6 +47,8 @@ public enum BF16Support {
 
 public enum PrecisionError: Error, CustomStringConvertible, Equatable {
     case noBF16Units(cpu: String)
+    /// Emulation asked for on a CPU without AVX-512, where oneDNN has no bf16 matmul at all.
+    case noBF16Emulation(cpu: String)
     case oneDNNUnavailable(String)
 
     public var description: String {
@@ -54,6 +58,11 @@ public enum PrecisionError: Error, CustomStringConvertible, Equatable {
             return "precision bf16 needs bfloat16 units, and \(name) has neither avx512_bf16 nor amx_bf16 "
                 + "among its /proc/cpuinfo flags: use precision fp32 (set \(BF16Support.emulationVariable)=1 "
                 + "to run bf16 emulated by oneDNN, slower than fp32, for testing)"
+        case .noBF16Emulation(let cpu):
+            let name = cpu.isEmpty ? "this CPU" : "this CPU (\(cpu))"
+            return "\(BF16Support.emulationVariable)=1: bf16 emulation needs AVX-512 (avx512f, avx512bw, avx512vl, avx512dq), "
+                + "and \(name) has not all of them among its /proc/cpuinfo flags, so oneDNN has no bf16 matmul for it: "
+                + "use precision fp32"
         case .oneDNNUnavailable(let why):
             return "precision bf16: \(why)"
         }
