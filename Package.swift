@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "HeadsCRFTests", dependencies: ["Tensor", "Backbone", "Heads", "HeadsCRF"]),
         .testTarget(name: "TaskFileTests", dependencies: ["Tensor", "Backbone", "TaskFile"]),
         .testTarget(name: "TaskMetricsTests", dependencies: ["TaskMetrics"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "Tasks"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tensor", "Tokenizers", "Backbone", "Heads", "TaskFile", "TaskMetrics", "Tasks"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "TaskFile", "TaskMetrics", "Tasks", "Heads", "Backbone", "Tensor"]),
         .testTarget(name: "ServingTests", dependencies: [
             "Serving", "Runner", "Tasks", "Backbone", "Tokenizers", "Tensor",

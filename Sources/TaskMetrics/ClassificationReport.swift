@@ -15,13 +15,13 @@ public struct AveragedScores: Codable, Equatable, Sendable {
 }
 
 /// Scores of one class, as scikit-learn's `precision_recall_fscore_support(average=None)` row.
-struct ClassScores: Codable, Equatable, Sendable {
-    var label: String
-    var precision: Double
-    var recall: Double
-    var f1: Double
+public struct ClassScores: Codable, Equatable, Sendable {
+    public internal(set) var label: String
+    public internal(set) var precision: Double
+    public internal(set) var recall: Double
+    public internal(set) var f1: Double
     /// Number of gold examples of this class.
-    var support: Int
+    public internal(set) var support: Int
 
     init(label: String, precision: Double, recall: Double, f1: Double, support: Int) {
         self.label = label
@@ -34,7 +34,7 @@ struct ClassScores: Codable, Equatable, Sendable {
 
 /// `average='binary'`: the scores of the positive class alone.
 public struct BinaryScores: Codable, Equatable, Sendable {
-    var positiveLabel: String
+    public internal(set) var positiveLabel: String
     public var precision: Double
     public var recall: Double
     public var f1: Double
@@ -49,7 +49,7 @@ public struct BinaryScores: Codable, Equatable, Sendable {
 
 public struct ClassificationReport: Codable, Equatable, Sendable {
     /// Number of examples scored.
-    var count: Int
+    public internal(set) var count: Int
     public var accuracy: Double
     /// Unweighted mean over the labels present in gold or predictions (scikit-learn's label set).
     public var macro: AveragedScores
@@ -63,10 +63,10 @@ public struct ClassificationReport: Codable, Equatable, Sendable {
     public var matthewsCorrelation: Double
     /// One row per entry of `labelNames`, in that order, including labels that never occur
     /// (their scores are 0, as scikit-learn with `labels=range(n)` and zero_division 0).
-    var perClass: [ClassScores]
+    public internal(set) var perClass: [ClassScores]
     /// `confusionMatrix[gold][predicted]` counts over every entry of `labelNames`.
-    var confusionMatrix: [[Int]]
-    var labelNames: [String]
+    public internal(set) var confusionMatrix: [[Int]]
+    public internal(set) var labelNames: [String]
 
     init(count: Int, accuracy: Double, macro: AveragedScores, micro: AveragedScores,
                 weighted: AveragedScores, binary: BinaryScores?, matthewsCorrelation: Double,

@@ -15,12 +15,12 @@ public enum SeqevalMode: String, Codable, Sendable {
 }
 
 /// Precision, recall, F1 and gold support of one entity type or one averaged row.
-struct SeqevalScores: Codable, Equatable, Sendable {
-    var precision: Double
-    var recall: Double
-    var f1: Double
+public struct SeqevalScores: Codable, Equatable, Sendable {
+    public internal(set) var precision: Double
+    public internal(set) var recall: Double
+    public internal(set) var f1: Double
     /// Number of gold entities counted (for averaged rows: of all types).
-    var support: Int
+    public internal(set) var support: Int
 
     init(precision: Double, recall: Double, f1: Double, support: Int) {
         self.precision = precision
@@ -30,13 +30,13 @@ struct SeqevalScores: Codable, Equatable, Sendable {
     }
 }
 
-struct SeqevalTypeScores: Codable, Equatable, Sendable {
-    var type: String
-    var scores: SeqevalScores
+public struct SeqevalTypeScores: Codable, Equatable, Sendable {
+    public internal(set) var type: String
+    public internal(set) var scores: SeqevalScores
 }
 
 public struct SeqevalReport: Codable, Equatable, Sendable {
-    var mode: SeqevalMode
+    public internal(set) var mode: SeqevalMode
     /// Micro-averaged over all entities: seqeval's precision_score / recall_score / f1_score.
     public var precision: Double
     public var recall: Double
@@ -44,10 +44,10 @@ public struct SeqevalReport: Codable, Equatable, Sendable {
     /// Fraction of tags equal to the gold tag (seqeval accuracy_score); 0 without tags.
     public var accuracy: Double
     /// One row per entity type found in gold or predictions, sorted by code points.
-    var perType: [SeqevalTypeScores]
-    var microAverage: SeqevalScores
-    var macroAverage: SeqevalScores
-    var weightedAverage: SeqevalScores
+    public internal(set) var perType: [SeqevalTypeScores]
+    public internal(set) var microAverage: SeqevalScores
+    public internal(set) var macroAverage: SeqevalScores
+    public internal(set) var weightedAverage: SeqevalScores
 }
 
 public enum Seqeval {

@@ -121,8 +121,7 @@ final class ClassificationTask: TaskKind {
             metrics["precision"] = report.macro.precision
             metrics["recall"] = report.macro.recall
         }
-        let reportJSON = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(report))
-        return Evaluation(metrics: metrics, report: reportJSON, predictions: lines)
+        return Evaluation(metrics: metrics, report: report.jsonValue, predictions: lines)
     }
 
     public static let predictionFields: PredictionFields? = PredictionFields(required: ["text"], optional: ["text_pair"])

@@ -85,13 +85,13 @@ final class TokenClassificationTask: TaskKind {
         }
         let report = try Seqeval.evaluate(gold: gold, predicted: predicted, mode: .default)
         var metrics = ["precision": report.precision, "recall": report.recall, "f1": report.f1, "accuracy": report.accuracy]
-        var reports: [String: JSONValue] = ["seqeval": try jsonValue(report)]
+        var reports: [String: JSONValue] = ["seqeval": report.jsonValue]
         if strict {
             let strictReport = try Seqeval.evaluate(gold: gold, predicted: predicted, mode: .strict)
             metrics["strict_precision"] = strictReport.precision
             metrics["strict_recall"] = strictReport.recall
             metrics["strict_f1"] = strictReport.f1
-            reports["seqeval_strict"] = try jsonValue(strictReport)
+            reports["seqeval_strict"] = strictReport.jsonValue
         }
         return Evaluation(metrics: metrics, report: .object(reports), predictions: lines, files: files)
     }
@@ -168,9 +168,5 @@ final class TokenClassificationTask: TaskKind {
                 "tags": .array(tags[index].map { .string($0) }),
             ])
         }
-    }
-
-    private func jsonValue(_ report: SeqevalReport) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(report))
     }
 }
