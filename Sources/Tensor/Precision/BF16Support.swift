@@ -17,7 +17,7 @@ public enum BF16Support {
     /// Whether oneDNN has a bf16 matmul for this CPU at all: on bfloat16 units, or emulated with
     /// AVX-512 (avx512f, bw, vl, dq). oneDNN 2.x has none for a CPU with AVX2 alone.
     public static func oneDNNRunsBF16(_ features: CPUFeatures) -> Bool {
-        hasBF16Units(features) || ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(features.flags.contains)
+        hasBF16Units(features) || features.hasAVX512
     }
 
     /// Why oneDNN cannot run bf16 on this CPU, or nil where it can: the skip message of the tests
