@@ -16,6 +16,8 @@ static int version_numbers[3];
 struct bk_dnnl_functions bk_dnnl;
 dnnl_engine_t bk_dnnl_engine;
 dnnl_stream_t bk_dnnl_stream;
+void (*bk_omp_set_num_threads)(int);
+int (*bk_omp_get_max_threads)(void);
 
 const char *bk_dnnl_status_name(dnnl_status_t status) {
     switch (status) {
@@ -56,6 +58,13 @@ static int load_library(void) {
     }
     BK_DNNL_FUNCTIONS(BK_DNNL_LOOKUP)
 #undef BK_DNNL_LOOKUP
+
+    // dlsym on the handle searches oneDNN's dependencies too, its OpenMP runtime among them
+    void *set_threads = dlsym(handle, "omp_set_num_threads"), *max_threads = dlsym(handle, "omp_get_max_threads");
+    if (set_threads != NULL && max_threads != NULL) {
+        memcpy(&bk_omp_set_num_threads, &set_threads, sizeof set_threads);
+        memcpy(&bk_omp_get_max_threads, &max_threads, sizeof max_threads);
+    }
 
     const dnnl_version_t *version = bk_dnnl.dnnl_version();
     dnnl_status_t status = bk_dnnl.dnnl_engine_create(&bk_dnnl_engine, dnnl_cpu, 0);

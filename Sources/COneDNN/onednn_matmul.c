@@ -1,6 +1,6 @@
 // oneDNN matmuls for the engine's GEMMs. Creating a primitive (choosing and JIT-compiling an
 // implementation) costs far more than a small product, so each one is made once per
-// (layout, m, n, k, leading dimensions, alpha, beta, B plain or packed) and kept in a hash
+// (layout, m, n, k, leading dimensions, alpha, beta, B plain or packed, threads) and kept in a hash
 // table of CACHE_LIMIT entries, emptied when full; a call points the entry's memory objects at
 // its operands, runs the primitive and waits for it. A packed B (bk_onednn_packed_b) is a
 // weight matrix reordered once into the layout the primitive asks for.
@@ -36,6 +36,7 @@ typedef struct {
     int b_packed;   // B in the layout the primitive chooses (ldb then 0)
     uint32_t alpha_bits;
     long m, n, k, lda, ldb, ldc;
+    int threads;   // OpenMP's count in the calling thread: a primitive is made for a team size
 } matmul_key;
 
 typedef struct {
@@ -78,6 +79,7 @@ static size_t key_slot(const matmul_key *key) {
     h = mix(h, (uint64_t)key->lda);
     h = mix(h, (uint64_t)key->ldb);
     h = mix(h, (uint64_t)key->ldc);
+    h = mix(h, (uint64_t)key->threads);
     return (size_t)(h & (CACHE_SLOTS - 1));
 }
 
@@ -85,7 +87,30 @@ static int key_equal(const matmul_key *x, const matmul_key *y) {
     return x->transpose_a == y->transpose_a && x->transpose_b == y->transpose_b
         && x->b_packed == y->b_packed && x->beta_one == y->beta_one && x->alpha_bits == y->alpha_bits
         && x->m == y->m && x->n == y->n && x->k == y->k
-        && x->lda == y->lda && x->ldb == y->ldb && x->ldc == y->ldc;
+        && x->lda == y->lda && x->ldb == y->ldb && x->ldc == y->ldc && x->threads == y->threads;
+}
+
+// ---------------------------------------------------------------- threads
+static int wanted_threads;          // bk_onednn_set_threads's count, 0 for OpenMP's own
+static int last_product_threads;    // under cache_lock
+
+void bk_onednn_set_threads(int threads) { __atomic_store_n(&wanted_threads, threads > 0 ? threads : 0, __ATOMIC_RELAXED); }
+
+int bk_onednn_last_product_threads(void) {
+    pthread_mutex_lock(&cache_lock);
+    int threads = last_product_threads;
+    pthread_mutex_unlock(&cache_lock);
+    return threads;
+}
+
+// Sets the wanted count in the calling thread, where oneDNN reads it (OpenMP keeps the count
+// per thread), and returns the count oneDNN will see: 0 without OpenMP. Call with cache_lock
+// held.
+static int apply_threads(void) {
+    if (bk_omp_set_num_threads == NULL) return 0;
+    int wanted = __atomic_load_n(&wanted_threads, __ATOMIC_RELAXED);
+    if (wanted > 0 && bk_omp_get_max_threads() != wanted) bk_omp_set_num_threads(wanted);
+    return bk_omp_get_max_threads();
 }
 
 static void destroy_entry(matmul_entry *entry) {
@@ -290,6 +315,8 @@ static int matmul(int transpose_a, int transpose_b, long m, long n, long k, floa
     key.lda = lda; key.ldb = ldb; key.ldc = ldc;
 
     pthread_mutex_lock(&cache_lock);
+    key.threads = apply_threads();
+    last_product_threads = key.threads;
     int result = 0;
     matmul_entry *entry = find_entry(&key, error, error_size);
     if (entry == NULL) {
@@ -392,6 +419,7 @@ const char *bk_onednn_matmul_impl(int transpose_a, int transpose_b, long m, long
     key.ldc = n;
 
     pthread_mutex_lock(&cache_lock);
+    key.threads = apply_threads();
     const char *result = NULL;
     matmul_entry *entry = find_entry(&key, NULL, 0);
     const char *text = NULL;
@@ -424,5 +452,9 @@ int bk_onednn_matmul_bf16_packed(int transpose_a, long m, long n, long k, float 
 }
 
 const char *bk_onednn_matmul_impl(int transpose_a, int transpose_b, long m, long n, long k) { return NULL; }
+
+void bk_onednn_set_threads(int threads) {}
+
+int bk_onednn_last_product_threads(void) { return 0; }
 
 #endif

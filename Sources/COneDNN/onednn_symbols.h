@@ -46,6 +46,11 @@ extern struct bk_dnnl_functions bk_dnnl;
 extern dnnl_engine_t bk_dnnl_engine;
 extern dnnl_stream_t bk_dnnl_stream;
 
+// OpenMP's thread-count functions as oneDNN's runtime library has them (libgomp for Debian's
+// build), or NULL when oneDNN threads some other way. Set by a successful bk_onednn_load.
+extern void (*bk_omp_set_num_threads)(int);
+extern int (*bk_omp_get_max_threads)(void);
+
 // dnnl_status_t's name ("invalid_arguments"), for messages.
 const char *bk_dnnl_status_name(dnnl_status_t status);
 #endif

@@ -120,6 +120,24 @@ final class OneDNNMatmulTests: XCTestCase {
         XCTAssertEqual(first.map(\.bitPattern), second.map(\.bitPattern))
     }
 
+    /// Each product runs on as many OpenMP threads as `Parallel.threadCount` holds at the call,
+    /// not as it held when the library loaded: a task's `threads` or a rank's share of the cores
+    /// is set after the bf16 check has loaded oneDNN. Where the environment sets
+    /// OMP_NUM_THREADS, that count is kept. Counts above the cores (3) are allowed to OpenMP.
+    func testProductsRunOnTheEngineThreadCountAtTheCall() throws {
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        let fromEnvironment = oneDNN.threadsFromEnvironment
+            ? ProcessInfo.processInfo.environment["OMP_NUM_THREADS"].flatMap { Int($0.split(separator: ",").first ?? "") }
+            : nil
+        for threads in [1, 3, 2, 1] {
+            Parallel.threadCount = threads
+            check(layouts[1], alpha: 1, beta: 0)
+            XCTAssertEqual(Int(bk_onednn_last_product_threads()), fromEnvironment ?? threads,
+                           "a product with Parallel.threadCount \(threads)")
+        }
+    }
+
     /// A packed B (a weight matrix reordered once into oneDNN's layout) gives a product within
     /// the same bound, in every layout, with alpha and beta, for products of other row counts
     /// that share the one packed copy (those past 64 rows computed in pieces), and the same bits

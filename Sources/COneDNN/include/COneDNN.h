@@ -4,7 +4,8 @@
 // bf16 use and dlsyms the functions below need, so that an fp32 run needs no oneDNN at all. The
 // oneDNN here is 2.x (Debian's libdnnl2, built with OpenMP): its OpenMP runtime reads
 // OMP_NUM_THREADS and OMP_WAIT_POLICY once, as the library loads, so the caller (OneDNN.swift)
-// sets them before calling bk_onednn_load.
+// sets them before calling bk_onednn_load; the thread count can change later
+// (bk_onednn_set_threads).
 //
 // Matrices are row-major. C[m x n] = alpha·op(A)[m x k]·op(B)[k x n] + beta·C, with A and B
 // bfloat16 bit patterns (uint16_t) and C float32. transpose_a means A is
@@ -33,6 +34,17 @@ void bk_onednn_version(int *major, int *minor, int *patch);
 int bk_onednn_matmul_bf16(int transpose_a, int transpose_b, long m, long n, long k, float alpha,
                           const uint16_t *a, long lda, const uint16_t *b, long ldb,
                           float beta, float *c, long ldc, char *error, size_t error_size);
+
+// The threads each later product runs on, from any thread; 0 (the default) leaves OpenMP's
+// count, OMP_NUM_THREADS as the library loaded. oneDNN sizes a product's team by the calling
+// thread's OpenMP setting when it makes the primitive and when it runs it, and OpenMP reads
+// OMP_NUM_THREADS only once, so a count decided after the load (a task's `threads`, a rank's
+// share of the cores) reaches oneDNN only through here: each product sets it in its calling
+// thread (omp_set_num_threads) first. Does nothing when oneDNN was not built with OpenMP.
+void bk_onednn_set_threads(int threads);
+// The OpenMP threads the latest product was made and run for (omp_get_max_threads in its
+// calling thread, what oneDNN reads), 0 before any product or without OpenMP. For tests.
+int bk_onednn_last_product_threads(void);
 
 // A weight matrix as op(B) of many products: oneDNN's matmul wants B in a blocked layout of its
 // own and, given a plain one, copies it into that layout at every call, which for a product of

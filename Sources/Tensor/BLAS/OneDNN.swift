@@ -4,21 +4,26 @@ import Foundation
 /// oneDNN, loaded with dlopen at first use (the fp32 engine never loads it): bf16 matmuls with
 /// float32 accumulation and a float32 C, the engine's GEMMs in bf16 precision (`engineGEMM`).
 ///
-/// The C side (Sources/COneDNN) keeps one primitive per shape, layout, leading dimensions, alpha
-/// and beta (at most 512, all dropped when full) and runs one matmul at a time: calls from
-/// several threads are safe and take turns. Each matmul runs on oneDNN's OpenMP threads.
-// Unchecked, and sound: its one stored property is immutable, and the C side serialises the
+/// The C side (Sources/COneDNN) keeps one primitive per shape, layout, leading dimensions, alpha,
+/// beta and thread count (at most 512, all dropped when full) and runs one matmul at a time: calls from
+/// several threads are safe and take turns. Each matmul runs on oneDNN's OpenMP threads, as many
+/// as `Parallel.threadCount` at the call (or OMP_NUM_THREADS where you set it).
+// Unchecked, and sound: its stored properties are immutable, and the C side serialises the
 // matmuls behind its own mutex.
 public final class OneDNN: @unchecked Sendable {
     /// The library's version, e.g. "2.6.3".
     public let version: String
+    /// Whether the environment set OMP_NUM_THREADS before the load: then every product keeps it.
+    let threadsFromEnvironment: Bool
 
-    private init(version: String) {
+    private init(version: String, threadsFromEnvironment: Bool) {
         self.version = version
+        self.threadsFromEnvironment = threadsFromEnvironment
     }
 
     /// The process's one load, success or failure, made at the first `load()`.
     private static let loaded: Result<OneDNN, OneDNNError> = {
+        let threadsFromEnvironment = ProcessInfo.processInfo.environment["OMP_NUM_THREADS"] != nil
         setOpenMPDefaults(threads: Parallel.threadCount)
         var error = [CChar](repeating: 0, count: 512)
         let status = bk_onednn_load(&error, error.count)
@@ -27,7 +32,7 @@ public final class OneDNN: @unchecked Sendable {
         case 0:
             var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
             bk_onednn_version(&major, &minor, &patch)
-            return .success(OneDNN(version: "\(major).\(minor).\(patch)"))
+            return .success(OneDNN(version: "\(major).\(minor).\(patch)", threadsFromEnvironment: threadsFromEnvironment))
         case BK_ONEDNN_LIBRARY_NOT_FOUND:
             return .failure(.libraryNotFound(reason))
         case BK_ONEDNN_MISSING_SYMBOL:
@@ -63,7 +68,8 @@ public final class OneDNN: @unchecked Sendable {
 
     /// oneDNN's OpenMP runtime reads its settings once, as the library loads, so they are set
     /// here, before `bk_onednn_load`; a value you set is kept. Threads: as many as the engine's
-    /// own loops use. Wait policy: after a parallel region, OpenMP's workers spin for a while
+    /// own loops use, then at each product as many as they use then (`followEngineThreads`).
+    /// Wait policy: after a parallel region, OpenMP's workers spin for a while
     /// before sleeping by default; the engine's own threads run the element-wise kernels and
     /// attention's per-head products right after a GEMM, on the same cores, and would lose time
     /// to them, as they did to OpenBLAS's spinning workers (OPENBLAS_THREAD_TIMEOUT in
@@ -103,6 +109,7 @@ public final class OneDNN: @unchecked Sendable {
     /// C is empty, timed as a GEMM; a failure stops the process with oneDNN's reason.
     private func run(m: Int, n: Int, _ product: (UnsafeMutablePointer<CChar>, Int) -> Int32) {
         if m == 0 || n == 0 { return }
+        followEngineThreads()
         Profiler.measure(.gemm) {
             var error = [CChar](repeating: 0, count: 512)
             let status = error.withUnsafeMutableBufferPointer { product($0.baseAddress!, $0.count) }
@@ -110,9 +117,19 @@ public final class OneDNN: @unchecked Sendable {
         }
     }
 
+    /// The next products run on as many OpenMP threads as the engine's loops have now. The
+    /// library loads before a task or a rank has set `Parallel.threadCount` (the bf16 check
+    /// comes first), and OpenMP reads OMP_NUM_THREADS only then: without this, a task's
+    /// `threads` or a rank's share of the cores never reached oneDNN, whose products ran on as
+    /// many threads as the process had cores.
+    private func followEngineThreads() {
+        if !threadsFromEnvironment { bk_onednn_set_threads(Int32(clamping: Parallel.threadCount)) }
+    }
+
     /// The implementation oneDNN runs for a bf16 product of this shape (dense operands), e.g.
     /// "brg:avx512_core_bf16" on a CPU with bf16 units, "gemm:jit" where it emulates them.
     public func implementation(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int) -> String {
+        followEngineThreads()
         guard let name = bk_onednn_matmul_impl(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k) else {
             return "unavailable"
         }
